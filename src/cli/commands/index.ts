@@ -1,0 +1,7 @@
+/**
+ * The list of `warpdesk` commands. Add one import and one entry per command; keep the list alphabetical.
+ */
+import type { Command } from '../command';
+import { searchCommand } from './search';
+
+export const COMMANDS: Command[] = [searchCommand];
