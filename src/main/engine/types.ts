@@ -50,15 +50,54 @@ export interface AsyncOptions {
   signal?: AbortSignal;
 }
 
+/** 8-bit quantized pattern: value_i ~= offset + scale * codes[i], |error| <= maxError (see native/README.md). */
+export interface QuantizedPattern {
+  readonly kind: 'quantized';
+  codes: Uint8Array;
+  scale: number;
+  offset: number;
+  /** Documented bound on |x_i - (offset + scale * codes[i])|: scale/2 + 4 * 2^-53 * max(|min|, |max|). */
+  maxError: number;
+}
+
+/** A pattern as the DTW functions accept it. */
+export type PatternInput = NumericArray | QuantizedPattern;
+
+export interface LcssOptions {
+  /** Two samples match when |a_i - b_j| <= epsilon (>= 0). */
+  epsilon: number;
+  /** ... and |i - j| <= delta (integer >= 0). Omitted = unbounded. */
+  delta?: number;
+}
+
+export interface MultivariateOptions {
+  /** Number of channels; inputs are row-major (time x channels), i.e. [a0c0, a0c1, ..., a1c0, ...]. */
+  channels: number;
+  window?: number;
+  cost?: DtwCost;
+}
+
 export interface PatternEngine {
   readonly backend: 'native' | 'js';
+  /** Why the engine is on the JS backend (undefined when native). */
+  readonly fallbackReason?: string;
   /** Kernel level chosen at run time: 'scalar' | 'sse4' | 'avx2' | 'avx512' | 'neon' ('js' for the reference). */
   simdLevel(): string;
-  dtw(a: NumericArray, b: NumericArray, options?: DtwOptions): DtwResult;
+  dtw(a: PatternInput, b: PatternInput, options?: DtwOptions): DtwResult;
   /** candidates: count x query.length values, flat. Returns count distances. */
   dtwBatch(query: NumericArray, candidates: NumericArray, options?: { window?: number; cost?: DtwCost }): Float64Array;
   /** Exact top-k subsequence search (the brute-force answer), sorted by distance ascending. */
   searchTopK(series: NumericArray, query: NumericArray, options: SearchOptions): SearchMatch[];
   /** Same answer as searchTopK, computed off the JS thread, with progress and cancellation. */
   searchTopKAsync(series: NumericArray, query: NumericArray, options: SearchOptions & AsyncOptions): Promise<SearchMatch[]>;
+  /** 8-bit quantization of a pattern (codes + scale + offset). */
+  quantize(pattern: NumericArray): QuantizedPattern;
+  /** Dependent multivariate DTW: one warping path for all channels; cost summed over channels. */
+  dtwMultivariate(a: NumericArray, b: NumericArray, options: MultivariateOptions): DtwResult;
+  /** LCSS similarity in [0, 1] (matches / min length). */
+  lcss(a: NumericArray, b: NumericArray, options: LcssOptions): number;
+  /** Symmetric N x N LCSS similarity matrix (row-major, diagonal 1), computed in parallel. */
+  lcssMatrix(series: NumericArray[], options: LcssOptions): Float64Array;
+  /** Same as lcssMatrix, off the JS thread, with progress and cancellation. */
+  lcssMatrixAsync(series: NumericArray[], options: LcssOptions & AsyncOptions): Promise<Float64Array>;
 }

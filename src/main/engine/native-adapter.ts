@@ -1,0 +1,188 @@
+/**
+ * Adapter from the native addon's low-level API (native/index.d.ts) to PatternEngine: validates input
+ * with the same rules and messages as the reference, converts the addon's coded errors into
+ * WarpdeskError, and turns native async jobs into promises with progress and AbortSignal cancellation.
+ * The addon is located from the app root at run time (never from a bundle's __dirname).
+ * Must never: let a non-WarpdeskError escape, or poll progress after a job settles.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { isErrorCode, WarpdeskError } from '../../shared/errors';
+import { checkBatch, checkDtw, checkMulti, checkSearch, checkSeriesList, K } from './reference';
+import type { NativeBinding, NativeJob } from './native-types';
+import type { DtwResult, PatternEngine, SearchMatch } from './types';
+import { checkArray, checkCells, checkLcssOptions, identical, quantize } from './validate';
+
+export type { NativeBinding } from './native-types';
+
+function candidateRoots(): string[] {
+  const roots: string[] = [];
+  const add = (p: string | undefined): void => {
+    if (p && !roots.includes(p)) roots.push(p);
+  };
+  add(process.env.WARPDESK_APP_ROOT);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  add(typeof __dirname !== 'undefined' ? __dirname : undefined);
+  add(process.cwd());
+  add((process as unknown as { resourcesPath?: string }).resourcesPath);
+  return roots;
+}
+
+/** Finds `<app root>/native/index.js` by walking up from __dirname, the working directory and resources. */
+export function findNativeEntry(): string | undefined {
+  if (process.env.WARPDESK_NATIVE_PATH) return process.env.WARPDESK_NATIVE_PATH;
+  for (const start of candidateRoots()) {
+    let dir = path.resolve(start);
+    for (let i = 0; i < 8; i++) {
+      for (const rel of ['native/index.js', 'app.asar.unpacked/native/index.js']) {
+        const p = path.join(dir, rel);
+        if (fs.existsSync(p) && fs.existsSync(path.join(path.dirname(p), 'package.json'))) return p;
+      }
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  return undefined;
+}
+
+let cached: { binding?: NativeBinding; reason: string } | undefined;
+
+export function loadNativeBinding(): { binding?: NativeBinding; reason: string } {
+  if (cached) return cached;
+  const entry = findNativeEntry();
+  if (!entry) return (cached = { reason: 'the native/ package was not found next to the app' });
+  try {
+    const req = createRequire(entry);
+    const mod = req(entry) as NativeBinding;
+    if (mod.backend !== 'native') return (cached = { reason: mod.reason ?? 'the native addon did not load' });
+    return (cached = { binding: mod, reason: '' });
+  } catch (err) {
+    return (cached = { reason: `loading the native addon failed: ${err instanceof Error ? err.message : String(err)}` });
+  }
+}
+
+/** Re-throws anything the addon throws as a WarpdeskError (its `code` property carries the error code). */
+export function toWarpdesk(err: unknown): WarpdeskError {
+  if (err instanceof WarpdeskError) return err;
+  const e = err as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  if (e && isErrorCode(e.code)) return new WarpdeskError(e.code, message);
+  return new WarpdeskError('Internal', `The native engine failed: ${message}`);
+}
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw toWarpdesk(err);
+  }
+}
+
+function runJob<T>(start: () => NativeJob<T>, onProgress?: (f: number) => void, signal?: AbortSignal): Promise<T> {
+  if (signal?.aborted) return Promise.reject(new WarpdeskError('Cancelled', 'The engine job was cancelled.'));
+  let job: NativeJob<T>;
+  try {
+    job = start();
+  } catch (err) {
+    return Promise.reject(toWarpdesk(err));
+  }
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let last = -1;
+    const timer = onProgress
+      ? setInterval(() => {
+          const f = job.progress();
+          if (f !== last) {
+            last = f;
+            onProgress(f);
+          }
+        }, 25)
+      : undefined;
+    const onAbort = (): void => job.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
+      settled = true;
+      if (timer) clearInterval(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    job.promise.then(
+      (v) => {
+        if (settled) return;
+        done();
+        if (signal?.aborted) return reject(new WarpdeskError('Cancelled', 'The engine job was cancelled.'));
+        onProgress?.(1);
+        resolve(v);
+      },
+      (err) => {
+        if (settled) return;
+        done();
+        reject(toWarpdesk(err));
+      },
+    );
+  });
+}
+
+export function createNativeEngine(nb: NativeBinding): PatternEngine {
+  return {
+    backend: 'native',
+    simdLevel: () => nb.simdLevel(),
+    dtw(a, b, options): DtwResult {
+      const { x, y, window, absolute, path } = checkDtw(a, b, options);
+      return wrap(() => {
+        if (path) {
+          const r = nb.dtwPath(x, y, window, absolute);
+          const pairs: Array<[number, number]> = [];
+          for (let i = 0; i < r.path.length; i += 2) pairs.push([r.path[i]!, r.path[i + 1]!]);
+          return { distance: r.distance, similarity: K.similarity(r.distance, x.length, y.length, identical(x, y)), path: pairs };
+        }
+        const distance = nb.dtw(x, y, window, absolute);
+        return { distance, similarity: K.similarity(distance, x.length, y.length, identical(x, y)) };
+      });
+    },
+    dtwBatch(query, candidates, options) {
+      const { q, c, window, absolute } = checkBatch(query, candidates, options);
+      return wrap(() => nb.dtwBatch(q, c, window, absolute));
+    },
+    searchTopK(series, query, options): SearchMatch[] {
+      const { s, q, p } = checkSearch(series, query, options);
+      return wrap(() => nb.searchTopK(s, q, p.window, p.k, p.znormalize, p.exclusion));
+    },
+    searchTopKAsync(series, query, options) {
+      try {
+        const { s, q, p } = checkSearch(series, query, options);
+        return runJob(() => nb.searchTopKAsync(s, q, p.window, p.k, p.znormalize, p.exclusion), options.onProgress, options.signal);
+      } catch (err) {
+        return Promise.reject(toWarpdesk(err));
+      }
+    },
+    quantize,
+    dtwMultivariate(a, b, options): DtwResult {
+      const { x, y, channels, window, absolute } = checkMulti(a, b, options);
+      const distance = wrap(() => nb.dtwMulti(x, y, channels, window, absolute));
+      return { distance, similarity: K.similarity(distance, x.length / channels, y.length / channels, identical(x, y)) };
+    },
+    lcss(a, b, options): number {
+      const x = checkArray(a, 'first series');
+      const y = checkArray(b, 'second series');
+      const { epsilon, delta } = checkLcssOptions(options);
+      checkCells(x.length, y.length, -1, 'LCSS');
+      return wrap(() => nb.lcss(x, y, epsilon, delta));
+    },
+    lcssMatrix(list, options): Float64Array {
+      const series = checkSeriesList(list);
+      const { epsilon, delta } = checkLcssOptions(options);
+      return wrap(() => nb.lcssMatrix(series, epsilon, delta));
+    },
+    lcssMatrixAsync(list, options) {
+      try {
+        const series = checkSeriesList(list);
+        const { epsilon, delta } = checkLcssOptions(options);
+        return runJob(() => nb.lcssMatrixAsync(series, epsilon, delta), options.onProgress, options.signal);
+      } catch (err) {
+        return Promise.reject(toWarpdesk(err));
+      }
+    },
+  };
+}

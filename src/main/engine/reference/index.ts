@@ -1,0 +1,169 @@
+/**
+ * The TypeScript reference engine: the whole PatternEngine API on top of ./kernels. It is the oracle the
+ * native addon is tested against and the fallback when the addon can't load.
+ * Must never: block the caller in the *Async methods (they run in a worker thread).
+ */
+import { WarpdeskError } from '../../../shared/errors';
+import type { AsyncOptions, DtwOptions, DtwResult, LcssOptions, MultivariateOptions, NumericArray, PatternEngine, PatternInput, SearchMatch, SearchOptions } from '../types';
+import {
+  checkArray,
+  checkCells,
+  checkCost,
+  checkInt,
+  checkLcssOptions,
+  checkPattern,
+  checkWindow,
+  identical,
+  MAX_PATH_CELLS,
+  quantize,
+} from '../validate';
+import { referenceKernels } from './kernels';
+import { runReferenceJob } from './worker';
+
+export const K = referenceKernels();
+
+export interface SearchParams {
+  window: number;
+  k: number;
+  znormalize: boolean;
+  exclusion: number;
+}
+
+export function checkSearch(series: unknown, query: unknown, options: SearchOptions): { s: NumericArray; q: NumericArray; p: SearchParams } {
+  const s = checkArray(series, 'series');
+  const q = checkArray(query, 'query');
+  if (!options || typeof options !== 'object') throw new WarpdeskError('InvalidInput', 'The search options must be an object with window and k.');
+  if (q.length > s.length) throw new WarpdeskError('InvalidDimensions', `The query (${q.length} values) is longer than the series (${s.length} values).`);
+  const w = checkWindow(options.window);
+  const window = w < 0 ? q.length : Math.min(w, q.length);
+  const k = checkInt(options.k, 'k', 1, 100000);
+  if (options.znormalize !== undefined && typeof options.znormalize !== 'boolean') throw new WarpdeskError('InvalidInput', 'The znormalize option must be true or false.');
+  const znormalize = options.znormalize ?? true;
+  const exclusion = checkInt(options.exclusionZone, 'exclusionZone', 0, Number.MAX_SAFE_INTEGER, Math.floor(q.length / 2));
+  checkCells(s.length - q.length + 1, q.length, window, 'search');
+  return { s, q, p: { window, k, znormalize, exclusion } };
+}
+
+export function checkDtw(a: unknown, b: unknown, options?: DtwOptions): { x: NumericArray; y: NumericArray; window: number; absolute: boolean; path: boolean } {
+  const x = checkPattern(a, 'first series');
+  const y = checkPattern(b, 'second series');
+  const o = options ?? {};
+  if (typeof o !== 'object') throw new WarpdeskError('InvalidInput', 'The DTW options must be an object.');
+  const window = checkWindow(o.window);
+  const absolute = checkCost(o.cost) === 'absolute';
+  const path = !!o.path;
+  checkCells(x.length, y.length, window, 'DTW');
+  if (path && (x.length + 1) * (y.length + 1) > MAX_PATH_CELLS)
+    throw new WarpdeskError('TooLarge', `A warping path for ${x.length} x ${y.length} values needs too much memory; ask for the distance only.`);
+  return { x, y, window, absolute, path };
+}
+
+export function checkBatch(query: unknown, candidates: unknown, options?: { window?: number; cost?: string }): { q: NumericArray; c: NumericArray; window: number; absolute: boolean } {
+  const q = checkArray(query, 'query');
+  const c = checkArray(candidates, 'candidates');
+  if (c.length % q.length !== 0)
+    throw new WarpdeskError('InvalidDimensions', `The candidates hold ${c.length} values, not a whole number of queries of ${q.length} values.`, { length: c.length, queryLength: q.length });
+  const o = options ?? {};
+  const window = checkWindow(o.window);
+  const absolute = checkCost(o.cost) === 'absolute';
+  checkCells(c.length, q.length, window, 'batch');
+  return { q, c, window, absolute };
+}
+
+export function checkMulti(a: unknown, b: unknown, options: MultivariateOptions): { x: NumericArray; y: NumericArray; channels: number; window: number; absolute: boolean } {
+  const x = checkArray(a, 'first series');
+  const y = checkArray(b, 'second series');
+  if (!options || typeof options !== 'object') throw new WarpdeskError('InvalidInput', 'The multivariate options must be an object with channels.');
+  const channels = checkInt(options.channels, 'channels', 1, 4096);
+  if (x.length % channels !== 0 || y.length % channels !== 0)
+    throw new WarpdeskError('InvalidDimensions', `The series lengths (${x.length}, ${y.length}) are not multiples of ${channels} channels.`);
+  const window = checkWindow(options.window);
+  const absolute = checkCost(options.cost) === 'absolute';
+  checkCells((x.length / channels) * channels, y.length / channels, window, 'multivariate DTW');
+  return { x, y, channels, window, absolute };
+}
+
+export function checkSeriesList(list: unknown): NumericArray[] {
+  if (!Array.isArray(list)) throw new WarpdeskError('InvalidInput', 'The series list must be an array of Float32Array or Float64Array.');
+  if (list.length === 0) throw new WarpdeskError('InvalidInput', 'The series list must not be empty.');
+  if (list.length > 65536) throw new WarpdeskError('TooLarge', `The series list has ${list.length} series; at most 65536 are accepted.`);
+  return list.map((s, i) => checkArray(s, `series #${i}`));
+}
+
+function cancelledError(): WarpdeskError {
+  return new WarpdeskError('Cancelled', 'The engine job was cancelled.');
+}
+
+export function createReferenceEngine(fallbackReason?: string): PatternEngine {
+  return {
+    backend: 'js',
+    fallbackReason,
+    simdLevel: () => 'js',
+    dtw(a: PatternInput, b: PatternInput, options?: DtwOptions): DtwResult {
+      const { x, y, window, absolute, path } = checkDtw(a, b, options);
+      if (path) {
+        const r = K.dtwPath(x, y, window, absolute);
+        return { distance: r.distance, similarity: K.similarity(r.distance, x.length, y.length, identical(x, y)), path: r.path };
+      }
+      const distance = K.dtw(x, y, window, absolute);
+      return { distance, similarity: K.similarity(distance, x.length, y.length, identical(x, y)) };
+    },
+    dtwBatch(query, candidates, options) {
+      const { q, c, window, absolute } = checkBatch(query, candidates, options);
+      const m = q.length;
+      const count = c.length / m;
+      const out = new Float64Array(count);
+      for (let i = 0; i < count; i++) out[i] = K.dtw(q, c.subarray(i * m, (i + 1) * m), window, absolute);
+      return out;
+    },
+    searchTopK(series, query, options): SearchMatch[] {
+      const { s, q, p } = checkSearch(series, query, options);
+      const search = K.createSearch(s, q, p.window, p.k, p.znormalize, p.exclusion);
+      search.step(search.total);
+      return search.result();
+    },
+    searchTopKAsync(series, query, options: SearchOptions & AsyncOptions): Promise<SearchMatch[]> {
+      try {
+        if (options?.signal?.aborted) return Promise.reject(cancelledError());
+        const { s, q, p } = checkSearch(series, query, options);
+        return runReferenceJob<SearchMatch[]>({ type: 'search', series: s, query: q, ...p }, options.onProgress, options.signal);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    quantize,
+    dtwMultivariate(a, b, options): DtwResult {
+      const { x, y, channels, window, absolute } = checkMulti(a, b, options);
+      const distance = K.dtwMulti(x, y, channels, window, absolute);
+      return { distance, similarity: K.similarity(distance, x.length / channels, y.length / channels, identical(x, y)) };
+    },
+    lcss(a, b, options: LcssOptions): number {
+      const x = checkArray(a, 'first series');
+      const y = checkArray(b, 'second series');
+      const { epsilon, delta } = checkLcssOptions(options);
+      checkCells(x.length, y.length, -1, 'LCSS');
+      return K.lcss(x, y, epsilon, delta);
+    },
+    lcssMatrix(list, options): Float64Array {
+      const series = checkSeriesList(list);
+      const { epsilon, delta } = checkLcssOptions(options);
+      const n = series.length;
+      const out = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        out[i * n + i] = 1;
+        for (let j = i + 1; j < n; j++) out[i * n + j] = out[j * n + i] = K.lcss(series[i]!, series[j]!, epsilon, delta);
+      }
+      return out;
+    },
+    lcssMatrixAsync(list, options): Promise<Float64Array> {
+      try {
+        if (options?.signal?.aborted) return Promise.reject(cancelledError());
+        const series = checkSeriesList(list);
+        const { epsilon, delta } = checkLcssOptions(options);
+        return runReferenceJob<Float64Array>({ type: 'lcssMatrix', series, epsilon, delta }, options.onProgress, options.signal);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+  };
+}
