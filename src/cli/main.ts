@@ -57,7 +57,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-if (require.main === module || process.env['WARPDESK_CLI_MAIN'] === '1') {
+/** Runs the CLI with this process's arguments and streams, setting the exit code. */
+export function runFromProcess(): void {
   const io: CliIO = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
@@ -73,3 +74,5 @@ if (require.main === module || process.env['WARPDESK_CLI_MAIN'] === '1') {
     },
   );
 }
+
+if (require.main === module) runFromProcess();
