@@ -3,5 +3,6 @@
  */
 import type { Command } from '../command';
 import { searchCommand } from './search';
+import { serveCommand } from './serve';
 
-export const COMMANDS: Command[] = [searchCommand];
+export const COMMANDS: Command[] = [searchCommand, serveCommand];

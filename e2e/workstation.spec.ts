@@ -1,0 +1,66 @@
+// The workstation in a browser: opens on the shipped sample, imports a CSV, runs a pattern search, sees the
+// matches listed and drawn on the chart, overlays one, and saves a screenshot under test-results/.
+import { expect, test } from '@playwright/test';
+import path from 'node:path';
+import { startHost, type RunningHost } from './host';
+
+let host: RunningHost;
+test.beforeAll(async () => {
+  host = await startHost();
+});
+test.afterAll(async () => {
+  await host.stop();
+});
+
+test('import a CSV, search, see the matches listed and highlighted', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(host.url);
+  // The token moved into a cookie and out of the address bar.
+  await expect(page).toHaveURL(`${host.origin}/`);
+  // First start opens a shipped sample data set.
+  const chart = page.getByTestId('price-chart');
+  await expect(chart).toHaveAttribute('data-bars', '5550');
+
+  // Import the MSFT daily CSV through the file picker.
+  await page.getByTestId('import-input').setInputFiles(path.resolve(__dirname, '../resources/data/msft_daily_2000_2001.csv'));
+  await expect(page.getByTestId('dataset-select')).toHaveValue(/\d+/);
+  await expect(chart).toHaveAttribute('data-bars', '249');
+  await expect(page.getByTestId('dataset-select').locator('option:checked')).toHaveText('msft_daily_2000_2001');
+
+  // Back to the long sample for a meaningful search: last 40 bars, top 8.
+  await page.getByTestId('dataset-select').selectOption({ index: 0 });
+  await expect(chart).toHaveAttribute('data-bars', '5550');
+  await page.getByTestId('last-n').fill('40');
+  await page.getByTestId('use-last-n').click();
+  await expect(page.getByTestId('query-info')).toContainText('Query: 40 bars');
+  await page.getByLabel('Top k').fill('8');
+  await page.getByTestId('run-search').click();
+
+  const rows = page.getByTestId('match-row');
+  await expect(rows).toHaveCount(8);
+  // 8 matches + the query are drawn as highlighted ranges.
+  await expect(chart).toHaveAttribute('data-highlights', '9');
+  await expect(page.getByTestId('search-summary')).toContainText('8 analogs');
+
+  // Clicking a match scrolls to it and overlays it on the query.
+  await rows.nth(0).click();
+  await expect(chart).toHaveAttribute('data-overlay', 'on');
+  await page.getByTestId('reveal-query').click();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: 'test-results/workstation-search.png' });
+  expect(errors).toEqual([]);
+});
+
+test('a bad CSV is refused with a sentence naming the line', async ({ page }) => {
+  await page.goto(host.url);
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', /\d+/);
+  await page.getByTestId('import-input').setInputFiles({
+    name: 'broken.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('date,open,high,low,close\n2001-01-02,1,2,0.5,1\n2001-01-03,1,0.9,1.1,1\n'),
+  });
+  await expect(page.getByTestId('error-banner')).toContainText('Line 3: the high 0.9 is below the low 1.1');
+  const options = await page.getByTestId('dataset-select').locator('option').allTextContents();
+  expect(options).not.toContain('broken');
+});

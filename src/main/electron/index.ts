@@ -1,0 +1,81 @@
+/**
+ * The Electron entry: the only place (with the preload) that imports `electron`. It opens the workspace in
+ * the user-data folder, creates a locked-down window (contextIsolation, sandbox, no Node, strict CSP, no
+ * navigation, no new windows, no permissions) and wires IPC to the Electron-free Host.
+ */
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import path from 'node:path';
+import { openWorkspace, type Workspace } from '../host/capabilities';
+import { appRoot } from '../host/workspace';
+import { CONTENT_SECURITY_POLICY } from '../host/security';
+
+app.setName('Warpdesk');
+let workspace: Workspace | undefined;
+
+function rendererUrl(): string | undefined {
+  return process.env['ELECTRON_RENDERER_URL'];
+}
+
+function createWindow(ws: Workspace): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    title: 'Warpdesk',
+    backgroundColor: '#0f1419',
+    webPreferences: {
+      preload: path.join(__dirname, '../preload/index.js'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  const wc = win.webContents;
+  wc.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  wc.on('will-navigate', (e) => e.preventDefault());
+  wc.on('will-redirect', (e) => e.preventDefault());
+  const unsubscribe = ws.host.onEvent((event, payload) => {
+    if (!wc.isDestroyed()) wc.send('warpdesk:event', event, payload);
+  });
+  win.on('closed', unsubscribe);
+  const dev = rendererUrl();
+  if (dev && !app.isPackaged) void win.loadURL(dev);
+  else void win.loadFile(path.join(__dirname, '../renderer/index.html'));
+  return win;
+}
+
+void app.whenReady().then(() => {
+  workspace = openWorkspace({ dataDir: process.env['WARPDESK_DATA_DIR'] ?? app.getPath('userData'), resourcesDir: path.join(appRoot(), 'resources') });
+  const ws = workspace;
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  ipcMain.handle('warpdesk:invoke', (event, channel: unknown, request: unknown) => {
+    const url = event.senderFrame?.url ?? '';
+    if (!url.startsWith('file://') && !(rendererUrl() && url.startsWith(rendererUrl()!))) {
+      return { ok: false, error: { code: 'Unauthorized', message: 'Requests are only accepted from the Warpdesk window.' } };
+    }
+    return ws.host.invoke(channel, request);
+  });
+  createWindow(ws);
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(ws);
+  });
+});
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('will-quit', () => {
+  void workspace?.close();
+});
