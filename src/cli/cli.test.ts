@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './main';
+
+const root = path.resolve(__dirname, '../..');
+const sample = path.join(root, 'resources/data/ttrc_daily.csv');
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), interactive: false });
+  return { code, out, err };
+}
+
+describe('warpdesk CLI', () => {
+  it('search prints a readable table', async () => {
+    const r = await cli(['search', '--data', sample, '--length', '30', '--top', '5']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Query: 30 bars at 1D, 2006-11-16 to 2006-12-29/);
+    expect(r.out.split('\n').filter((l) => /^ {0,1}\d+ {2}\d{4}-\d{2}-\d{2}/.test(l))).toHaveLength(5);
+  });
+
+  it('search --json with --end and --timeframe gives machine output', async () => {
+    const r = await cli(['search', '--data', sample, '--length', '20', '--top', '3', '--timeframe', '1W', '--end', '2000-01-01', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { timeframe: string; matches: Array<{ endTime: number }>; queryEnd: number };
+    expect(j.timeframe).toBe('1W');
+    expect(j.matches).toHaveLength(3);
+    expect(j.queryEnd).toBeLessThanOrEqual(Date.UTC(2000, 0, 1));
+    for (const m of j.matches) expect(m.endTime).toBeLessThan(j.queryEnd);
+  });
+
+  it('exits 2 on bad usage and 1 on failure, with one sentence', async () => {
+    expect((await cli(['search', '--length', '10'])).code).toBe(2);
+    expect((await cli(['search', '--data', sample, '--bogus'])).err).toMatch(/Unknown option --bogus/);
+    expect((await cli(['nope'])).code).toBe(2);
+    const missing = await cli(['search', '--data', '/nonexistent.csv']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/does not exist/);
+  });
+
+  it('runs as the `warpdesk` bin', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/warpdesk.cjs'), '--help'], { cwd: root });
+    expect(stdout).toMatch(/Usage: warpdesk <command>/);
+    expect(stdout).toMatch(/search/);
+  });
+});
