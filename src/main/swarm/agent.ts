@@ -1,0 +1,558 @@
+/**
+ * A swarm agent (headless or inside the app's main process). It dials the coordinator QUIC first with a
+ * short timeout and falls back to WebSockets by itself, keeps one command stream with heartbeats (round
+ * trip measured), redials with jittered exponential backoff, delivers its outbox (SQLite) exactly once per
+ * id after every reconnection, runs the search shards it is given with the pattern engine, and lands
+ * shared records (gossipsub live, stream catch-up after a gap) in its ExperienceSink once per id.
+ * Must never accept a connection or a gossip message from anyone but its coordinator, and never drop an
+ * outbox record before the coordinator acked its id.
+ */
+import { EventEmitter } from 'node:events';
+import type { Connection, PeerId, PrivateKey } from '@libp2p/interface';
+import { WarpdeskError } from '../../shared/errors';
+import { getEngine } from '../engine';
+import { createLogger, patternMetrics, swarmMetrics, type Logger } from '../metrics';
+import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type SecretBox } from './identity';
+import { checkMembership, signRotation, type SignedMembership } from './membership';
+import { createSwarmNode, type SwarmLibp2p } from './node';
+import { CONTROL_TOPIC, EXPERIENCE_TOPIC, FrameChannel, FrameError, PROTOCOL, SharedRecord, decodeFloat64, transportOf, type Frame, type RefusalCode } from './protocol';
+import { noopSink, type ExperienceSink } from './sink';
+import { loadStack } from './stack';
+import { AgentStore, agentDbPath } from './store';
+
+export interface AgentOptions {
+  /** Workspace: identity (`agent.identity`) and agent.db. Optional when `privateKey` and `dbPath` are given. */
+  dataDir?: string;
+  /** Coordinator multiaddrs, each ending in /p2p/<coordinator PeerId>. */
+  join: string[];
+  token?: string;
+  agentType?: 'headless' | 'app';
+  box?: SecretBox;
+  /** In-memory identity (bench, tests); skips the identity file. */
+  privateKey?: PrivateKey;
+  /** SQLite file for the outbox/received ids (':memory:' allowed). Default `<data>/swarm/agent.db`. */
+  dbPath?: string;
+  sink?: ExperienceSink;
+  /** QUIC dial budget before falling back to WebSockets (default 1500 ms). */
+  quicTimeoutMs?: number;
+  /** Transports to try, in order (default quic then ws). */
+  transports?: Array<'quic' | 'ws'>;
+  heartbeatMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Max records in flight without an ack. */
+  outboxWindow?: number;
+  logger?: Logger;
+}
+
+export interface AgentStatus {
+  peerId: string;
+  coordinator: string;
+  connected: boolean;
+  transport: 'quic' | 'ws' | 'other' | null;
+  rttMs: number | null;
+  membershipNotAfter: number | null;
+  outboxPending: number;
+  received: number;
+  lastRefusal: { code: string; message: string } | null;
+  connects: number;
+}
+
+interface Live {
+  conn: Connection;
+  channel: FrameChannel;
+  transport: 'quic' | 'ws' | 'other';
+  inflight: Set<string>;
+  pings: Map<number, number>;
+  heartbeat?: NodeJS.Timeout;
+  ended: boolean;
+  endedPromise: Promise<void>;
+  end: (why: string) => void;
+}
+
+/** Refusals that will not change by retrying soon: back off to the maximum. */
+const PERMANENT: ReadonlySet<string> = new Set<RefusalCode>(['NotAllowed', 'Revoked', 'Expired', 'BadToken', 'VersionMismatch']);
+
+export class Agent extends EventEmitter {
+  peerId: string;
+  readonly coordinator: string;
+  private node!: SwarmLibp2p;
+  private privateKey!: PrivateKey;
+  private live: Live | null = null;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private membership: SignedMembership | null = null;
+  private rttMs: number | null = null;
+  private lastRefusal: { code: string; message: string } | null = null;
+  private connects = 0;
+  private pingId = 0;
+  private aboveCursor = new Set<number>();
+  private wake: (() => void) | null = null;
+  private pendingRotation: PrivateKey | null = null;
+  readonly store: AgentStore;
+  private readonly log: Logger;
+  private readonly sink: ExperienceSink;
+  private readonly heartbeatMs: number;
+
+  private constructor(private readonly opts: AgentOptions) {
+    super();
+    if (opts.join.length === 0) throw new WarpdeskError('InvalidInput', 'An agent needs at least one coordinator multiaddr to join.');
+    const ids = new Set(opts.join.map((a) => /\/p2p\/([^/]+)$/.exec(a)?.[1] ?? ''));
+    if (ids.has('') || ids.size !== 1) throw new WarpdeskError('InvalidInput', 'Every join multiaddr must end in /p2p/<the coordinator PeerId>, the same for all.');
+    this.coordinator = [...ids][0]!;
+    const dbPath = opts.dbPath ?? (opts.dataDir ? agentDbPath(opts.dataDir) : undefined);
+    if (!dbPath) throw new WarpdeskError('InvalidInput', 'An agent needs a data folder or a database path.');
+    this.store = new AgentStore(dbPath);
+    this.log = opts.logger ?? createLogger('swarm-agent');
+    this.sink = opts.sink ?? noopSink;
+    this.heartbeatMs = opts.heartbeatMs ?? 2_000;
+    this.peerId = '';
+    const m = this.store.getMeta('membership');
+    if (m) this.membership = JSON.parse(m) as SignedMembership;
+  }
+
+  static async start(opts: AgentOptions): Promise<Agent> {
+    const a = new Agent(opts);
+    try {
+      await a.init();
+    } catch (err) {
+      a.store.close();
+      throw err;
+    }
+    return a;
+  }
+
+  private async init(): Promise<void> {
+    if (this.opts.privateKey) {
+      this.privateKey = this.opts.privateKey;
+    } else {
+      if (!this.opts.dataDir) throw new WarpdeskError('InvalidInput', 'An agent needs a data folder or a private key.');
+      this.privateKey = (await loadOrCreateIdentity(this.opts.dataDir, 'agent', this.opts.box ?? fileSecretBox(this.opts.dataDir))).privateKey;
+    }
+    await this.startNode();
+    swarmMetrics.outboxPending.set(this.store.pendingCount());
+    this.loop = this.run();
+  }
+
+  private async startNode(): Promise<void> {
+    const { peerId } = await loadStack();
+    this.peerId = peerId.peerIdFromPrivateKey(this.privateKey).toString();
+    const coordinator = this.coordinator;
+    this.node = await createSwarmNode({
+      privateKey: this.privateKey,
+      listen: [],
+      server: false,
+      gater: {
+        denyDialPeer: (p: PeerId) => p.toString() !== coordinator,
+        denyInboundConnection: () => true,
+        denyInboundEncryptedConnection: () => true,
+        denyOutboundEncryptedConnection: (p: PeerId) => p.toString() !== coordinator,
+      },
+    });
+    const pubsub = this.node.services.pubsub;
+    pubsub.subscribe(EXPERIENCE_TOPIC);
+    pubsub.subscribe(CONTROL_TOPIC);
+    pubsub.addEventListener('message', (evt) => {
+      const msg = evt.detail;
+      // Attribution by gossipsub signature: only the coordinator's signed messages count.
+      if (msg.type !== 'signed' || msg.from.toString() !== coordinator) return;
+      try {
+        const body = JSON.parse(new TextDecoder().decode(msg.data)) as Record<string, unknown>;
+        if (msg.topic === EXPERIENCE_TOPIC) {
+          const rec = SharedRecord.safeParse(body['record']);
+          if (rec.success && typeof body['seq'] === 'number' && typeof body['origin'] === 'string') void this.deliver(body['seq'], body['origin'], rec.data, 'gossip');
+        } else if (msg.topic === CONTROL_TOPIC && body['t'] === 'revoked' && typeof body['peer'] === 'string') {
+          this.store.markRevoked(body['peer']);
+          this.emit('revoked', { peerId: body['peer'] });
+        }
+      } catch {
+        this.log.debug('ignoring a malformed gossip message');
+      }
+    });
+  }
+
+  /** Durably records a shared record for the swarm; sent now if connected, else after reconnection. */
+  record(record: SharedRecord): boolean {
+    const parsed = SharedRecord.parse(record);
+    const added = this.store.enqueue(parsed);
+    swarmMetrics.outboxPending.set(this.store.pendingCount());
+    this.flush();
+    return added;
+  }
+
+  status(): AgentStatus {
+    return {
+      peerId: this.peerId,
+      coordinator: this.coordinator,
+      connected: this.live !== null && !this.live.ended,
+      transport: this.live && !this.live.ended ? this.live.transport : null,
+      rttMs: this.rttMs,
+      membershipNotAfter: this.membership?.body.notAfter ?? null,
+      outboxPending: this.store.pendingCount(),
+      received: this.store.receivedCount(),
+      lastRefusal: this.lastRefusal,
+      connects: this.connects,
+    };
+  }
+
+  /** Resolves when connected (welcomed); rejects after `timeoutMs`. */
+  waitConnected(timeoutMs = 30_000): Promise<void> {
+    if (this.live && !this.live.ended) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.off('connected', on);
+        reject(new WarpdeskError('Unavailable', `Not connected to the coordinator within ${timeoutMs} ms${this.lastRefusal ? ` (refused: ${this.lastRefusal.code})` : ''}.`));
+      }, timeoutMs);
+      const on = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.once('connected', on);
+    });
+  }
+
+  private backoff(attempt: number, permanent: boolean): number {
+    const base = this.opts.backoffBaseMs ?? 200;
+    const max = this.opts.backoffMaxMs ?? 5_000;
+    const cap = permanent ? max : Math.min(max, base * 2 ** Math.min(attempt, 16));
+    return Math.round(cap * (0.5 + Math.random() * 0.5));
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped) {
+      let permanent = false;
+      try {
+        const conn = await this.dial();
+        const live = await this.handshake(conn);
+        attempt = 0;
+        await live.endedPromise;
+      } catch (err) {
+        const e = err as Error & { refusal?: string };
+        permanent = e.refusal !== undefined && PERMANENT.has(e.refusal);
+        this.log.warn({ coordinator: this.coordinator, attempt, err: e.message }, 'could not reach the coordinator');
+      }
+      if (this.stopped) break;
+      if (this.pendingRotation) {
+        await this.finishRotation();
+        continue;
+      }
+      const delay = this.backoff(attempt++, permanent);
+      swarmMetrics.reconnectsTotal.inc();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  /** QUIC first within the budget, then WebSockets (TOOLCHAIN swarm gotcha 3: the QUIC dial ignores abort). */
+  private async dial(): Promise<Connection> {
+    const { multiaddr } = await loadStack();
+    const order = this.opts.transports ?? ['quic', 'ws'];
+    const byKind = (k: 'quic' | 'ws') => this.opts.join.filter((a) => (k === 'quic' ? a.includes('/quic-v1') : /\/wss?\//.test(a + '/')));
+    const errors: string[] = [];
+    for (const kind of order) {
+      for (const addr of byKind(kind)) {
+        const budget = kind === 'quic' ? (this.opts.quicTimeoutMs ?? 1_500) : 10_000;
+        const ac = new AbortController();
+        const dialing = this.node.dial(multiaddr.multiaddr(addr), { signal: ac.signal });
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            ac.abort();
+            reject(new Error(`${kind} dial timed out after ${budget} ms`));
+          }, budget);
+        });
+        try {
+          const conn = await Promise.race([dialing, timeout]);
+          return conn;
+        } catch (err) {
+          errors.push(`${kind}: ${(err as Error).message}`);
+          // A late QUIC success after we moved on must not linger.
+          dialing.then((c) => (this.live?.conn === c ? undefined : c.close().catch(() => undefined))).catch(() => undefined);
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+    }
+    const refusedAtHandshake = errors.some((e) => /closed|reset|EOF|gater|denied|refused/i.test(e));
+    const err = new WarpdeskError('Unavailable', `Could not connect to the coordinator (${errors.join('; ')})${refusedAtHandshake ? '; it may have refused this agent during the handshake (not allowed, revoked or expired)' : ''}.`);
+    throw err;
+  }
+
+  private async handshake(conn: Connection): Promise<Live> {
+    const transport = transportOf(conn.remoteAddr);
+    const stream = await conn.newStream(PROTOCOL, { signal: AbortSignal.timeout(5_000) });
+    const channel = await FrameChannel.open(stream, { readTimeoutMs: Math.max(this.heartbeatMs * 3 + 2_000, 5_000) });
+    await channel.send({
+      t: 'hello',
+      agentType: this.opts.agentType ?? 'headless',
+      software: 'warpdesk/0.1.0',
+      capabilities: ['search'],
+      token: this.membership ? undefined : this.opts.token,
+      cursor: this.store.cursor(),
+    });
+    const first = await channel.read().catch((err: unknown) => {
+      void channel.close();
+      throw err;
+    });
+    if (first.t === 'refused') {
+      this.lastRefusal = { code: first.code, message: first.message };
+      this.log.error({ code: first.code, message: first.message }, 'the coordinator refused this agent');
+      this.emit('refused', this.lastRefusal);
+      await channel.close();
+      throw Object.assign(new WarpdeskError('Unauthorized', `The coordinator refused this agent (${first.code}): ${first.message}`), { refusal: first.code });
+    }
+    if (first.t !== 'welcome') {
+      await channel.fail({ t: 'error', code: 'BadFrame', message: 'Expected welcome.' });
+      throw new FrameError('BadFrame', `Expected welcome, got ${first.t}.`);
+    }
+    await this.acceptMembership(first.membership);
+    let end!: (why: string) => void;
+    const endedPromise = new Promise<void>((resolve) => {
+      end = (why: string) => {
+        if (live.ended) return;
+        live.ended = true;
+        if (live.heartbeat) clearInterval(live.heartbeat);
+        if (this.live === live) this.live = null;
+        this.log.warn({ why }, 'disconnected from the coordinator');
+        this.emit('disconnected', { why });
+        void channel.close();
+        resolve();
+      };
+    });
+    const live: Live = { conn, channel, transport, inflight: new Set(), pings: new Map(), ended: false, endedPromise, end: (w) => end(w) };
+    this.live = live;
+    this.connects++;
+    this.lastRefusal = null;
+    live.heartbeat = setInterval(() => this.heartbeat(live), first.heartbeatMs);
+    this.log.info({ coordinator: this.coordinator, transport }, 'connected to the coordinator');
+    this.emit('connected', { transport });
+    void this.readLoop(live);
+    this.flush();
+    this.heartbeat(live);
+    return live;
+  }
+
+  private async acceptMembership(m: SignedMembership): Promise<void> {
+    const check = await checkMembership(m, this.coordinator, this.peerId);
+    if (!check.ok) throw new WarpdeskError('Unauthorized', `The coordinator sent an invalid membership record (${check.reason}).`);
+    this.membership = m;
+    this.store.setMeta('membership', JSON.stringify(m));
+  }
+
+  private heartbeat(live: Live): void {
+    if (live.ended) return;
+    const now = performance.now();
+    // A ping unanswered for three intervals means the coordinator is gone: redial (gotcha 7).
+    for (const sent of live.pings.values()) {
+      if (now - sent > this.heartbeatMs * 3) {
+        live.end('heartbeat timeout');
+        return;
+      }
+    }
+    const id = ++this.pingId;
+    live.pings.set(id, now);
+    live.channel.send({ t: 'ping', id, sentAt: now, lastRttMs: this.rttMs ?? undefined, cursor: this.store.cursor() }).catch(() => live.end('write failed'));
+    // Renew membership when less than a third of its life is left.
+    const m = this.membership?.body;
+    if (m && m.notAfter - Date.now() < (m.notAfter - m.issuedAt) / 3) live.channel.send({ t: 'renew' }).catch(() => undefined);
+  }
+
+  /** Sends a ping now and resolves with its round trip (ms). For benchmarks and the UI. */
+  async ping(timeoutMs = 5_000): Promise<number> {
+    const live = this.live;
+    if (!live || live.ended) throw new WarpdeskError('Unavailable', 'Not connected.');
+    const id = ++this.pingId;
+    const t0 = performance.now();
+    live.pings.set(id, t0);
+    const answered = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off(`pong:${id}`, on);
+        reject(new WarpdeskError('Unavailable', 'No pong in time.'));
+      }, timeoutMs);
+      const on = (rtt: number) => {
+        clearTimeout(timer);
+        resolve(rtt);
+      };
+      this.once(`pong:${id}`, on);
+    });
+    await live.channel.send({ t: 'ping', id, sentAt: t0 });
+    return answered;
+  }
+
+  private async readLoop(live: Live): Promise<void> {
+    try {
+      while (!live.ended) {
+        const frame = await live.channel.read();
+        await this.onFrame(live, frame);
+      }
+    } catch (err) {
+      const code = err instanceof FrameError ? err.frameCode : 'Internal';
+      if (code !== 'Closed') {
+        swarmMetrics.frameErrorsTotal.inc({ code });
+        await live.channel.fail({ t: 'error', code, message: (err as Error).message.slice(0, 500) });
+      }
+      live.end(`stream ended: ${(err as Error).message}`);
+    }
+  }
+
+  private async onFrame(live: Live, frame: Frame): Promise<void> {
+    switch (frame.t) {
+      case 'pong': {
+        const sent = live.pings.get(frame.id);
+        live.pings.delete(frame.id);
+        if (sent !== undefined) {
+          const rtt = performance.now() - sent;
+          this.rttMs = rtt;
+          swarmMetrics.rttMs.observe({ transport: live.transport }, rtt);
+          this.emit(`pong:${frame.id}`, rtt);
+        }
+        break;
+      }
+      case 'ack':
+        for (const id of frame.ids) {
+          if (id.startsWith('rotation:')) this.emit('rotation-acked', id.slice(9));
+          live.inflight.delete(id);
+        }
+        this.store.acked(frame.ids);
+        swarmMetrics.outboxPending.set(this.store.pendingCount());
+        this.emit('acked', frame.ids);
+        this.flush();
+        break;
+      case 'shared':
+        await this.deliver(frame.seq, frame.origin, frame.record, 'catch-up');
+        break;
+      case 'task':
+        void this.runTask(live, frame);
+        break;
+      case 'welcome':
+        await this.acceptMembership(frame.membership);
+        break;
+      case 'refused':
+        this.lastRefusal = { code: frame.code, message: frame.message };
+        this.log.error({ code: frame.code, message: frame.message }, 'the coordinator closed this session');
+        this.emit('refused', this.lastRefusal);
+        live.end(`refused: ${frame.code}`);
+        break;
+      case 'error':
+        this.log.warn({ code: frame.code, message: frame.message }, 'the coordinator reported a protocol error');
+        break;
+      default:
+        throw new FrameError('BadFrame', `A coordinator may not send ${frame.t} frames.`);
+    }
+  }
+
+  /** Lands a record once per id (dedup in agent.db) and advances the contiguous catch-up cursor. */
+  private async deliver(seq: number, origin: string, record: SharedRecord, path: 'gossip' | 'catch-up'): Promise<void> {
+    if (origin !== this.peerId && this.store.markReceived(record.id, seq, origin, record, path)) {
+      swarmMetrics.experiencesReceivedTotal.inc({ path });
+      const age = Date.now() - record.createdAt;
+      if (age >= 0 && age < 3_600_000) swarmMetrics.agentdbSyncLatencyMs.observe(age);
+      try {
+        await this.sink.accept(record, { origin, seq, path });
+      } catch (err) {
+        this.log.warn({ id: record.id, err: (err as Error).message }, 'the experience sink failed');
+      }
+      this.emit('shared', { seq, origin, record, path });
+    }
+    const cursor = this.store.cursor();
+    if (seq <= cursor) return;
+    if (path === 'catch-up' || seq === cursor + 1) {
+      let next = seq;
+      while (this.aboveCursor.delete(next + 1)) next++;
+      this.store.advanceCursor(next);
+    } else if (this.aboveCursor.size < 10_000) {
+      this.aboveCursor.add(seq);
+    }
+  }
+
+  private async runTask(live: Live, frame: Extract<Frame, { t: 'task' }>): Promise<void> {
+    const t0 = performance.now();
+    try {
+      const series = decodeFloat64(frame.series);
+      const query = decodeFloat64(frame.query);
+      const engine = getEngine();
+      const matches = engine.searchTopK(series, query, { window: frame.window, k: frame.k, exclusionZone: frame.exclusionZone, znormalize: frame.znormalize });
+      const elapsedMs = performance.now() - t0;
+      patternMetrics.matchDurationMs.observe(elapsedMs);
+      await live.channel.send({ t: 'taskResult', taskId: frame.taskId, shard: frame.shard, matches: matches.map((m) => ({ index: m.index + frame.offset, distance: m.distance })), elapsedMs });
+    } catch (err) {
+      await live.channel.send({ t: 'taskError', taskId: frame.taskId, shard: frame.shard, message: (err as Error).message.slice(0, 500) }).catch(() => undefined);
+    }
+  }
+
+  /** Sends outbox records not yet in flight, up to the window (backpressure: the window bounds memory). */
+  private flush(): void {
+    const live = this.live;
+    if (!live || live.ended) return;
+    const window = this.opts.outboxWindow ?? 64;
+    if (live.inflight.size >= window) return;
+    for (const record of this.store.pending(window + live.inflight.size)) {
+      if (live.inflight.size >= window) break;
+      if (live.inflight.has(record.id)) continue;
+      live.inflight.add(record.id);
+      live.channel.send({ t: 'share', record }).catch(() => live.inflight.delete(record.id));
+    }
+  }
+
+  /**
+   * Rotates this agent's key: the new key is announced in a statement signed by the old key; once the
+   * coordinator acks, the new identity is stored and the agent reconnects with it. Resolves with the new PeerId.
+   */
+  async rotateKey(timeoutMs = 15_000): Promise<string> {
+    const live = this.live;
+    if (!live || live.ended) throw new WarpdeskError('Unavailable', 'Rotate the key while connected to the coordinator.');
+    const { keys, peerId } = await loadStack();
+    const next = await keys.generateKeyPair('Ed25519');
+    const nextId = peerId.peerIdFromPrivateKey(next).toString();
+    const acked = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new WarpdeskError('Unavailable', 'The coordinator did not confirm the key rotation.')), timeoutMs);
+      const on = (id: string) => {
+        if (id !== nextId) return;
+        clearTimeout(timer);
+        this.off('rotation-acked', on);
+        resolve();
+      };
+      this.on('rotation-acked', on);
+    });
+    await live.channel.send({ t: 'rotate', statement: await signRotation(this.privateKey, this.peerId, nextId) });
+    await acked;
+    this.pendingRotation = next;
+    if (this.opts.dataDir && !this.opts.privateKey) await replaceIdentity(this.opts.dataDir, 'agent', next, this.opts.box ?? fileSecretBox(this.opts.dataDir));
+    const reconnected = new Promise<void>((resolve) => this.once('connected', () => resolve()));
+    live.end('key rotated');
+    await reconnected;
+    return nextId;
+  }
+
+  private async finishRotation(): Promise<void> {
+    const next = this.pendingRotation!;
+    this.pendingRotation = null;
+    await this.node.stop();
+    this.privateKey = next;
+    this.membership = null;
+    this.store.setMeta('membership', 'null');
+    await this.startNode();
+  }
+
+  /** Graceful leave: tells the coordinator, then closes. Outbox records not acked stay for next time. */
+  async stop(options: { graceful?: boolean } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.wake?.();
+    const live = this.live;
+    if (live && !live.ended && options.graceful !== false) {
+      await Promise.race([live.channel.send({ t: 'leave', reason: 'agent stopping' }).catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    }
+    live?.end('stopping');
+    await Promise.resolve(this.node.stop()).catch(() => undefined);
+    await this.loop?.catch(() => undefined);
+    this.store.close();
+  }
+}

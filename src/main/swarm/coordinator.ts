@@ -1,0 +1,591 @@
+/**
+ * The swarm coordinator: the authority of a swarm. It listens on QUIC and WebSockets, gates every
+ * connection against its allowlist (coordinator.db), enrolls agents that present a one-time token, issues
+ * signed membership records, serves one command stream per agent (hello, heartbeat, tasks, shared records,
+ * renewal, rotation, leave), shards pattern searches over the agents it has (reassigning a lost agent's
+ * shard), stores every shared record once and broadcasts it on gossipsub, and applies revocations made by
+ * another process (`warpdesk swarm revoke`) within a poll interval.
+ * Must never attribute a frame to anything but its connection's PeerId, never queue without bound, and
+ * never keep state that a SIGKILL would lose except tasks in flight (their caller dies with the process).
+ */
+import { EventEmitter } from 'node:events';
+import crypto from 'node:crypto';
+import type { Connection, PeerId, Stream } from '@libp2p/interface';
+import { WarpdeskError } from '../../shared/errors';
+import { createLogger, patternMetrics, swarmMetrics, type Logger } from '../metrics';
+import { fileSecretBox, loadOrCreateIdentity, type NodeIdentity, type SecretBox } from './identity';
+import { checkRotation, issueMembership } from './membership';
+import { createSwarmNode, type SwarmLibp2p } from './node';
+import {
+  CONTROL_TOPIC,
+  EXPERIENCE_TOPIC,
+  FrameChannel,
+  FrameError,
+  PROTOCOL,
+  encodeFloat64,
+  transportOf,
+  type Frame,
+  type RefusalCode,
+  type SharedRecord,
+} from './protocol';
+import { mergeTopK, planShards, shardSlice, type Match, type ShardPlan } from './sharding';
+import { CoordinatorStore, coordinatorDbPath } from './store';
+
+export interface CoordinatorOptions {
+  dataDir: string;
+  listenHost?: string;
+  quicPort: number;
+  wsPort: number;
+  box?: SecretBox;
+  heartbeatMs?: number;
+  readTimeoutMs?: number;
+  membershipTtlMs?: number;
+  tokenTtlMs?: number;
+  changePollMs?: number;
+  logger?: Logger;
+}
+
+export interface AgentInfo {
+  peerId: string;
+  agentType: string;
+  transport: 'quic' | 'ws' | 'other';
+  rttMs: number | null;
+  lastSeen: number;
+  connectedAt: number;
+  busy: string | null;
+}
+
+interface Session {
+  peerId: string;
+  channel: FrameChannel;
+  connection: Connection;
+  transport: 'quic' | 'ws' | 'other';
+  agentType: string;
+  rttMs: number | null;
+  lastSeen: number;
+  connectedAt: number;
+  busy: { task: TaskState; shard: number } | null;
+  ended: boolean;
+  catchingUp: boolean;
+}
+
+export interface SearchTaskOptions {
+  window: number;
+  k: number;
+  exclusionZone?: number;
+  znormalize?: boolean;
+  /** Number of shards (default: agents connected, at least 1). */
+  shards?: number;
+  /** Give up after this long (default 120 s). */
+  timeoutMs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SearchTaskResult {
+  taskId: string;
+  matches: Match[];
+  shards: number;
+  reassigned: number;
+  /** Which agent answered each shard. */
+  answeredBy: string[];
+}
+
+interface TaskState {
+  taskId: string;
+  series: Float64Array;
+  query: Float64Array;
+  opts: Required<Pick<SearchTaskOptions, 'window' | 'k' | 'exclusionZone' | 'znormalize'>>;
+  plans: ShardPlan[];
+  pending: number[];
+  results: Map<number, Match[]>;
+  answeredBy: string[];
+  reassigned: number;
+  done: boolean;
+  resolve: (r: SearchTaskResult) => void;
+  reject: (e: unknown) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const DAY = 24 * 3600 * 1000;
+
+export class Coordinator extends EventEmitter {
+  readonly peerId: string;
+  private readonly sessions = new Map<string, Session>();
+  private readonly tasks: TaskState[] = [];
+  private pendingEnrollments = 0;
+  private lastRev = 0;
+  private lastSeq = 0;
+  private readonly storedAtBySeq = new Map<number, number>();
+  private poller: NodeJS.Timeout | undefined;
+  private stopped = false;
+  readonly heartbeatMs: number;
+  readonly readTimeoutMs: number;
+  readonly membershipTtlMs: number;
+
+  private constructor(
+    readonly node: SwarmLibp2p,
+    readonly identity: NodeIdentity,
+    readonly store: CoordinatorStore,
+    private readonly opts: CoordinatorOptions,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.peerId = identity.peerId.toString();
+    this.heartbeatMs = opts.heartbeatMs ?? 2_000;
+    this.readTimeoutMs = opts.readTimeoutMs ?? this.heartbeatMs * 3 + 2_000;
+    this.membershipTtlMs = opts.membershipTtlMs ?? DAY;
+  }
+
+  static async start(opts: CoordinatorOptions): Promise<Coordinator> {
+    const log = opts.logger ?? createLogger('swarm-coordinator');
+    const identity = await loadOrCreateIdentity(opts.dataDir, 'coordinator', opts.box ?? fileSecretBox(opts.dataDir));
+    const store = new CoordinatorStore(coordinatorDbPath(opts.dataDir));
+    const host = opts.listenHost ?? '127.0.0.1';
+    const ipv = host.includes(':') ? 'ip6' : 'ip4';
+    let self: Coordinator | undefined;
+    const node = await createSwarmNode({
+      privateKey: identity.privateKey,
+      listen: [`/${ipv}/${host}/udp/${opts.quicPort}/quic-v1`, `/${ipv}/${host}/tcp/${opts.wsPort}/ws`],
+      server: true,
+      gater: {
+        denyInboundEncryptedConnection: (peer: PeerId) => self?.deny(peer.toString()) ?? true,
+        denyDialPeer: () => true,
+      },
+    }).catch((err: unknown) => {
+      store.close();
+      throw new WarpdeskError('Unavailable', `The coordinator could not listen on ${host} (QUIC ${opts.quicPort}, WebSockets ${opts.wsPort}): ${err instanceof Error ? err.message : String(err)}.`);
+    });
+    self = new Coordinator(node, identity, store, opts, log);
+    await self.init();
+    return self;
+  }
+
+  private async init(): Promise<void> {
+    this.lastRev = this.store.lastChange();
+    this.lastSeq = this.store.maxSeq();
+    await this.node.handle(PROTOCOL, (stream, connection) => void this.onStream(stream, connection), { maxInboundStreams: 4, maxOutboundStreams: 1 });
+    this.node.addEventListener('connection:close', (evt) => {
+      const conn = evt.detail;
+      const s = this.sessions.get(conn.remotePeer.toString());
+      if (s && s.connection.id === conn.id) this.endSession(s, 'connection closed');
+    });
+    this.poller = setInterval(() => this.applyChanges(), this.opts.changePollMs ?? 200);
+    this.poller.unref?.();
+    this.log.info({ peerId: this.peerId, addrs: this.multiaddrs(), identityCreated: this.identity.created }, 'coordinator listening');
+  }
+
+  /** Listening multiaddrs with the coordinator's /p2p/ PeerId, QUIC first. */
+  multiaddrs(): string[] {
+    const addrs = this.node.getMultiaddrs().map((m) => m.toString());
+    return addrs.sort((a, b) => Number(b.includes('/quic-v1')) - Number(a.includes('/quic-v1')));
+  }
+
+  createToken(ttlMs = this.opts.tokenTtlMs ?? DAY): string {
+    return this.store.createToken(ttlMs);
+  }
+
+  agents(): AgentInfo[] {
+    return [...this.sessions.values()].map((s) => ({
+      peerId: s.peerId,
+      agentType: s.agentType,
+      transport: s.transport,
+      rttMs: s.rttMs,
+      lastSeen: s.lastSeen,
+      connectedAt: s.connectedAt,
+      busy: s.busy ? `${s.busy.task.taskId}#${s.busy.shard}` : null,
+    }));
+  }
+
+  /** The gater: called after the encrypted handshake, before any stream. True = refuse. */
+  private deny(peer: string): boolean {
+    if (this.stopped) return true;
+    const d = this.store.gate(peer);
+    if (d.allow && !d.enrolled && this.pendingEnrollments >= 16) {
+      this.refusedAtHandshake(peer, 'enrollment-busy');
+      return true;
+    }
+    if (!d.allow) {
+      this.refusedAtHandshake(peer, d.reason);
+      return true;
+    }
+    return false;
+  }
+
+  private refusedAtHandshake(peer: string, reason: string): void {
+    swarmMetrics.refusedConnectionsTotal.inc({ reason });
+    this.log.warn({ peer, reason, stage: 'handshake' }, 'connection refused');
+    this.emit('refused', { peerId: peer, reason });
+  }
+
+  private async onStream(stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString();
+    const transport = transportOf(connection.remoteAddr);
+    let channel: FrameChannel;
+    try {
+      channel = await FrameChannel.open(stream, { readTimeoutMs: this.readTimeoutMs });
+    } catch (err) {
+      stream.abort(err as Error);
+      return;
+    }
+    const gate = this.store.gate(peer);
+    const enrolling = gate.allow && !gate.enrolled;
+    if (enrolling) this.pendingEnrollments++;
+    let session: Session | undefined;
+    try {
+      const hello = await channel.read();
+      if (hello.t !== 'hello') throw new FrameError('BadFrame', `The first frame must be hello, not ${hello.t}.`);
+      const refusal = this.admit(peer, hello);
+      if (refusal) {
+        swarmMetrics.refusedConnectionsTotal.inc({ reason: refusal.code });
+        this.log.warn({ peer, reason: refusal.code, stage: 'hello' }, 'connection refused');
+        this.emit('refused', { peerId: peer, reason: refusal.code });
+        await channel.fail({ t: 'refused', code: refusal.code, message: refusal.message });
+        await connection.close().catch(() => undefined);
+        return;
+      }
+      if (enrolling) {
+        this.pendingEnrollments--;
+      }
+      const previous = this.sessions.get(peer);
+      if (previous) {
+        this.endSession(previous, 'replaced by a new connection');
+        void previous.channel.fail({ t: 'refused', code: 'Replaced', message: 'A newer connection of this agent replaced this one.' });
+      }
+      const now = Date.now();
+      session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false };
+      this.sessions.set(peer, session);
+      this.updateGauges();
+      this.store.touch(peer, { agentType: hello.agentType, transport });
+      await channel.send({ t: 'welcome', membership: await this.membershipFor(peer), heartbeatMs: this.heartbeatMs, transport });
+      this.log.info({ peer, transport, agentType: hello.agentType, cursor: hello.cursor }, 'agent joined');
+      this.emit('agent-joined', { peerId: peer, transport });
+      void this.catchUp(session, hello.cursor);
+      this.pump();
+      await this.serve(session);
+    } catch (err) {
+      const code = err instanceof FrameError ? err.frameCode : 'Internal';
+      if (code !== 'Closed') {
+        swarmMetrics.frameErrorsTotal.inc({ code });
+        this.log.warn({ peer, code, err: (err as Error).message }, 'stream closed on a protocol error');
+        await channel.fail({ t: 'error', code, message: (err as Error).message.slice(0, 500) });
+      } else {
+        await channel.close();
+      }
+    } finally {
+      if (enrolling && !session) this.pendingEnrollments--;
+      if (session) this.endSession(session, 'stream ended');
+    }
+  }
+
+  /** Decides whether a hello is admitted; enrolls with a token. Null = admitted. */
+  private admit(peer: string, hello: Extract<Frame, { t: 'hello' }>): { code: RefusalCode; message: string } | null {
+    const d = this.store.gate(peer);
+    if (!d.allow) {
+      const code: RefusalCode = d.reason === 'revoked' ? 'Revoked' : d.reason === 'expired' ? 'Expired' : 'NotAllowed';
+      return { code, message: `This coordinator refuses ${peer}: ${d.reason}.` };
+    }
+    if (d.enrolled) return null;
+    if (!hello.token) return { code: 'NotAllowed', message: 'This agent is not on the allowlist; join with an enrollment token or ask the coordinator to run `warpdesk swarm allow`.' };
+    if (!this.store.redeemToken(hello.token, peer, 'agent', Date.now() + this.membershipTtlMs)) {
+      return { code: 'BadToken', message: 'The enrollment token is unknown, already used or expired.' };
+    }
+    this.log.info({ peer }, 'agent enrolled with a token');
+    return null;
+  }
+
+  private async membershipFor(peer: string) {
+    const notAfter = Date.now() + this.membershipTtlMs;
+    this.store.extendMembership(peer, notAfter);
+    const m = this.store.member(peer);
+    return issueMembership(this.identity.privateKey, this.peerId, peer, m?.role ?? 'agent', m?.notAfter ?? notAfter);
+  }
+
+  /** Sends every stored record after `cursor` (paged; each send waits for the stream: backpressure). */
+  private async catchUp(s: Session, cursor: number): Promise<void> {
+    let at = cursor;
+    s.catchingUp = true;
+    try {
+      for (;;) {
+        const page = this.store.sharedAfter(at, 256);
+        if (page.length === 0 || s.ended) return;
+        for (const r of page) {
+          if (s.ended) return;
+          await s.channel.send({ t: 'shared', seq: r.seq, origin: r.origin, record: r.record });
+          at = r.seq;
+        }
+      }
+    } catch (err) {
+      this.log.debug({ peer: s.peerId, err: (err as Error).message }, 'catch-up interrupted');
+    } finally {
+      s.catchingUp = false;
+    }
+  }
+
+  private async serve(s: Session): Promise<void> {
+    while (!s.ended) {
+      const frame = await s.channel.read();
+      s.lastSeen = Date.now();
+      switch (frame.t) {
+        case 'ping':
+          if (frame.lastRttMs !== undefined) {
+            s.rttMs = frame.lastRttMs;
+            swarmMetrics.rttMs.observe({ transport: s.transport }, frame.lastRttMs);
+          }
+          await s.channel.send({ t: 'pong', id: frame.id, sentAt: frame.sentAt });
+          // Gap fill: a record gossip did not deliver (e.g. published before the agent's subscription was
+          // known) is sent over the stream once it is older than one heartbeat.
+          if (frame.cursor !== undefined && frame.cursor < this.lastSeq && !s.catchingUp) {
+            const missing = this.store.sharedAfter(frame.cursor, 1)[0];
+            if (missing && Date.now() - this.storedAt(missing.seq) > this.heartbeatMs) void this.catchUp(s, frame.cursor);
+          }
+          break;
+        case 'share': {
+          const { seq, inserted } = this.store.putShared(s.peerId, frame.record);
+          await s.channel.send({ t: 'ack', ids: [frame.record.id] });
+          if (inserted) this.broadcast(seq, s.peerId, frame.record);
+          break;
+        }
+        case 'taskResult':
+        case 'taskError':
+          this.onTaskAnswer(s, frame);
+          break;
+        case 'renew':
+          await s.channel.send({ t: 'welcome', membership: await this.membershipFor(s.peerId), heartbeatMs: this.heartbeatMs, transport: s.transport });
+          break;
+        case 'rotate': {
+          const body = await checkRotation(frame.statement, s.peerId);
+          if (!body) throw new FrameError('BadFrame', 'The key-rotation statement is not signed by this agent’s key.');
+          const m = this.store.member(s.peerId);
+          this.store.allow(body.next, m?.role ?? 'agent', m?.notAfter ?? Date.now() + this.membershipTtlMs, `rotated from ${s.peerId}`);
+          await s.channel.send({ t: 'ack', ids: [`rotation:${body.next}`] });
+          this.log.info({ old: s.peerId, next: body.next }, 'agent rotated its key');
+          this.store.revoke(s.peerId);
+          break;
+        }
+        case 'leave':
+          this.log.info({ peer: s.peerId, reason: frame.reason }, 'agent left');
+          this.endSession(s, 'left');
+          await s.channel.close();
+          return;
+        case 'error':
+          this.log.warn({ peer: s.peerId, code: frame.code, message: frame.message }, 'agent reported an error');
+          break;
+        default:
+          throw new FrameError('BadFrame', `An agent may not send ${frame.t} frames.`);
+      }
+    }
+  }
+
+  private endSession(s: Session, why: string): void {
+    if (s.ended) return;
+    s.ended = true;
+    if (this.sessions.get(s.peerId) === s) this.sessions.delete(s.peerId);
+    this.store.touch(s.peerId, { rttMs: s.rttMs ?? undefined });
+    if (s.busy && !s.busy.task.done) {
+      const { task, shard } = s.busy;
+      task.pending.unshift(shard);
+      task.reassigned++;
+      swarmMetrics.tasksTotal.inc({ outcome: 'reassigned' });
+      this.log.warn({ peer: s.peerId, task: task.taskId, shard }, 'agent lost with a shard; reassigning');
+    }
+    s.busy = null;
+    this.updateGauges();
+    this.log.info({ peer: s.peerId, why }, 'agent session ended');
+    this.emit('agent-left', { peerId: s.peerId, why });
+    this.pump();
+  }
+
+  private updateGauges(): void {
+    const counts = { quic: 0, ws: 0, other: 0 };
+    for (const s of this.sessions.values()) counts[s.transport]++;
+    for (const [t, n] of Object.entries(counts)) swarmMetrics.activeAgents.set({ transport: t }, n);
+    swarmMetrics.quicActiveAgents.set(counts.quic);
+  }
+
+  /** When a record was stored (this run; older records count as old). */
+  private storedAt(seq: number): number {
+    return this.storedAtBySeq.get(seq) ?? 0;
+  }
+
+  private broadcast(seq: number, origin: string, record: SharedRecord): void {
+    this.lastSeq = Math.max(this.lastSeq, seq);
+    this.storedAtBySeq.set(seq, Date.now());
+    if (this.storedAtBySeq.size > 10_000) {
+      for (const k of this.storedAtBySeq.keys()) {
+        this.storedAtBySeq.delete(k);
+        if (this.storedAtBySeq.size <= 5_000) break;
+      }
+    }
+    const bytes = new TextEncoder().encode(JSON.stringify({ v: 1, seq, origin, record }));
+    this.node.services.pubsub.publish(EXPERIENCE_TOPIC, bytes).catch((err: unknown) => this.log.debug({ err: (err as Error).message }, 'gossip publish failed'));
+    this.emit('shared', { seq, origin, record });
+  }
+
+  /** Records a record originated by the coordinator itself (e.g. a threshold change) and broadcasts it. */
+  publish(record: SharedRecord): number {
+    const { seq, inserted } = this.store.putShared(this.peerId, record);
+    if (inserted) this.broadcast(seq, this.peerId, record);
+    return seq;
+  }
+
+  allow(peerId: string, ttlMs = this.membershipTtlMs): void {
+    this.store.allow(peerId, 'agent', Date.now() + ttlMs);
+    this.applyChanges();
+  }
+
+  revoke(peerId: string): void {
+    this.store.revoke(peerId);
+    this.applyChanges();
+  }
+
+  /** Applies allowlist changes made by any process (this one or `warpdesk swarm revoke`). */
+  private applyChanges(): void {
+    if (this.stopped) return;
+    let changes;
+    try {
+      changes = this.store.changesAfter(this.lastRev);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not read allowlist changes');
+      return;
+    }
+    for (const c of changes) {
+      this.lastRev = c.rev;
+      if (c.kind !== 'revoke') continue;
+      const s = this.sessions.get(c.peerId);
+      if (s) {
+        this.endSession(s, 'revoked');
+        void s.channel.fail({ t: 'refused', code: 'Revoked', message: 'The coordinator revoked this agent.' });
+      }
+      for (const conn of this.node.getConnections()) {
+        if (conn.remotePeer.toString() === c.peerId) setTimeout(() => void conn.close().catch(() => undefined), 200).unref?.();
+      }
+      const bytes = new TextEncoder().encode(JSON.stringify({ v: 1, t: 'revoked', peer: c.peerId, at: Date.now() }));
+      this.node.services.pubsub.publish(CONTROL_TOPIC, bytes).catch(() => undefined);
+      swarmMetrics.refusedConnectionsTotal.inc({ reason: 'revoked-live' });
+      this.log.warn({ peer: c.peerId }, 'agent revoked');
+      this.emit('revoked', { peerId: c.peerId });
+    }
+  }
+
+  /** Shards a top-k search over the connected agents and merges their answers. */
+  runSearch(series: Float64Array, query: Float64Array, options: SearchTaskOptions): Promise<SearchTaskResult> {
+    const m = query.length;
+    const shardCount = options.shards ?? Math.max(1, this.sessions.size);
+    const plans = planShards(series.length, m, shardCount);
+    if (plans.length === 0) return Promise.reject(new WarpdeskError('InvalidDimensions', 'The series is shorter than the query.'));
+    return new Promise<SearchTaskResult>((resolve, reject) => {
+      const task: TaskState = {
+        taskId: crypto.randomUUID(),
+        series,
+        query,
+        opts: { window: options.window, k: options.k, exclusionZone: options.exclusionZone ?? Math.floor(m / 2), znormalize: options.znormalize ?? true },
+        plans,
+        pending: plans.map((p) => p.shard),
+        results: new Map(),
+        answeredBy: new Array<string>(plans.length).fill(''),
+        reassigned: 0,
+        done: false,
+        resolve,
+        reject,
+        onProgress: options.onProgress,
+      };
+      const timer = setTimeout(() => this.finishTask(task, new WarpdeskError('Unavailable', `The swarm search did not finish within ${options.timeoutMs ?? 120_000} ms.`)), options.timeoutMs ?? 120_000);
+      timer.unref?.();
+      const origResolve = task.resolve;
+      task.resolve = (r) => {
+        clearTimeout(timer);
+        origResolve(r);
+      };
+      this.tasks.push(task);
+      this.log.info({ task: task.taskId, shards: plans.length, agents: this.sessions.size }, 'search task started');
+      this.pump();
+    });
+  }
+
+  /** Hands pending shards to idle agents. */
+  private pump(): void {
+    for (const task of this.tasks) {
+      if (task.done) continue;
+      for (const s of this.sessions.values()) {
+        if (task.pending.length === 0) break;
+        if (s.busy || s.ended) continue;
+        const shard = task.pending.shift()!;
+        const plan = task.plans[shard]!;
+        s.busy = { task, shard };
+        const slice = shardSlice(task.series, plan, task.query.length);
+        s.channel
+          .send({
+            t: 'task',
+            taskId: task.taskId,
+            shard,
+            kind: 'search',
+            series: encodeFloat64(slice),
+            offset: plan.start,
+            query: encodeFloat64(task.query),
+            window: task.opts.window,
+            k: task.opts.k,
+            exclusionZone: task.opts.exclusionZone,
+            znormalize: task.opts.znormalize,
+          })
+          .catch(() => {
+            // The session's reader will notice the closed stream and reassign the shard.
+          });
+        swarmMetrics.tasksTotal.inc({ outcome: 'dispatched' });
+      }
+    }
+  }
+
+  private onTaskAnswer(s: Session, frame: Extract<Frame, { t: 'taskResult' | 'taskError' }>): void {
+    const busy = s.busy;
+    if (!busy || busy.task.taskId !== frame.taskId || busy.shard !== frame.shard) {
+      this.log.debug({ peer: s.peerId, task: frame.taskId }, 'ignoring an answer for a shard this agent does not hold');
+      return;
+    }
+    s.busy = null;
+    const task = busy.task;
+    if (frame.t === 'taskError') {
+      swarmMetrics.tasksTotal.inc({ outcome: 'failed' });
+      this.finishTask(task, new WarpdeskError('Internal', `Agent ${s.peerId} failed a shard: ${frame.message}`));
+      return;
+    }
+    const plan = task.plans[frame.shard]!;
+    const valid = frame.matches.filter((mm) => mm.index >= plan.start && mm.index < plan.end);
+    task.results.set(frame.shard, valid);
+    task.answeredBy[frame.shard] = s.peerId;
+    swarmMetrics.tasksTotal.inc({ outcome: 'completed' });
+    task.onProgress?.(task.results.size, task.plans.length);
+    if (task.results.size === task.plans.length) {
+      const matches = mergeTopK([...task.results.values()], task.opts.k, task.opts.exclusionZone);
+      patternMetrics.matchesTotal.inc(matches.length);
+      this.finishTask(task, { taskId: task.taskId, matches, shards: task.plans.length, reassigned: task.reassigned, answeredBy: task.answeredBy });
+    }
+    this.pump();
+  }
+
+  private finishTask(task: TaskState, outcome: SearchTaskResult | Error): void {
+    if (task.done) return;
+    task.done = true;
+    const i = this.tasks.indexOf(task);
+    if (i >= 0) this.tasks.splice(i, 1);
+    for (const s of this.sessions.values()) if (s.busy?.task === task) s.busy = null;
+    if (outcome instanceof Error) task.reject(outcome);
+    else task.resolve(outcome);
+    this.log.info({ task: task.taskId, ok: !(outcome instanceof Error), reassigned: task.reassigned }, 'search task finished');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    for (const t of [...this.tasks]) this.finishTask(t, new WarpdeskError('Cancelled', 'The coordinator stopped.'));
+    await Promise.all(
+      [...this.sessions.values()].map(async (s) => {
+        this.endSession(s, 'coordinator stopping');
+        await s.channel.fail({ t: 'refused', code: 'ShuttingDown', message: 'The coordinator is shutting down.' });
+      }),
+    );
+    await this.node.stop();
+    this.store.close();
+    this.log.info('coordinator stopped');
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * The swarm capability's public surface: coordinator, agent, identities, membership, protocol constants
+ * and the experience sink interface. Importing this module does not load libp2p (that happens on start).
+ * Must never import Electron.
+ */
+export { Coordinator, type CoordinatorOptions, type AgentInfo, type SearchTaskOptions, type SearchTaskResult } from './coordinator';
+export { Agent, type AgentOptions, type AgentStatus } from './agent';
+export { fileSecretBox, loadOrCreateIdentity, identityFile, swarmDir, type SecretBox, type NodeIdentity } from './identity';
+export { issueMembership, checkMembership, signRotation, checkRotation, PEER_ID_RE } from './membership';
+export { PROTOCOL, PROTOCOL_VERSION, EXPERIENCE_TOPIC, CONTROL_TOPIC, MAX_FRAME_BYTES, SharedRecord } from './protocol';
+export { CoordinatorStore, AgentStore, coordinatorDbPath, agentDbPath, type MemberRow } from './store';
+export { planShards, mergeTopK, type Match } from './sharding';
+export { noopSink, type ExperienceSink, type ExperienceMeta } from './sink';
+export { installPolyfills, loadStack } from './stack';
