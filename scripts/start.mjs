@@ -9,6 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 const { electronBinary } = require('./electron-binary.cjs');
+const { ensureElectronSqlite } = require('./electron-abi.cjs');
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
@@ -19,7 +20,9 @@ run(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', '
 const electron = electronBinary();
 const passthrough = process.argv.slice(2);
 let child;
-if (electron.path && !process.env.WARPDESK_BROWSER) {
+const sqlite = electron.path && !process.env.WARPDESK_BROWSER ? ensureElectronSqlite(root) : { ok: false };
+if (electron.path && !sqlite.ok) console.log(`Cannot prepare SQLite for Electron (${sqlite.reason}); using the browser host.`);
+if (electron.path && sqlite.ok && !process.env.WARPDESK_BROWSER) {
   child = spawn(electron.path, ['.', ...passthrough], { cwd: root, stdio: 'inherit' });
 } else {
   console.log(`Electron binary not available (${electron.reason ?? 'WARPDESK_BROWSER is set'}); serving the workstation for a browser instead.`);

@@ -3,14 +3,13 @@
  * metadata and its bars as columnar Float64 blobs (one row per data set; see docs/adr/0001). An import is a
  * single transaction: a bad file leaves nothing behind. Never imports Electron.
  */
-import Database from 'better-sqlite3';
-import fs from 'node:fs';
 import path from 'node:path';
 import { WarpdeskError } from '../../shared/errors';
 import type { DatasetInfo } from '../../shared/contract';
 import type { Bars, Timeframe } from '../../shared/market';
 import { parseCsv } from './csv';
 import { detectTimeframe, resample } from './resample';
+import { openDatabase, type SqliteDatabase } from '../host/sqlite';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE datasets (
@@ -93,14 +92,10 @@ export interface ImportOptions {
 }
 
 export class DataStore {
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
 
   constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
+    this.db = openDatabase(file);
     this.migrate();
   }
 
