@@ -1,0 +1,39 @@
+/**
+ * Low-level API of the Warpdesk native engine (`require('./native')` from the repo root). Application code
+ * uses the facade in src/main/engine instead, which validates input with the same rules and converts errors
+ * into WarpdeskError. See README.md for semantics. `window`/`delta` = -1 means unbounded.
+ * Errors thrown (or rejected) carry `code`: InvalidInput | InvalidDimensions | NonFinite | TooLarge | Cancelled | Internal.
+ */
+export type NumArr = Float32Array | Float64Array;
+
+export interface NativeJob<T> {
+  promise: Promise<T>;
+  cancel(): void;
+  /** Fraction done in [0, 1]. */
+  progress(): number;
+}
+
+export interface Match {
+  index: number;
+  distance: number;
+}
+
+/** 'native' when the addon loaded; 'js' when the plain-JS fallback serves the API (see `reason`). */
+export const backend: 'native' | 'js';
+export const reason: string | undefined;
+/** Non-empty when WARPDESK_SIMD named a level this machine can't run. */
+export const simdNote: string;
+export function simdLevel(): string;
+export function availableLevels(): string[];
+/** Switches the kernel level at run time (must be one of availableLevels()); returns the new level. */
+export function setSimdLevel(level: string): string;
+export function threads(): number;
+export function dtw(a: NumArr, b: NumArr, window: number, absolute: boolean): number;
+export function dtwPath(a: NumArr, b: NumArr, window: number, absolute: boolean): { distance: number; path: Int32Array };
+export function dtwBatch(query: NumArr, candidates: NumArr, window: number, absolute: boolean): Float64Array;
+export function dtwMulti(a: NumArr, b: NumArr, channels: number, window: number, absolute: boolean): number;
+export function searchTopK(series: NumArr, query: NumArr, window: number, k: number, znormalize: boolean, exclusionZone?: number): Match[];
+export function searchTopKAsync(series: NumArr, query: NumArr, window: number, k: number, znormalize: boolean, exclusionZone?: number): NativeJob<Match[]>;
+export function lcss(a: NumArr, b: NumArr, epsilon: number, delta: number): number;
+export function lcssMatrix(series: NumArr[], epsilon: number, delta: number): Float64Array;
+export function lcssMatrixAsync(series: NumArr[], epsilon: number, delta: number): NativeJob<Float64Array>;

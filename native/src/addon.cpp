@@ -1,0 +1,599 @@
+// Node-API bindings of the Warpdesk pattern engine: argument checking (typed errors with a `code`),
+// threading over all cores, async jobs (progress + cancellation) and the search driver around the kernels.
+// Must never: crash or hang on bad input, touch JS values off the main thread, or block after a cancel.
+#include <napi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dispatch.h"
+#include "kernels.h"
+
+using namespace Napi;
+
+namespace {
+
+[[noreturn]] void fail(Env env, const char* code, const std::string& msg) {
+  Error e = Error::New(env, msg);
+  e.Set("code", String::New(env, code));
+  throw e;
+}
+
+constexpr double MAX_CELLS = 1e11;
+constexpr size_t MAX_LEN = (size_t)1 << 30;
+constexpr double MAX_PATH_CELLS = 33554432.0;  // 2^25
+
+unsigned threads() {
+  static unsigned n = [] {
+    const char* e = std::getenv("WARPDESK_THREADS");
+    long v = e ? std::strtol(e, nullptr, 10) : 0;
+    if (v > 0) return (unsigned)std::min(v, 256L);
+    unsigned h = std::thread::hardware_concurrency();
+    return h == 0 ? 1u : std::min(h, 64u);
+  }();
+  return n;
+}
+
+template <class F>
+void parallel(unsigned n, F&& f) {
+  if (n <= 1) {
+    f(0u);
+    return;
+  }
+  std::vector<std::thread> ts;
+  for (unsigned t = 1; t < n; ++t) ts.emplace_back([&f, t] { f(t); });
+  f(0u);
+  for (auto& t : ts) t.join();
+}
+
+struct Arr {
+  const void* p = nullptr;
+  size_t n = 0;
+  bool f32 = false;
+  const double* d() const { return static_cast<const double*>(p); }
+  const float* f() const { return static_cast<const float*>(p); }
+  std::vector<double> toDouble() const {
+    std::vector<double> v(n);
+    if (f32)
+      for (size_t i = 0; i < n; ++i) v[i] = f()[i];
+    else
+      std::copy(d(), d() + n, v.begin());
+    return v;
+  }
+};
+
+Arr getArr(Env env, const Value& v, const std::string& name) {
+  if (!v.IsTypedArray()) fail(env, "InvalidInput", "The " + name + " must be a Float32Array or Float64Array.");
+  TypedArray ta = v.As<TypedArray>();
+  Arr a;
+  if (ta.TypedArrayType() == napi_float64_array) {
+    Float64Array x = v.As<Float64Array>();
+    a.p = x.Data();
+    a.n = x.ElementLength();
+  } else if (ta.TypedArrayType() == napi_float32_array) {
+    Float32Array x = v.As<Float32Array>();
+    a.p = x.Data();
+    a.n = x.ElementLength();
+    a.f32 = true;
+  } else {
+    fail(env, "InvalidInput", "The " + name + " must be a Float32Array or Float64Array.");
+  }
+  if (a.n == 0) fail(env, "InvalidInput", "The " + name + " must not be empty.");
+  if (a.n > MAX_LEN) fail(env, "TooLarge", "The " + name + " is longer than the engine accepts.");
+  for (size_t i = 0; i < a.n; ++i) {
+    double x = a.f32 ? (double)a.f()[i] : a.d()[i];
+    if (!std::isfinite(x)) fail(env, "NonFinite", "The " + name + " contains a non-finite value at index " + std::to_string(i) + ".");
+  }
+  return a;
+}
+
+long getWindow(Env env, const Value& v, const char* name = "window") {
+  if (v.IsUndefined() || v.IsNull()) return -1;
+  if (!v.IsNumber()) fail(env, "InvalidInput", std::string("The ") + name + " must be a number of samples.");
+  double w = v.As<Number>().DoubleValue();
+  if (!std::isfinite(w) || w != std::floor(w) || w < -1)
+    fail(env, "InvalidInput", std::string("The ") + name + " must be a whole number of samples >= 0 (or -1 for full).");
+  return w > 1e15 ? (long)1e15 : (long)w;
+}
+
+double getNum(Env env, const Value& v, const char* name, double lo, double hi) {
+  if (!v.IsNumber()) fail(env, "InvalidInput", std::string("The ") + name + " must be a number.");
+  double x = v.As<Number>().DoubleValue();
+  if (!std::isfinite(x) || x < lo) fail(env, "InvalidInput", std::string("The ") + name + " is out of range.");
+  if (x > hi) fail(env, "TooLarge", std::string("The ") + name + " is too large.");
+  return x;
+}
+
+size_t getCount(Env env, const Value& v, const char* name, double lo, double hi) {
+  double x = getNum(env, v, name, lo, hi);
+  if (x != std::floor(x)) fail(env, "InvalidInput", std::string("The ") + name + " must be a whole number.");
+  return (size_t)x;
+}
+
+bool getBool(const Value& v) { return v.IsBoolean() ? v.As<Boolean>().Value() : v.ToBoolean().Value(); }
+
+long effWindow(long w, size_t n, size_t m) {
+  long mx = (long)std::max(n, m);
+  long diff = (long)n > (long)m ? (long)(n - m) : (long)(m - n);
+  if (w < 0 || w > mx) w = mx;
+  return std::max(w, diff);
+}
+
+void checkCells(Env env, double rows, size_t m, long w, size_t n) {
+  long ew = effWindow(w, n, m);
+  double cells = rows * std::min((double)m, 2.0 * ew + 1);
+  if (cells > MAX_CELLS) fail(env, "TooLarge", "The call would need more than 1e11 DP cells; use a smaller window or shorter inputs.");
+}
+
+Value cancelledError(Env env) {
+  Error e = Error::New(env, "The engine job was cancelled.");
+  e.Set("code", String::New(env, "Cancelled"));
+  return e.Value();
+}
+
+// ------------------------------------------------------------------------------------------------
+struct JobBase {
+  std::atomic<bool> cancel{false};
+  std::atomic<size_t> progress{0};
+  size_t total = 1;
+  std::string error;
+  double fraction() const { return total == 0 ? 1.0 : std::min(1.0, (double)progress.load() / (double)total); }
+  virtual ~JobBase() = default;
+};
+
+struct SearchJob : JobBase {
+  std::vector<double> own;  // owned copy of the series when needed
+  const double* x = nullptr;
+  size_t N = 0, m = 0, k = 1, excl = 0;
+  long w = 0;
+  bool znorm = true;
+  std::vector<double> q, U, L, SU, SL;
+  std::vector<int> order;
+  std::vector<wd::Cand> result;
+
+  void setup(const Arr& series, const Arr& query, long window, size_t k_, bool z, size_t ex, bool copy) {
+    if (series.f32 || copy) {
+      own = series.toDouble();
+      x = own.data();
+    } else {
+      x = series.d();
+    }
+    N = series.n;
+    m = query.n;
+    w = std::min(window < 0 ? (long)m : window, (long)m);
+    k = k_;
+    znorm = z;
+    excl = ex;
+    std::vector<double> qr = query.toDouble();
+    q.assign(m, 0.0);
+    if (!z) {
+      q = qr;
+    } else {
+      double sum = 0, sumsq = 0;
+      for (size_t j = 0; j < m; ++j) {
+        sum += qr[j];
+        sumsq += qr[j] * qr[j];
+      }
+      double mean = sum / (double)m, var = sumsq / (double)m - mean * mean;
+      double sd = var > 0 ? std::sqrt(var) : 0.0;
+      bool flat = !(sd > wd::FLAT_REL * std::fabs(mean)) || sd == 0;
+      if (!flat)
+        for (size_t j = 0; j < m; ++j) q[j] = (qr[j] - mean) / sd;
+    }
+    U.assign(m, 0);
+    L.assign(m, 0);
+    for (long i = 0; i < (long)m; ++i) {
+      double hi = -INFINITY, lo = INFINITY;
+      for (long j = std::max(0L, i - w); j <= std::min((long)m - 1, i + w); ++j) {
+        hi = std::max(hi, q[j]);
+        lo = std::min(lo, q[j]);
+      }
+      U[i] = hi;
+      L[i] = lo;
+    }
+    order.resize(m);
+    for (size_t i = 0; i < m; ++i) order[i] = (int)i;
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return std::fabs(q[a]) > std::fabs(q[b]); });
+    total = N - m + 1;
+  }
+
+  // Streaming min/max envelope of the raw series (Lemire), half-width w.
+  void envelope() {
+    SU.assign(N, 0);
+    SL.assign(N, 0);
+    std::deque<size_t> du, dl;
+    size_t next = 0;
+    for (size_t t = 0; t < N; ++t) {
+      size_t right = std::min(N - 1, t + (size_t)w);
+      while (next <= right) {
+        while (!du.empty() && x[du.back()] <= x[next]) du.pop_back();
+        du.push_back(next);
+        while (!dl.empty() && x[dl.back()] >= x[next]) dl.pop_back();
+        dl.push_back(next);
+        ++next;
+      }
+      size_t left = t >= (size_t)w ? t - (size_t)w : 0;
+      while (du.front() < left) du.pop_front();
+      while (dl.front() < left) dl.pop_front();
+      SU[t] = x[du.front()];
+      SL[t] = x[dl.front()];
+    }
+  }
+
+  void run(const wd::Kernels* K) {
+    envelope();
+    std::atomic<uint64_t> sharedT;
+    double inf = INFINITY;
+    uint64_t bits;
+    std::memcpy(&bits, &inf, 8);
+    sharedT.store(bits);
+    wd::SearchParams P{x, N, q.data(), m, w, k, znorm, excl, U.data(), L.data(), order.data(), SU.data(), SL.data(), &sharedT, &cancel, &progress};
+    const size_t CHUNK = 16384;  // multiple of ZBLOCK
+    const size_t chunks = (total + CHUNK - 1) / CHUNK;
+    unsigned nt = (unsigned)std::min<size_t>(threads(), chunks);
+    std::vector<wd::SearchLocal> locals(std::max(1u, nt));
+    for (auto& l : locals) l.T = INFINITY;
+    std::atomic<size_t> nextChunk{0};
+    parallel(nt, [&](unsigned t) {
+      for (;;) {
+        size_t c = nextChunk.fetch_add(1);
+        if (c >= chunks || cancel.load()) break;
+        K->search_range(&P, c * CHUNK, std::min(total, (c + 1) * CHUNK), &locals[t]);
+      }
+    });
+    if (cancel.load()) return;
+    double T;
+    std::memcpy(&T, &bits, 8);
+    uint64_t fb = sharedT.load();
+    std::memcpy(&T, &fb, 8);
+    std::vector<wd::Cand> all;
+    for (auto& l : locals) {
+      T = std::min(T, l.T);
+    }
+    for (auto& l : locals)
+      for (auto& c : l.kept)
+        if (c.d <= T) all.push_back(c);
+    std::sort(all.begin(), all.end(), [](const wd::Cand& a, const wd::Cand& b) { return a.d < b.d || (a.d == b.d && a.idx < b.idx); });
+    result.clear();
+    for (auto& c : all) {
+      if (result.size() >= k) break;
+      bool ok = true;
+      for (auto& r : result) {
+        size_t diff = r.idx > c.idx ? r.idx - c.idx : c.idx - r.idx;
+        if (diff <= excl) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) result.push_back(c);
+    }
+    progress.store(total);
+  }
+
+  Value toJs(Env env) const {
+    Array out = Array::New(env, result.size());
+    for (size_t i = 0; i < result.size(); ++i) {
+      Object o = Object::New(env);
+      o.Set("index", Number::New(env, (double)result[i].idx));
+      o.Set("distance", Number::New(env, result[i].d));
+      out.Set((uint32_t)i, o);
+    }
+    return out;
+  }
+};
+
+struct LcssJob : JobBase {
+  std::vector<std::vector<double>> s64;
+  std::vector<std::vector<float>> s32;
+  bool all32 = true, equal = true;
+  size_t N = 0, len = 0;
+  double eps = 0;
+  long delta = -1;
+  std::vector<double> out;
+
+  void setup(const std::vector<Arr>& list, double e, long d) {
+    N = list.size();
+    eps = e;
+    delta = d;
+    len = list[0].n;
+    for (auto& a : list) {
+      all32 = all32 && a.f32;
+      equal = equal && a.n == len;
+    }
+    for (auto& a : list) {
+      if (all32) s32.emplace_back(a.f(), a.f() + a.n);
+      else s64.push_back(a.toDouble());
+    }
+    total = N * (N - 1) / 2;
+    out.assign(N * N, 0.0);
+  }
+
+  template <class T>
+  void runEqual(const std::vector<std::vector<T>>& s, void (*rows)(const T*, const T*, size_t, size_t, size_t, size_t, double, long, double*)) {
+    const size_t stride = ((N + 128 + 15) / 16) * 16;
+    std::vector<T> tt(len * stride, (T)0);
+    for (size_t i = 0; i < N; ++i)
+      for (size_t j = 0; j < len; ++j) tt[j * stride + i] = s[i][j];
+    std::atomic<size_t> next{0};
+    parallel((unsigned)std::min<size_t>(threads(), N), [&](unsigned) {
+      std::vector<double> row(N);
+      for (;;) {
+        size_t p = next.fetch_add(1);
+        if (p + 1 >= N || cancel.load()) break;
+        size_t cnt = N - 1 - p;
+        rows(s[p].data(), tt.data(), stride, p + 1, cnt, len, eps, delta, row.data());
+        for (size_t t = 0; t < cnt; ++t) out[p * N + p + 1 + t] = out[(p + 1 + t) * N + p] = row[t];
+        progress.fetch_add(cnt);
+      }
+    });
+  }
+
+  void run(const wd::Kernels* K) {
+    for (size_t i = 0; i < N; ++i) out[i * N + i] = 1.0;
+    if (N < 2) return;
+    if (equal && all32) return runEqual<float>(s32, K->lcss_rows_f32);
+    if (equal) return runEqual<double>(s64, K->lcss_rows_f64);
+    std::atomic<size_t> next{0};
+    parallel((unsigned)std::min<size_t>(threads(), N), [&](unsigned) {
+      for (;;) {
+        size_t p = next.fetch_add(1);
+        if (p + 1 >= N || cancel.load()) break;
+        for (size_t q2 = p + 1; q2 < N; ++q2) {
+          double v = wd::lcss_pair_f64(s64[p].data(), s64[p].size(), s64[q2].data(), s64[q2].size(), eps, delta);
+          out[p * N + q2] = out[q2 * N + p] = v;
+        }
+        progress.fetch_add(N - 1 - p);
+      }
+    });
+  }
+
+  Value toJs(Env env) const {
+    Float64Array a = Float64Array::New(env, out.size());
+    std::copy(out.begin(), out.end(), a.Data());
+    return a;
+  }
+};
+
+template <class J>
+class JobWorker : public AsyncWorker {
+ public:
+  JobWorker(Napi::Env env, std::shared_ptr<J> job, const wd::Kernels* K) : AsyncWorker(env, "warpdesk-engine"), job_(job), K_(K), def_(Promise::Deferred::New(env)) {}
+  Promise promise() { return def_.Promise(); }
+  void Execute() override {
+    try {
+      job_->run(K_);
+    } catch (const std::bad_alloc&) {
+      job_->error = "TooLarge";
+    } catch (const std::exception& e) {
+      job_->error = e.what();
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = AsyncWorker::Env();
+    HandleScope scope(env);
+    if (job_->cancel.load()) return def_.Reject(cancelledError(env));
+    if (!job_->error.empty()) {
+      Error e = Error::New(env, job_->error == "TooLarge" ? "The engine ran out of memory for this job." : "The native engine failed: " + job_->error);
+      e.Set("code", String::New(env, job_->error == "TooLarge" ? "TooLarge" : "Internal"));
+      return def_.Reject(e.Value());
+    }
+    def_.Resolve(job_->toJs(env));
+  }
+  void OnError(const Error& e) override { def_.Reject(e.Value()); }
+
+ private:
+  std::shared_ptr<J> job_;
+  const wd::Kernels* K_;
+  Promise::Deferred def_;
+};
+
+template <class J>
+Value startJob(Env env, std::shared_ptr<J> job) {
+  auto* w = new JobWorker<J>(env, job, wd::active());
+  Object o = Object::New(env);
+  o.Set("promise", w->promise());
+  std::shared_ptr<JobBase> base = job;
+  o.Set("cancel", Function::New(env, [base](const CallbackInfo& info) -> Value {
+          base->cancel.store(true);
+          return info.Env().Undefined();
+        }));
+  o.Set("progress", Function::New(env, [base](const CallbackInfo& info) -> Value { return Number::New(info.Env(), base->fraction()); }));
+  w->Queue();
+  return o;
+}
+
+// ------------------------------------------------------------------------------------------------
+Value Dtw(const CallbackInfo& info) {
+  Env env = info.Env();
+  Arr a = getArr(env, info[0], "first series"), b = getArr(env, info[1], "second series");
+  long w = getWindow(env, info[2]);
+  bool absolute = getBool(info[3]);
+  checkCells(env, (double)a.n, b.n, w, a.n);
+  const wd::Kernels* K = wd::active();
+  if (a.f32 && b.f32) return Number::New(env, K->dtw_f32(a.f(), a.n, b.f(), b.n, w, absolute));
+  if (!a.f32 && !b.f32) return Number::New(env, K->dtw_f64(a.d(), a.n, b.d(), b.n, w, absolute));
+  std::vector<double> x = a.toDouble(), y = b.toDouble();
+  return Number::New(env, K->dtw_f64(x.data(), x.size(), y.data(), y.size(), w, absolute));
+}
+
+Value DtwPath(const CallbackInfo& info) {
+  Env env = info.Env();
+  Arr a = getArr(env, info[0], "first series"), b = getArr(env, info[1], "second series");
+  long w = getWindow(env, info[2]);
+  bool absolute = getBool(info[3]);
+  if (((double)a.n + 1) * ((double)b.n + 1) > MAX_PATH_CELLS) fail(env, "TooLarge", "A warping path for these lengths needs too much memory; ask for the distance only.");
+  std::vector<double> x = a.toDouble(), y = b.toDouble();
+  std::vector<int32_t> path;
+  double d = wd::dtw_path_f64(x.data(), x.size(), y.data(), y.size(), w, absolute, &path);
+  Object o = Object::New(env);
+  o.Set("distance", Number::New(env, d));
+  Int32Array p = Int32Array::New(env, path.size());
+  std::copy(path.begin(), path.end(), p.Data());
+  o.Set("path", p);
+  return o;
+}
+
+Value DtwBatch(const CallbackInfo& info) {
+  Env env = info.Env();
+  Arr q = getArr(env, info[0], "query"), c = getArr(env, info[1], "candidates");
+  long w = getWindow(env, info[2]);
+  bool absolute = getBool(info[3]);
+  if (c.n % q.n != 0) fail(env, "InvalidDimensions", "The candidates are not a whole number of queries long.");
+  const size_t m = q.n, count = c.n / m;
+  checkCells(env, (double)c.n, m, w, m);
+  Float64Array out = Float64Array::New(env, count);
+  double* o = out.Data();
+  const wd::Kernels* K = wd::active();
+  std::vector<double> qd, cd;
+  const bool f32 = q.f32 && c.f32;
+  if (!f32 && (q.f32 || c.f32)) {
+    qd = q.toDouble();
+    cd = c.toDouble();
+  }
+  const double* qp = qd.empty() ? q.d() : qd.data();
+  const double* cp = cd.empty() ? c.d() : cd.data();
+  const size_t minPer = 256;
+  unsigned nt = (unsigned)std::max<size_t>(1, std::min<size_t>(threads(), count / minPer));
+  parallel(nt, [&](unsigned t) {
+    size_t lo = count * t / nt, hi = count * (t + 1) / nt;
+    if (lo >= hi) return;
+    if (f32) K->batch_f32(q.f(), m, c.f() + lo * m, hi - lo, w, absolute, o + lo);
+    else K->batch_f64(qp, m, cp + lo * m, hi - lo, w, absolute, o + lo);
+  });
+  return out;
+}
+
+Value DtwMulti(const CallbackInfo& info) {
+  Env env = info.Env();
+  Arr a = getArr(env, info[0], "first series"), b = getArr(env, info[1], "second series");
+  size_t ch = getCount(env, info[2], "channels", 1, 4096);
+  long w = getWindow(env, info[3]);
+  bool absolute = getBool(info[4]);
+  if (a.n % ch != 0 || b.n % ch != 0) fail(env, "InvalidDimensions", "The series lengths are not multiples of the channel count.");
+  checkCells(env, (double)a.n, b.n / ch, w, a.n / ch);
+  std::vector<double> x = a.toDouble(), y = b.toDouble();
+  return Number::New(env, wd::dtw_multi_f64(x.data(), a.n / ch, y.data(), b.n / ch, ch, w, absolute));
+}
+
+std::shared_ptr<SearchJob> makeSearch(const CallbackInfo& info, bool copy) {
+  Env env = info.Env();
+  Arr s = getArr(env, info[0], "series"), q = getArr(env, info[1], "query");
+  if (q.n > s.n) fail(env, "InvalidDimensions", "The query is longer than the series.");
+  long w = getWindow(env, info[2]);
+  size_t k = getCount(env, info[3], "k", 1, 100000);
+  bool z = info[4].IsUndefined() ? true : getBool(info[4]);
+  size_t ex = info[5].IsUndefined() ? q.n / 2 : getCount(env, info[5], "exclusionZone", 0, 9e15);
+  checkCells(env, (double)(s.n - q.n + 1), q.n, w < 0 ? (long)q.n : w, q.n);
+  auto job = std::make_shared<SearchJob>();
+  job->setup(s, q, w, k, z, ex, copy);
+  return job;
+}
+
+Value SearchTopK(const CallbackInfo& info) {
+  auto job = makeSearch(info, false);
+  job->run(wd::active());
+  return job->toJs(info.Env());
+}
+
+Value SearchTopKAsync(const CallbackInfo& info) { return startJob(info.Env(), makeSearch(info, true)); }
+
+Value Lcss(const CallbackInfo& info) {
+  Env env = info.Env();
+  Arr a = getArr(env, info[0], "first series"), b = getArr(env, info[1], "second series");
+  double eps = getNum(env, info[2], "epsilon", 0, INFINITY);
+  long delta = getWindow(env, info[3], "delta");
+  checkCells(env, (double)a.n, b.n, -1, a.n);
+  std::vector<double> x = a.toDouble(), y = b.toDouble();
+  return Number::New(env, wd::lcss_pair_f64(x.data(), x.size(), y.data(), y.size(), eps, delta));
+}
+
+std::shared_ptr<LcssJob> makeLcss(const CallbackInfo& info) {
+  Env env = info.Env();
+  if (!info[0].IsArray()) fail(env, "InvalidInput", "The series list must be an array of Float32Array or Float64Array.");
+  Array arr = info[0].As<Array>();
+  if (arr.Length() == 0) fail(env, "InvalidInput", "The series list must not be empty.");
+  if (arr.Length() > 65536) fail(env, "TooLarge", "The series list has more than 65536 series.");
+  std::vector<Arr> list;
+  double cells = 0;
+  for (uint32_t i = 0; i < arr.Length(); ++i) list.push_back(getArr(env, arr.Get(i), "series #" + std::to_string(i)));
+  for (auto& a : list) cells += (double)a.n * (double)a.n;
+  if (cells * (double)list.size() / 2 > MAX_CELLS) fail(env, "TooLarge", "The LCSS matrix would need more than 1e11 DP cells.");
+  double eps = getNum(env, info[1], "epsilon", 0, INFINITY);
+  long delta = getWindow(env, info[2], "delta");
+  auto job = std::make_shared<LcssJob>();
+  job->setup(list, eps, delta);
+  return job;
+}
+
+Value LcssMatrix(const CallbackInfo& info) {
+  auto job = makeLcss(info);
+  job->run(wd::active());
+  return job->toJs(info.Env());
+}
+
+Value LcssMatrixAsync(const CallbackInfo& info) { return startJob(info.Env(), makeLcss(info)); }
+
+Value SimdLevel(const CallbackInfo& info) { return String::New(info.Env(), wd::active()->name); }
+
+Value AvailableLevels(const CallbackInfo& info) {
+  Env env = info.Env();
+  const auto& lv = wd::available_levels();
+  Array a = Array::New(env, lv.size());
+  for (size_t i = 0; i < lv.size(); ++i) a.Set((uint32_t)i, String::New(env, lv[i]));
+  return a;
+}
+
+Value SetSimdLevel(const CallbackInfo& info) {
+  Env env = info.Env();
+  if (!info[0].IsString()) fail(env, "InvalidInput", "The SIMD level must be a string.");
+  std::string name = info[0].As<String>().Utf8Value();
+  if (!wd::set_level(name)) fail(env, "InvalidInput", "The SIMD level '" + name + "' is not available on this machine.");
+  return String::New(env, wd::active()->name);
+}
+
+Value Threads(const CallbackInfo& info) { return Number::New(info.Env(), threads()); }
+
+// Turns C++ exceptions other than Napi::Error (allocation failures, ...) into coded JS errors.
+template <Value (*F)(const CallbackInfo&)>
+Value safe(const CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    fail(info.Env(), "TooLarge", "The engine could not allocate memory for this call.");
+  } catch (const std::exception& e) {
+    fail(info.Env(), "Internal", std::string("The native engine failed: ") + e.what());
+  }
+}
+
+Object Init(Env env, Object exports) {
+  exports.Set("simdLevel", Function::New(env, SimdLevel));
+  exports.Set("availableLevels", Function::New(env, AvailableLevels));
+  exports.Set("setSimdLevel", Function::New(env, safe<SetSimdLevel>));
+  exports.Set("threads", Function::New(env, Threads));
+  exports.Set("simdNote", String::New(env, wd::env_note()));
+  exports.Set("dtw", Function::New(env, safe<Dtw>));
+  exports.Set("dtwPath", Function::New(env, safe<DtwPath>));
+  exports.Set("dtwBatch", Function::New(env, safe<DtwBatch>));
+  exports.Set("dtwMulti", Function::New(env, safe<DtwMulti>));
+  exports.Set("searchTopK", Function::New(env, safe<SearchTopK>));
+  exports.Set("searchTopKAsync", Function::New(env, safe<SearchTopKAsync>));
+  exports.Set("lcss", Function::New(env, safe<Lcss>));
+  exports.Set("lcssMatrix", Function::New(env, safe<LcssMatrix>));
+  exports.Set("lcssMatrixAsync", Function::New(env, safe<LcssMatrixAsync>));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(warpdesk_native, Init)

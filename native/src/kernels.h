@@ -1,0 +1,77 @@
+// Kernel table shared by every instruction-set build of kernels_generic.inc (simdjson-style: one generic
+// source compiled once per ISA with its own flags; dispatch.cpp picks one table at run time).
+// Must never: allocate per DP cell, throw, or read outside the documented array bounds.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace wd {
+
+struct SearchParams {
+  const double* x;       // series (raw)
+  size_t N;              // series length
+  const double* q;       // query, already normalised (or raw when !znorm)
+  size_t m;              // query length
+  long w;                // Sakoe-Chiba half-width (<= m)
+  size_t k;
+  bool znorm;
+  size_t excl;           // exclusion zone
+  const double* U;       // query envelope (upper), length m
+  const double* L;       // query envelope (lower)
+  const int* order;      // query visiting order (largest |q| first)
+  const double* SU;      // series envelope (upper), length N
+  const double* SL;      // series envelope (lower)
+  std::atomic<uint64_t>* sharedT;   // bit pattern of the best shared pruning threshold (double)
+  std::atomic<bool>* cancel;
+  std::atomic<size_t>* progress;    // starts processed
+};
+
+struct Cand {
+  double d;
+  size_t idx;
+};
+
+// Per-thread state of a search: the pruning set (at most k seen candidates pairwise > 2*excl apart, whose
+// worst distance T bounds the answer) and the candidates kept (distance <= T when evaluated).
+struct SearchLocal {
+  std::vector<Cand> kept;
+  std::vector<Cand> best;
+  double T;
+};
+
+struct Kernels {
+  const char* name;
+  double (*dtw_f64)(const double* a, size_t n, const double* b, size_t m, long w, bool absolute);
+  double (*dtw_f32)(const float* a, size_t n, const float* b, size_t m, long w, bool absolute);
+  // distances of `count` candidates (each m long, flat) to the query; out[count]
+  void (*batch_f64)(const double* q, size_t m, const double* c, size_t count, long w, bool absolute, double* out);
+  void (*batch_f32)(const float* q, size_t m, const float* c, size_t count, long w, bool absolute, double* out);
+  // LCSS of series p against series [q0, q0+cnt) of a transposed block (len x stride), equal lengths.
+  void (*lcss_rows_f64)(const double* a, const double* tt, size_t stride, size_t q0, size_t cnt, size_t len, double eps, long delta, double* out);
+  void (*lcss_rows_f32)(const float* a, const float* tt, size_t stride, size_t q0, size_t cnt, size_t len, double eps, long delta, double* out);
+  // UCR-Suite scan of starts [s0, s1) (s0 % 64 == 0); appends candidates with d <= its threshold.
+  void (*search_range)(const SearchParams* p, size_t s0, size_t s1, SearchLocal* st);
+};
+
+const Kernels* kernels_scalar();
+#if defined(__x86_64__) || defined(_M_X64)
+const Kernels* kernels_sse4();
+const Kernels* kernels_avx2();
+const Kernels* kernels_avx512();
+#endif
+#if defined(__aarch64__)
+const Kernels* kernels_neon();
+#endif
+
+// Scalar helpers shared by all levels (compiled once, in dispatch.cpp).
+double dtw_path_f64(const double* a, size_t n, const double* b, size_t m, long w, bool absolute, std::vector<int32_t>* path);
+double dtw_multi_f64(const double* a, size_t n, const double* b, size_t m, size_t ch, long w, bool absolute);
+double lcss_pair_f64(const double* a, size_t n, const double* b, size_t m, double eps, long delta);
+
+constexpr size_t ZBLOCK = 64;
+constexpr double FLAT_REL = 1e-6;
+constexpr double PRUNE_SLACK = 1e-9;
+
+}  // namespace wd
