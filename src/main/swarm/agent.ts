@@ -40,6 +40,8 @@ export interface AgentOptions {
   heartbeatMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Runs a search shard (default: the pattern engine's searchTopK). Tests inject delays here. */
+  executor?: (series: Float64Array, query: Float64Array, options: { window: number; k: number; exclusionZone: number; znormalize: boolean }) => Promise<Array<{ index: number; distance: number }>> | Array<{ index: number; distance: number }>;
   /** Max records in flight without an ack. */
   outboxWindow?: number;
   logger?: Logger;
@@ -89,6 +91,7 @@ export class Agent extends EventEmitter {
   private aboveCursor = new Set<number>();
   private wake: (() => void) | null = null;
   private pendingRotation: PrivateKey | null = null;
+  private rotationReady = false;
   readonly store: AgentStore;
   private readonly log: Logger;
   private readonly sink: ExperienceSink;
@@ -233,7 +236,7 @@ export class Agent extends EventEmitter {
         this.log.warn({ coordinator: this.coordinator, attempt, err: e.message }, 'could not reach the coordinator');
       }
       if (this.stopped) break;
-      if (this.pendingRotation) {
+      if (this.pendingRotation && this.rotationReady) {
         await this.finishRotation();
         continue;
       }
@@ -417,7 +420,10 @@ export class Agent extends EventEmitter {
       }
       case 'ack':
         for (const id of frame.ids) {
-          if (id.startsWith('rotation:')) this.emit('rotation-acked', id.slice(9));
+          if (id.startsWith('rotation:') && this.pendingRotation) {
+            this.rotationReady = true;
+            this.emit('rotation-acked', id.slice(9));
+          }
           live.inflight.delete(id);
         }
         this.store.acked(frame.ids);
@@ -477,8 +483,9 @@ export class Agent extends EventEmitter {
     try {
       const series = decodeFloat64(frame.series);
       const query = decodeFloat64(frame.query);
-      const engine = getEngine();
-      const matches = engine.searchTopK(series, query, { window: frame.window, k: frame.k, exclusionZone: frame.exclusionZone, znormalize: frame.znormalize });
+      const options = { window: frame.window, k: frame.k, exclusionZone: frame.exclusionZone, znormalize: frame.znormalize };
+      const matches = this.opts.executor ? await this.opts.executor(series, query, options) : getEngine().searchTopK(series, query, options);
+      if (live.ended) return;
       const elapsedMs = performance.now() - t0;
       patternMetrics.matchDurationMs.observe(elapsedMs);
       await live.channel.send({ t: 'taskResult', taskId: frame.taskId, shard: frame.shard, matches: matches.map((m) => ({ index: m.index + frame.offset, distance: m.distance })), elapsedMs });
@@ -521,11 +528,16 @@ export class Agent extends EventEmitter {
       };
       this.on('rotation-acked', on);
     });
-    await live.channel.send({ t: 'rotate', statement: await signRotation(this.privateKey, this.peerId, nextId) });
-    await acked;
     this.pendingRotation = next;
-    if (this.opts.dataDir && !this.opts.privateKey) await replaceIdentity(this.opts.dataDir, 'agent', next, this.opts.box ?? fileSecretBox(this.opts.dataDir));
+    this.rotationReady = false;
     const reconnected = new Promise<void>((resolve) => this.once('connected', () => resolve()));
+    try {
+      await live.channel.send({ t: 'rotate', statement: await signRotation(this.privateKey, this.peerId, nextId) });
+      await acked;
+    } catch (err) {
+      this.pendingRotation = null;
+      throw err;
+    }
     live.end('key rotated');
     await reconnected;
     return nextId;
@@ -534,6 +546,8 @@ export class Agent extends EventEmitter {
   private async finishRotation(): Promise<void> {
     const next = this.pendingRotation!;
     this.pendingRotation = null;
+    this.rotationReady = false;
+    if (this.opts.dataDir && !this.opts.privateKey) await replaceIdentity(this.opts.dataDir, 'agent', next, this.opts.box ?? fileSecretBox(this.opts.dataDir));
     await this.node.stop();
     this.privateKey = next;
     this.membership = null;

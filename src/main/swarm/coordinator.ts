@@ -264,10 +264,11 @@ export class Coordinator extends EventEmitter {
       await this.serve(session);
     } catch (err) {
       const code = err instanceof FrameError ? err.frameCode : 'Internal';
+      const message = err instanceof Error ? err.message : String(err);
       if (code !== 'Closed') {
         swarmMetrics.frameErrorsTotal.inc({ code });
-        this.log.warn({ peer, code, err: (err as Error).message }, 'stream closed on a protocol error');
-        await channel.fail({ t: 'error', code, message: (err as Error).message.slice(0, 500) });
+        this.log.warn({ peer, code, err: message }, 'stream closed on a protocol error');
+        await channel.fail({ t: 'error', code, message: message.slice(0, 500) });
       } else {
         await channel.close();
       }
@@ -356,10 +357,13 @@ export class Coordinator extends EventEmitter {
           const body = await checkRotation(frame.statement, s.peerId);
           if (!body) throw new FrameError('BadFrame', 'The key-rotation statement is not signed by this agent’s key.');
           const m = this.store.member(s.peerId);
-          this.store.allow(body.next, m?.role ?? 'agent', m?.notAfter ?? Date.now() + this.membershipTtlMs, `rotated from ${s.peerId}`);
-          await s.channel.send({ t: 'ack', ids: [`rotation:${body.next}`] });
+          this.store.db.transaction(() => {
+            this.store.allow(body.next, m?.role ?? 'agent', m?.notAfter ?? Date.now() + this.membershipTtlMs, `rotated from ${s.peerId}`);
+            this.store.revoke(s.peerId);
+          })();
           this.log.info({ old: s.peerId, next: body.next }, 'agent rotated its key');
-          this.store.revoke(s.peerId);
+          // The ack goes out before the revocation is applied (next poll), so the agent learns it first.
+          await s.channel.send({ t: 'ack', ids: [`rotation:${body.next}`] });
           break;
         }
         case 'leave':

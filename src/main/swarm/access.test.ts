@@ -1,0 +1,131 @@
+/**
+ * Access control end to end on loopback (coordinator and agents in this process; `warpdesk swarm revoke`
+ * as a real child process): enrollment tokens, explicit refusal reasons, handshake refusal, allow, revoke
+ * at once (propagated by gossip), key rotation.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, registry } from '../metrics';
+import { Agent, type AgentOptions } from './agent';
+import { Coordinator } from './coordinator';
+
+const run = promisify(execFile);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-swarm-access-'));
+const log = createLogger('test', 'silent');
+let coord: Coordinator;
+const agents: Agent[] = [];
+
+async function agent(name: string, extra: Partial<AgentOptions> = {}): Promise<Agent> {
+  const a = await Agent.start({ dataDir: path.join(tmp, name), join: coord.multiaddrs(), logger: log, backoffBaseMs: 100, backoffMaxMs: 400, heartbeatMs: 500, ...extra });
+  agents.push(a);
+  return a;
+}
+
+function once<T>(em: NodeJS.EventEmitter, event: string, pred: (e: T) => boolean = () => true, timeoutMs = 20_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
+    const on = (e: T) => {
+      if (!pred(e)) return;
+      clearTimeout(t);
+      em.off(event, on);
+      resolve(e);
+    };
+    em.on(event, on);
+  });
+}
+
+async function counter(name: string, label: string): Promise<number> {
+  const m = (await registry.getSingleMetric(name)?.get())?.values ?? [];
+  return m.filter((v) => v.labels['reason'] === label).reduce((s, v) => s + v.value, 0);
+}
+
+beforeAll(async () => {
+  coord = await Coordinator.start({ dataDir: path.join(tmp, 'coord'), quicPort: 0, wsPort: 0, logger: log, heartbeatMs: 500, changePollMs: 100 });
+});
+
+afterAll(async () => {
+  for (const a of agents) await a.stop({ graceful: false }).catch(() => undefined);
+  await coord.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('swarm access control', () => {
+  let a: Agent;
+  let d: Agent;
+
+  it('enrolls an agent with a one-time token and issues a signed membership record', async () => {
+    const token = coord.createToken();
+    a = await agent('a', { token });
+    await a.waitConnected();
+    const st = a.status();
+    expect(st.connected).toBe(true);
+    expect(st.transport).toBe('quic');
+    expect(st.membershipNotAfter).toBeGreaterThan(Date.now());
+    expect(coord.store.member(a.peerId)?.status).toBe('allowed');
+    expect(coord.agents().map((x) => x.peerId)).toContain(a.peerId);
+  });
+
+  it('refuses a reused token and a missing token with an explicit reason', async () => {
+    coord.createToken(); // keeps enrollment open so the hello is read and answered
+    const spent = coord.store.db.prepare(`SELECT used_by FROM tokens WHERE used_by IS NOT NULL`).all();
+    expect(spent).toHaveLength(1);
+    const b = await agent('b', { token: 'not-a-real-token-000000' });
+    const refusal = await once<{ code: string }>(b, 'refused');
+    expect(refusal.code).toBe('BadToken');
+    const c = await agent('c');
+    expect((await once<{ code: string }>(c, 'refused')).code).toBe('NotAllowed');
+    expect(b.status().connected).toBe(false);
+    await b.stop({ graceful: false });
+    await c.stop({ graceful: false });
+  });
+
+  it('refuses an unknown peer during the handshake when no enrollment is open, then admits it once allowed', async () => {
+    coord.store.db.prepare(`UPDATE tokens SET expires_at = 0`).run();
+    const before = await counter('swarm_refused_connections_total', 'not-allowed');
+    d = await agent('d');
+    const refused = await once<{ peerId: string; reason: string }>(coord, 'refused', (e) => e.peerId === d.peerId);
+    expect(refused.reason).toBe('not-allowed');
+    expect(await counter('swarm_refused_connections_total', 'not-allowed')).toBeGreaterThan(before);
+    expect(d.status().connected).toBe(false);
+    const cli = await run(process.execPath, [path.resolve('bin/warpdesk.cjs'), 'swarm', 'allow', d.peerId, '--data-dir', path.join(tmp, 'coord'), '--json']);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ allowed: d.peerId });
+    await d.waitConnected(30_000);
+    expect(d.status().connected).toBe(true);
+  });
+
+  it('revokes at once from another process: the agent is told why, others hear it, redials are refused', async () => {
+    const heard = once<{ peerId: string }>(d, 'revoked', (e) => e.peerId === a.peerId);
+    const told = once<{ code: string }>(a, 'refused');
+    const cli = await run(process.execPath, [path.resolve('bin/warpdesk.cjs'), 'swarm', 'revoke', a.peerId, '--data-dir', path.join(tmp, 'coord')]);
+    expect(cli.stdout).toMatch(/Revoked/);
+    expect((await told).code).toBe('Revoked');
+    await heard;
+    const refusedAgain = await once<{ peerId: string; reason: string }>(coord, 'refused', (e) => e.peerId === a.peerId && e.reason === 'revoked');
+    expect(refusedAgain.reason).toBe('revoked');
+    expect(coord.agents().map((x) => x.peerId)).not.toContain(a.peerId);
+    const list = await run(process.execPath, [path.resolve('bin/warpdesk.cjs'), 'swarm', 'list', '--data-dir', path.join(tmp, 'coord'), '--json']);
+    const rows = JSON.parse(list.stdout) as Array<{ peerId: string; status: string }>;
+    expect(rows.find((r) => r.peerId === a.peerId)?.status).toBe('revoked');
+  });
+
+  it('rotates a key with a statement signed by the old key', async () => {
+    const e = await agent('e', { token: coord.createToken() });
+    await e.waitConnected();
+    const old = e.peerId;
+    const next = await e.rotateKey();
+    expect(next).not.toBe(old);
+    expect(e.peerId).toBe(next);
+    expect(e.status().connected).toBe(true);
+    expect(coord.store.member(next)?.status).toBe('allowed');
+    expect(coord.store.member(old)?.status).toBe('revoked');
+    // The rotated identity was persisted: a restart keeps the new PeerId.
+    await e.stop();
+    const again = await agent('e');
+    expect(again.peerId).toBe(next);
+    await again.waitConnected();
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * Test and benchmark harness: runs a coordinator or agents in a child process and takes JSON-line commands
+ * on stdin, answering JSON lines on stdout (`{"reply":ID,...}`) plus events (`{"event":...}`). Used by the
+ * swarm's multi-process tests and bench/swarm. Must never be used by the app or the CLI.
+ *
+ *   node --import tsx harness.ts coordinator '{"dataDir":...,"quicPort":0,"wsPort":0}'
+ *   node --import tsx harness.ts agent '{"dataDir":...,"join":[...],"token":"..."}'
+ *   node --import tsx harness.ts agents '{"count":200,"join":[...],"coordinatorDataDir":...}'  (bench: many light agents)
+ */
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { Agent, Coordinator, type AgentOptions, type CoordinatorOptions } from '../index';
+import { createLogger } from '../../metrics';
+
+const [, , role, rawOpts] = process.argv;
+const opts = JSON.parse(rawOpts ?? '{}') as Record<string, unknown>;
+const out = (o: unknown): void => {
+  process.stdout.write(JSON.stringify(o) + '\n');
+};
+const log = createLogger(`harness-${role}`, process.env['WARPDESK_LOG_LEVEL'] ?? 'warn');
+
+function series(n: number, seed: number): Float64Array {
+  let a = seed >>> 0;
+  const rnd = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const s = new Float64Array(n);
+  let x = 0;
+  for (let i = 0; i < n; i++) s[i] = x += rnd() - 0.5;
+  return s;
+}
+
+async function main(): Promise<void> {
+  const handlers: Record<string, (cmd: Record<string, unknown>) => unknown> = {};
+  let stop: () => Promise<void> = async () => undefined;
+  if (role === 'coordinator') {
+    const c = await Coordinator.start({ ...(opts as unknown as CoordinatorOptions), logger: log });
+    c.on('agent-joined', (e) => out({ event: 'agent-joined', ...e }));
+    c.on('agent-left', (e) => out({ event: 'agent-left', ...e }));
+    c.on('refused', (e) => out({ event: 'refused', ...e }));
+    handlers['token'] = () => c.createToken();
+    handlers['agents'] = () => c.agents();
+    handlers['sharedCount'] = () => c.store.sharedCount();
+    handlers['sharedIds'] = () => c.store.sharedAfter(0, 1_000_000).map((r) => `${r.record.id}@${r.origin}`);
+    handlers['allow'] = (cmd) => c.allow(cmd['peerId'] as string);
+    handlers['revoke'] = (cmd) => c.revoke(cmd['peerId'] as string);
+    handlers['publish'] = (cmd) => c.publish(cmd['record'] as never);
+    handlers['search'] = async (cmd) => {
+      const s = series(cmd['n'] as number, cmd['seed'] as number);
+      const q = s.slice(cmd['qStart'] as number, (cmd['qStart'] as number) + (cmd['m'] as number));
+      return c.runSearch(s, q, { window: cmd['window'] as number, k: cmd['k'] as number, shards: cmd['shards'] as number | undefined, timeoutMs: 60_000 });
+    };
+    handlers['metrics'] = async () => (await import('../../metrics')).metricsText();
+    stop = () => c.stop();
+    out({ event: 'ready', peerId: c.peerId, multiaddrs: c.multiaddrs() });
+  } else if (role === 'agent') {
+    const delay = (opts['taskDelayMs'] as number | undefined) ?? 0;
+    const agentOpts: AgentOptions = { ...(opts as unknown as AgentOptions), logger: log };
+    if (delay > 0) {
+      const { getEngine } = await import('../../engine');
+      agentOpts.executor = async (s, q, o) => {
+        await new Promise((r) => setTimeout(r, delay));
+        return getEngine().searchTopK(s, q, o);
+      };
+    }
+    const a = await Agent.start(agentOpts);
+    a.on('connected', (e) => out({ event: 'connected', ...e }));
+    a.on('disconnected', (e) => out({ event: 'disconnected', ...e }));
+    a.on('refused', (e) => out({ event: 'refused', ...e }));
+    a.on('shared', (e: { record: { id: string }; path: string }) => out({ event: 'shared', id: e.record.id, path: e.path }));
+    a.on('revoked', (e) => out({ event: 'revoked', ...e }));
+    handlers['record'] = (cmd) => a.record(cmd['record'] as never);
+    handlers['status'] = () => a.status();
+    handlers['receivedIds'] = () => a.store.receivedIds();
+    handlers['ping'] = () => a.ping();
+    handlers['rotate'] = () => a.rotateKey();
+    stop = () => a.stop({ graceful: opts['graceful'] !== false });
+    out({ event: 'ready', peerId: a.peerId });
+  } else {
+    throw new Error(`unknown role ${role}`);
+  }
+  handlers['stop'] = async () => {
+    await stop();
+    setTimeout(() => process.exit(0), 50);
+    return true;
+  };
+  const rl = readline.createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    let cmd: Record<string, unknown>;
+    try {
+      cmd = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const h = handlers[cmd['cmd'] as string];
+    const id = cmd['id'];
+    if (!h) return out({ reply: id, ok: false, error: `unknown command ${String(cmd['cmd'])}` });
+    Promise.resolve()
+      .then(() => h(cmd))
+      .then(
+        (result) => out({ reply: id, ok: true, result }),
+        (err: unknown) => out({ reply: id, ok: false, error: (err as Error).message }),
+      );
+  });
+  rl.on('close', () => void stop().finally(() => process.exit(0)));
+}
+
+main().catch((err: unknown) => {
+  fs.writeSync(2, `harness failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
