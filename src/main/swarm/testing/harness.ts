@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { Agent, Coordinator, type AgentOptions, type CoordinatorOptions } from '../index';
 import { createLogger } from '../../metrics';
+import { testSeries as series } from './series';
 
 const [, , role, rawOpts] = process.argv;
 const opts = JSON.parse(rawOpts ?? '{}') as Record<string, unknown>;
@@ -18,21 +19,6 @@ const out = (o: unknown): void => {
   process.stdout.write(JSON.stringify(o) + '\n');
 };
 const log = createLogger(`harness-${role}`, process.env['WARPDESK_LOG_LEVEL'] ?? 'warn');
-
-function series(n: number, seed: number): Float64Array {
-  let a = seed >>> 0;
-  const rnd = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const s = new Float64Array(n);
-  let x = 0;
-  for (let i = 0; i < n; i++) s[i] = x += rnd() - 0.5;
-  return s;
-}
 
 async function main(): Promise<void> {
   const handlers: Record<string, (cmd: Record<string, unknown>) => unknown> = {};
