@@ -1,0 +1,1178 @@
+/**
+ * The pattern memory of one workspace: `<dataDir>/memory.sqlite`. Records experiences, outcomes and
+ * verdicts (each write one transaction: all of a record or nothing), keeps the audit chain, adapts the
+ * thresholds, and serves retrieval from an in-memory index loaded once and kept fresh incrementally
+ * (own writes, and other processes' commits seen through PRAGMA data_version).
+ * Runs in the Electron main process and headless alike; callers use it through ./index.ts.
+ * Must never: write anything when a check fails, delete a chained record, or hold plaintext on disk.
+ */
+import type Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { WarpdeskError } from '../../shared/errors';
+import { getEngine } from '../engine';
+import type { PatternEngine } from '../engine/types';
+import {
+  calibrate as calibrateState,
+  calibrationBins,
+  calibrationError,
+  DEFAULT_ADAPT,
+  emptyAdaptState,
+  parseAdaptState,
+  similarityThreshold,
+  successRate,
+  updateAdaptState,
+  type AdaptConfig,
+} from './adapt';
+import { GENESIS_HASH, linkHash } from './canonical';
+import { contentHash, experienceContent, verdictContent } from './chain';
+import { uuidv7, isRecordId } from './ids';
+import { checkOutcome, judgeOutcome, type OutcomeInput } from './judge';
+import { aadFor, Keyring, type KeyProvider, type MemoryKey, type Sealed } from './keys';
+import { DEFAULT_SCORE, mmrSelect, PatternIndex, zNormalize, zNormalizeInto, type ScoreParams } from './pattern-index';
+import { migrate, openDb, schemaVersion, SCHEMA_VERSION, type Db } from './schema';
+import type {
+  ChainReport,
+  ContextValue,
+  DistilledStats,
+  Experience,
+  ExperienceInput,
+  ExperienceSummary,
+  MatchInput,
+  MemoryStats,
+  Origin,
+  Outcome,
+  PortableExperience,
+  PortableVerdict,
+  RetrieveOptions,
+  RetrieveResult,
+  RetrievedItem,
+  RotationReport,
+  Signal,
+  ThresholdInfo,
+  TrajectoryPoint,
+  Verdict,
+} from './types';
+import { checkExperience, checkFinite, checkInteger, checkSeries, checkText, checkUnit, checkMatch, checkContext, checkSignal } from './validate';
+
+export const MEMORY_FILE = 'memory.sqlite';
+const KEY_CHECK = Buffer.from('warpdesk-memory-key-check-v1', 'utf8');
+
+export type MemoryEngine = Pick<PatternEngine, 'dtw' | 'dtwBatch' | 'quantize'>;
+
+export interface OpenMemoryOptions {
+  /** The workspace folder; the database is `<dataDir>/memory.sqlite`. */
+  dataDir: string;
+  /** Where keys come from (default: WARPDESK_MEMORY_KEY if set, else `<dataDir>/memory.key`). */
+  keyProvider?: KeyProvider;
+  /** Who records experiences (default: an id made once per workspace). */
+  agentId?: string;
+  /** Open without writing anything (audit, inspection). */
+  readonly?: boolean;
+  /** 'normal' (default) survives a killed process; 'full' also a power loss, with an fsync per commit. */
+  synchronous?: 'normal' | 'full';
+  /** The pattern engine (default: getEngine()). */
+  engine?: MemoryEngine;
+  /** Threshold learning parameters. */
+  adapt?: Partial<AdaptConfig>;
+  /** Clock (epoch ms), for tests and simulations. */
+  now?: () => number;
+}
+
+interface SealedRow {
+  key_id: string;
+  nonce: Buffer;
+  data: Buffer;
+}
+
+interface ExperienceRow extends SealedRow {
+  rowid: number;
+  id: string;
+  agent_id: string;
+  origin: Origin;
+  pattern_type: string;
+  dataset: string;
+  timeframe: string;
+  signal: Signal;
+  confidence: number;
+  similarity: number;
+  horizon: number;
+  at: number;
+  recorded_at: number;
+}
+
+interface PatternRow extends SealedRow {
+  id: string;
+  length: number;
+}
+
+interface VerdictRow {
+  experience_id: string;
+  origin: Origin;
+  profitability: number;
+  risk: number;
+  timing: number;
+  consistency: number;
+  quality: number;
+  success: number;
+  judged_at: number;
+}
+
+export interface DecodedPattern {
+  length: number;
+  scale: number;
+  offset: number;
+  codes: Uint8Array;
+}
+
+export const ENCRYPTED_TABLES = [
+  { table: 'patterns', idColumn: 'id' },
+  { table: 'experiences', idColumn: 'id' },
+  { table: 'outcomes', idColumn: 'experience_id' },
+  { table: 'distilled', idColumn: 'id' },
+] as const;
+
+export function encodePattern(p: DecodedPattern): Buffer {
+  const buf = Buffer.alloc(16 + p.codes.length);
+  buf.writeDoubleLE(p.scale, 0);
+  buf.writeDoubleLE(p.offset, 8);
+  buf.set(p.codes, 16);
+  return buf;
+}
+
+export function decodePattern(buf: Buffer, length: number): DecodedPattern {
+  if (buf.length !== 16 + length) throw new WarpdeskError('Internal', 'A stored pattern has the wrong size.');
+  return { length, scale: buf.readDoubleLE(0), offset: buf.readDoubleLE(8), codes: new Uint8Array(buf.buffer, buf.byteOffset + 16, length) };
+}
+
+export function dequantizeInto(p: DecodedPattern, out: Float64Array): Float64Array {
+  for (let i = 0; i < p.length; i++) out[i] = p.offset + p.scale * p.codes[i]!;
+  return out;
+}
+
+function sealedOf(row: SealedRow): Sealed {
+  return { keyId: row.key_id, nonce: row.nonce, data: row.data };
+}
+
+export class MemoryStore {
+  readonly file: string;
+  readonly agentId: string;
+  readonly readonly: boolean;
+  private ring: Keyring;
+  private readonly adaptConfig: AdaptConfig;
+  private readonly clock: () => number;
+  private engineRef: MemoryEngine | undefined;
+  private index: PatternIndex | undefined;
+  private distilledIndex: { generation: number; index: PatternIndex } | undefined;
+  private marks = { experience: 0, verdict: 0, flag: 0 };
+  private dataVersion = -1;
+  private dirty = false;
+  private closed = false;
+  private readonly st: ReturnType<typeof prepare>;
+
+  constructor(
+    readonly db: Db,
+    file: string,
+    ring: Keyring,
+    readonly provider: KeyProvider,
+    agentId: string,
+    options: OpenMemoryOptions,
+  ) {
+    this.file = file;
+    this.ring = ring;
+    this.agentId = agentId;
+    this.readonly = !!options.readonly;
+    this.adaptConfig = { ...DEFAULT_ADAPT, ...options.adapt };
+    this.clock = options.now ?? Date.now;
+    this.engineRef = options.engine;
+    this.st = prepare(db, this.readonly);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  get engine(): MemoryEngine {
+    if (!this.engineRef) {
+      // Resolved on first use so that opening the memory (audit, CLI) never loads the native addon.
+      this.engineRef = getEngine();
+    }
+    return this.engineRef;
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  get keyring(): Keyring {
+    return this.ring;
+  }
+
+  private open(): void {
+    if (this.closed) throw new WarpdeskError('Unavailable', 'The memory is closed.');
+  }
+
+  private writable(): void {
+    this.open();
+    if (this.readonly) throw new WarpdeskError('Unavailable', 'The memory is open read-only.');
+  }
+
+  seal(table: string, id: string, plaintext: Buffer): Sealed {
+    return this.ring.seal(plaintext, aadFor(table, id));
+  }
+
+  unseal(table: string, id: string, row: SealedRow, what: string): Buffer {
+    return this.ring.open(sealedOf(row), aadFor(table, id), what);
+  }
+
+  readPattern(id: string): DecodedPattern {
+    const row = this.st.pattern.get(id) as PatternRow | undefined;
+    if (!row) throw new WarpdeskError('NotFound', `No stored pattern has id ${id}.`, { id });
+    return decodePattern(this.unseal('patterns', id, row, `pattern ${id}`), row.length);
+  }
+
+  private readPayload(row: ExperienceRow): { matches: MatchInput[]; context: Record<string, ContextValue> } {
+    return JSON.parse(this.unseal('experiences', row.id, row, `experience ${row.id}`).toString('utf8')) as { matches: MatchInput[]; context: Record<string, ContextValue> };
+  }
+
+  readOutcome(experienceId: string): OutcomeInput | undefined {
+    const row = this.st.outcome.get(experienceId) as (SealedRow & { recorded_at: number }) | undefined;
+    if (!row) return undefined;
+    return JSON.parse(this.unseal('outcomes', experienceId, row, `outcome of ${experienceId}`).toString('utf8')) as OutcomeInput;
+  }
+
+  private appendLink(kind: 'experience' | 'verdict', recordId: string, canonical: string): { seq: number; hash: string } {
+    const head = this.st.ledgerHead.get() as { seq: number; hash: string } | undefined;
+    const seq = (head?.seq ?? 0) + 1;
+    const prev = head?.hash ?? GENESIS_HASH;
+    const hash = linkHash(prev, canonical);
+    this.st.insertLedger.run(seq, kind, recordId, prev, hash);
+    return { seq, hash };
+  }
+
+  // ---------------------------------------------------------------- experiences
+
+  /** Records one experience (a search and what it found) and returns it with its new id. */
+  recordExperience(input: ExperienceInput): Experience {
+    return this.recordExperiences([input])[0]!;
+  }
+
+  /** Records several experiences in one transaction (all or none). */
+  recordExperiences(inputs: ExperienceInput[]): Experience[] {
+    this.writable();
+    if (!Array.isArray(inputs)) throw new WarpdeskError('InvalidInput', 'Expected a list of experiences.');
+    const prepared = inputs.map((input) => {
+      const e = checkExperience(input);
+      const at = e.at ?? this.now();
+      const id = uuidv7(this.now());
+      const q = this.engine.quantize(e.query);
+      const pattern = { length: e.query.length, scale: q.scale, offset: q.offset, codes: q.codes };
+      const similarity = e.matches.length ? e.matches.reduce((s, m) => s + m.similarity, 0) / e.matches.length : 0;
+      const payload = { matches: e.matches, context: e.context };
+      const canonical = experienceContent({
+        id,
+        agentId: this.agentId,
+        patternType: e.patternType,
+        dataset: e.dataset,
+        timeframe: e.timeframe,
+        signal: e.signal,
+        confidence: e.confidence,
+        similarity,
+        horizon: e.horizon,
+        at,
+        pattern: { length: pattern.length, scale: pattern.scale, offset: pattern.offset, codes: Buffer.from(pattern.codes).toString('base64') },
+        payload,
+      });
+      return { e, id, at, pattern, similarity, payload, canonical };
+    });
+    const recordedAt = this.now();
+    const tx = this.db.transaction(() => {
+      for (const p of prepared) {
+        const sp = this.seal('patterns', p.id, encodePattern(p.pattern));
+        this.st.insertPattern.run(p.id, p.pattern.length, sp.keyId, sp.nonce, sp.data);
+        const se = this.seal('experiences', p.id, Buffer.from(JSON.stringify(p.payload), 'utf8'));
+        this.st.insertExperience.run(
+          p.id,
+          this.agentId,
+          'local',
+          p.e.patternType,
+          p.e.dataset,
+          p.e.timeframe,
+          p.e.signal,
+          p.e.confidence,
+          p.similarity,
+          p.e.horizon,
+          p.at,
+          recordedAt,
+          se.keyId,
+          se.nonce,
+          se.data,
+        );
+        this.appendLink('experience', p.id, p.canonical);
+        this.st.insertTrajectory.run(p.e.patternType, p.e.patternType, p.id);
+      }
+    });
+    tx.immediate();
+    this.dirty = true;
+    return prepared.map((p) => ({
+      id: p.id,
+      agentId: this.agentId,
+      origin: 'local' as const,
+      patternType: p.e.patternType,
+      dataset: p.e.dataset,
+      timeframe: p.e.timeframe,
+      signal: p.e.signal,
+      confidence: p.e.confidence,
+      similarity: p.similarity,
+      horizon: p.e.horizon,
+      at: p.at,
+      recordedAt,
+      query: dequantizeInto(p.pattern, new Float64Array(p.pattern.length)),
+      matches: p.payload.matches,
+      context: p.payload.context,
+    }));
+  }
+
+  private experienceRow(id: unknown): ExperienceRow {
+    if (typeof id !== 'string' || !isRecordId(id)) throw new WarpdeskError('NotFound', `There is no experience with id ${String(id).slice(0, 80)}.`, { id: String(id).slice(0, 80) });
+    const row = this.st.experience.get(id) as ExperienceRow | undefined;
+    if (!row) throw new WarpdeskError('NotFound', `There is no experience with id ${id}.`, { id });
+    return row;
+  }
+
+  getExperience(id: string): Experience {
+    this.open();
+    const row = this.experienceRow(id);
+    const p = this.readPattern(id);
+    const payload = this.readPayload(row);
+    return {
+      id: row.id,
+      agentId: row.agent_id,
+      origin: row.origin,
+      patternType: row.pattern_type,
+      dataset: row.dataset,
+      timeframe: row.timeframe,
+      signal: row.signal,
+      confidence: row.confidence,
+      similarity: row.similarity,
+      horizon: row.horizon,
+      at: row.at,
+      recordedAt: row.recorded_at,
+      query: dequantizeInto(p, new Float64Array(p.length)),
+      matches: payload.matches,
+      context: payload.context,
+    };
+  }
+
+  /** Newest first; filters are exact matches. */
+  listExperiences(options: { patternType?: string; limit?: number; before?: number } = {}): ExperienceSummary[] {
+    this.open();
+    const limit = options.limit === undefined ? 100 : checkInteger(options.limit, 'limit', 1, 10_000);
+    const before = options.before === undefined ? Number.MAX_SAFE_INTEGER : checkFinite(options.before, 'before');
+    const rows = (
+      options.patternType === undefined ? this.st.listAll.all(before, limit) : this.st.listType.all(checkText(options.patternType, 'pattern type'), before, limit)
+    ) as Array<ExperienceRow & Partial<VerdictRow> & { has_outcome: number }>;
+    return rows.map((r) => ({
+      id: r.id,
+      agentId: r.agent_id,
+      origin: r.origin,
+      patternType: r.pattern_type,
+      dataset: r.dataset,
+      timeframe: r.timeframe,
+      signal: r.signal,
+      confidence: r.confidence,
+      similarity: r.similarity,
+      horizon: r.horizon,
+      at: r.at,
+      hasOutcome: r.has_outcome === 1,
+      verdict:
+        r.quality === null || r.quality === undefined
+          ? null
+          : {
+              quality: r.quality,
+              profitability: r.profitability!,
+              risk: r.risk!,
+              timing: r.timing!,
+              consistency: r.consistency!,
+              success: r.success === 1,
+              judgedAt: r.judged_at!,
+            },
+      flags: (this.st.flagsOf.all(r.id) as Array<{ kind: 'duplicate' | 'contradiction' | 'pruned'; related_id: string; detail: string }>).map((f) => ({
+        kind: f.kind,
+        relatedId: f.related_id || null,
+        detail: f.detail,
+      })),
+    }));
+  }
+
+  // ---------------------------------------------------------------- outcomes, verdicts, thresholds
+
+  /** Stores the realized outcome of an experience (once). The verdict comes from `judge`. */
+  recordOutcome(experienceId: string, outcome: OutcomeInput): Outcome {
+    this.writable();
+    const row = this.experienceRow(experienceId);
+    const o = checkOutcome(outcome);
+    const recordedAt = this.now();
+    this.db
+      .transaction(() => {
+        this.insertOutcome(row.id, o, recordedAt);
+      })
+      .immediate();
+    return { experienceId: row.id, recordedAt, ...o };
+  }
+
+  private insertOutcome(id: string, o: OutcomeInput, recordedAt: number): void {
+    if (this.st.outcome.get(id)) throw new WarpdeskError('Conflict', `The outcome of experience ${id} is already recorded.`, { id });
+    const s = this.seal('outcomes', id, Buffer.from(JSON.stringify({ realizedReturn: o.realizedReturn, mae: o.mae, timeToTarget: o.timeToTarget }), 'utf8'));
+    this.st.insertOutcome.run(id, recordedAt, s.keyId, s.nonce, s.data);
+  }
+
+  /** Judges an experience from its recorded outcome: verdict (once), chain link, threshold update. */
+  judge(experienceId: string): Verdict {
+    this.writable();
+    const row = this.experienceRow(experienceId);
+    let verdict: Verdict | undefined;
+    this.db
+      .transaction(() => {
+        verdict = this.judgeRow(row, 'local');
+      })
+      .immediate();
+    this.dirty = true;
+    return verdict!;
+  }
+
+  /** recordOutcome + judge in one transaction. */
+  settle(experienceId: string, outcome: OutcomeInput): Verdict {
+    this.writable();
+    const row = this.experienceRow(experienceId);
+    const o = checkOutcome(outcome);
+    const recordedAt = this.now();
+    let verdict: Verdict | undefined;
+    this.db
+      .transaction(() => {
+        this.insertOutcome(row.id, o, recordedAt);
+        verdict = this.judgeRow(row, 'local');
+      })
+      .immediate();
+    this.dirty = true;
+    return verdict!;
+  }
+
+  private judgeRow(row: ExperienceRow, origin: Origin, given?: PortableVerdict): Verdict {
+    if (this.st.verdict.get(row.id)) throw new WarpdeskError('Conflict', `Experience ${row.id} has already been judged; a verdict is recorded once.`, { id: row.id });
+    const outcome = this.readOutcome(row.id);
+    if (!outcome) throw new WarpdeskError('NotFound', `Experience ${row.id} has no recorded outcome to judge yet.`, { id: row.id });
+    let scores;
+    let judgedAt: number;
+    if (given) {
+      scores = { profitability: given.profitability, risk: given.risk, timing: given.timing, consistency: given.consistency, quality: given.quality, success: given.success };
+      judgedAt = given.judgedAt;
+    } else {
+      const payload = this.readPayload(row);
+      scores = judgeOutcome({ signal: row.signal, horizon: row.horizon, analogReturns: payload.matches.map((m) => m.forwardReturn ?? null) }, outcome);
+      judgedAt = this.now();
+    }
+    const v: Verdict = { experienceId: row.id, origin, judgedAt, outcome, ...scores };
+    this.st.insertVerdict.run(row.id, origin, v.profitability, v.risk, v.timing, v.consistency, v.quality, v.success ? 1 : 0, judgedAt);
+    this.appendLink('verdict', row.id, verdictContent(v));
+    this.adapt(row, v);
+    return v;
+  }
+
+  private adapt(row: ExperienceRow, v: Verdict): void {
+    const cur = this.st.threshold.get(row.pattern_type) as { version: number; state: string } | undefined;
+    const state = updateAdaptState(cur ? parseAdaptState(cur.state) : emptyAdaptState(), row.similarity, row.confidence, v.success);
+    const version = (cur?.version ?? 0) + 1;
+    const thr = similarityThreshold(state, this.adaptConfig);
+    const at = this.now();
+    this.st.upsertThreshold.run(row.pattern_type, version, thr, JSON.stringify(state), at);
+    this.st.insertHistory.run(row.pattern_type, version, row.id, v.quality, thr, successRate(state), calibrationError(state), at);
+  }
+
+  getVerdict(experienceId: string): Verdict | null {
+    this.open();
+    const row = this.experienceRow(experienceId);
+    const v = this.st.verdict.get(row.id) as VerdictRow | undefined;
+    if (!v) return null;
+    return { ...verdictFromRow(v), outcome: this.readOutcome(row.id)! };
+  }
+
+  /** Current thresholds of one pattern type (the initial ones before any verdict). */
+  threshold(patternType: string): ThresholdInfo {
+    this.open();
+    checkText(patternType, 'pattern type');
+    const row = this.st.thresholdFull.get(patternType) as { version: number; similarity_threshold: number; state: string; updated_at: number } | undefined;
+    const state = row ? parseAdaptState(row.state) : emptyAdaptState();
+    return {
+      patternType,
+      version: row?.version ?? 0,
+      similarityThreshold: row?.similarity_threshold ?? this.adaptConfig.initialThreshold,
+      successRate: successRate(state),
+      calibration: calibrationBins(state),
+      calibrationError: calibrationError(state),
+      updatedAt: row?.updated_at ?? null,
+    };
+  }
+
+  /** Thresholds of every pattern type that has been judged at least once. */
+  thresholds(): ThresholdInfo[] {
+    this.open();
+    return (this.st.thresholdTypes.all() as Array<{ pattern_type: string }>).map((r) => this.threshold(r.pattern_type));
+  }
+
+  /** The calibrated probability of success for a stated confidence, per pattern type. */
+  calibrate(patternType: string, confidence: number): number {
+    this.open();
+    const row = this.st.thresholdFull.get(checkText(patternType, 'pattern type')) as { state: string } | undefined;
+    return calibrateState(row ? parseAdaptState(row.state) : emptyAdaptState(), checkUnit(confidence, 'confidence'));
+  }
+
+  /** The learning trajectory: quality and thresholds after each verdict, per pattern type, in order. */
+  trajectory(patternType?: string, options: { limit?: number } = {}): TrajectoryPoint[] {
+    this.open();
+    const limit = options.limit === undefined ? 100_000 : checkInteger(options.limit, 'limit', 1, 1_000_000);
+    const rows = (patternType === undefined ? this.st.historyAll.all(limit) : this.st.historyType.all(checkText(patternType, 'pattern type'), limit)) as Array<{
+      pattern_type: string;
+      version: number;
+      experience_id: string;
+      quality: number;
+      similarity_threshold: number;
+      success_rate: number;
+      calibration_error: number;
+      at: number;
+    }>;
+    return rows.map((r) => ({
+      patternType: r.pattern_type,
+      version: r.version,
+      experienceId: r.experience_id,
+      quality: r.quality,
+      similarityThreshold: r.similarity_threshold,
+      successRate: r.success_rate,
+      calibrationError: r.calibration_error,
+      at: r.at,
+    }));
+  }
+
+  // ---------------------------------------------------------------- retrieval
+
+  /** The experience index, loaded on first use, then refreshed incrementally. */
+  experienceIndex(): PatternIndex {
+    this.open();
+    if (!this.index) {
+      this.index = new PatternIndex();
+      this.refreshIndex();
+    } else if (this.dirty || this.db.pragma('data_version', { simple: true }) !== this.dataVersion) {
+      this.refreshIndex();
+    }
+    return this.index;
+  }
+
+  private refreshIndex(): void {
+    const index = this.index!;
+    this.db
+      .transaction(() => {
+        this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+        const hidden = new Set<string>();
+        if (this.marks.experience === 0) for (const r of this.st.hiddenAll.all() as Array<{ experience_id: string }>) hidden.add(r.experience_id);
+        let tmp = new Float64Array(0);
+        for (const r of this.st.indexRows.iterate(this.marks.experience) as IterableIterator<
+          PatternRow & { rowid: number; pattern_type: string; dataset: string; timeframe: string; at: number; quality: number | null }
+        >) {
+          this.marks.experience = r.rowid;
+          if (hidden.has(r.id)) continue;
+          const p = decodePattern(this.unseal('patterns', r.id, r, `pattern ${r.id}`), r.length);
+          if (tmp.length !== p.length) tmp = new Float64Array(p.length);
+          const values = new Float32Array(p.length);
+          zNormalizeInto(dequantizeInto(p, tmp), values);
+          index.add({ id: r.id, patternType: r.pattern_type, dataset: r.dataset, timeframe: r.timeframe, at: r.at, quality: r.quality, values });
+        }
+        for (const v of this.st.newVerdicts.iterate(this.marks.verdict) as IterableIterator<{ rowid: number; experience_id: string; quality: number }>) {
+          this.marks.verdict = v.rowid;
+          index.setQuality(v.experience_id, v.quality);
+        }
+        for (const f of this.st.newFlags.iterate(this.marks.flag) as IterableIterator<{ rowid: number; experience_id: string; kind: string }>) {
+          this.marks.flag = f.rowid;
+          if (f.kind !== 'contradiction') index.remove(f.experience_id);
+        }
+      })
+      .deferred();
+    this.dirty = false;
+  }
+
+  private distilledPatterns(): PatternIndex {
+    const gen = Number((this.st.meta.get('distill_generation') as { value: string } | undefined)?.value ?? 0);
+    if (this.distilledIndex?.generation === gen) return this.distilledIndex.index;
+    const index = new PatternIndex();
+    for (const r of this.st.distilledRows.iterate(gen) as IterableIterator<PatternRow & { pattern_type: string; created_at: number; stats_key: string; stats_nonce: Buffer; stats_data: Buffer }>) {
+      const p = decodePattern(this.unseal('patterns', r.id, r, `pattern ${r.id}`), r.length);
+      const stats = this.distilledStats(r.id, { key_id: r.stats_key, nonce: r.stats_nonce, data: r.stats_data });
+      const values = new Float32Array(p.length);
+      zNormalizeInto(dequantizeInto(p, new Float64Array(p.length)), values);
+      index.add({ id: r.id, patternType: r.pattern_type, dataset: '', timeframe: '', at: r.created_at, quality: stats.meanQuality, values });
+    }
+    this.distilledIndex = { generation: gen, index };
+    return index;
+  }
+
+  distilledStats(id: string, row: SealedRow): DistilledStats {
+    return JSON.parse(this.unseal('distilled', id, row, `distilled pattern ${id}`).toString('utf8')) as DistilledStats;
+  }
+
+  /**
+   * The top-k past experiences (or distilled patterns) for a query: exact DTW over z-normalized values,
+   * ranked by score = similarity x recency x reliability, then diversified with MMR (README "Retrieving").
+   */
+  retrieve(options: RetrieveOptions): RetrieveResult {
+    this.open();
+    const t0 = performance.now();
+    if (!options || typeof options !== 'object') throw new WarpdeskError('InvalidInput', 'The retrieval options must be an object with a query.');
+    const query = checkSeries(options.query);
+    const n = query.length;
+    const k = options.k === undefined ? 10 : checkInteger(options.k, 'k', 1, 100);
+    const lambda = options.lambda === undefined ? 0.7 : checkUnit(options.lambda, 'lambda');
+    const poolFactor = options.poolFactor === undefined ? 4 : checkInteger(options.poolFactor, 'pool factor', 1, 50);
+    const window =
+      options.window !== undefined
+        ? checkInteger(options.window, 'window', 0, n)
+        : Math.ceil((options.windowRatio === undefined ? 0.1 : checkUnit(options.windowRatio, 'window ratio')) * n);
+    const score: ScoreParams = {
+      now: options.now === undefined ? this.now() : checkFinite(options.now, 'now'),
+      halfLifeMs: options.halfLifeMs === undefined ? DEFAULT_SCORE.halfLifeMs : checkFinite(options.halfLifeMs, 'half-life'),
+      recencyFloor: options.recencyFloor === undefined ? DEFAULT_SCORE.recencyFloor : checkUnit(options.recencyFloor, 'recency floor'),
+    };
+    if (!(score.halfLifeMs > 0)) throw new WarpdeskError('InvalidInput', 'The recency half-life must be positive.');
+    const source = options.source ?? 'experiences';
+    if (source !== 'experiences' && source !== 'distilled') throw new WarpdeskError('InvalidInput', 'The source must be "experiences" or "distilled".');
+    const filter = {
+      patternType: options.patternType === undefined ? undefined : checkText(options.patternType, 'pattern type'),
+      dataset: options.dataset === undefined ? undefined : checkText(options.dataset, 'data set'),
+      timeframe: options.timeframe === undefined ? undefined : checkText(options.timeframe, 'timeframe'),
+      exclude: options.excludeIds ? new Set(options.excludeIds) : undefined,
+    };
+    const index = source === 'distilled' ? this.distilledPatterns() : this.experienceIndex();
+    const z = zNormalize(query);
+    const pool = lambda < 1 ? k * poolFactor : k;
+    const { candidates, stats } = index.search(this.engine, z, window, pool, source === 'distilled' ? { patternType: filter.patternType } : filter, score);
+    const picked = mmrSelect(this.engine, candidates, k, lambda, window);
+    const items: RetrievedItem[] = picked.map((c, i) => {
+      const base = {
+        id: c.id,
+        rank: i + 1,
+        score: c.score,
+        similarity: c.similarity,
+        distance: c.distance,
+        recency: c.recency,
+        reliability: c.reliability,
+        mmr: c.mmr,
+        redundancy: c.redundancy,
+        at: c.at,
+      };
+      if (source === 'distilled') {
+        const d = this.st.distilledOne.get(c.id) as SealedRow & { pattern_type: string; members: number };
+        return { ...base, source: 'distilled' as const, patternType: d.pattern_type, members: d.members, stats: this.distilledStats(c.id, d) };
+      }
+      const e = this.st.experienceMeta.get(c.id) as { pattern_type: string; dataset: string; timeframe: string; signal: Signal; confidence: number; quality: number | null; success: number | null };
+      return {
+        ...base,
+        source: 'experience' as const,
+        patternType: e.pattern_type,
+        dataset: e.dataset,
+        timeframe: e.timeframe,
+        signal: e.signal,
+        confidence: e.confidence,
+        verdict: e.quality === null ? null : { quality: e.quality, success: e.success === 1 },
+        flags: (this.st.flagsOf.all(c.id) as Array<{ kind: string }>).map((f) => f.kind),
+      };
+    });
+    return { items, stats: { ...stats, pool: candidates.length, window, elapsedMs: performance.now() - t0 } };
+  }
+
+  // ---------------------------------------------------------------- swarm exchange
+
+  /** An experience (and its verdict, when judged) in the portable form other agents import. */
+  exportExperience(id: string): PortableExperience {
+    this.open();
+    const row = this.experienceRow(id);
+    const p = this.readPattern(row.id);
+    const payload = this.readPayload(row);
+    const pattern = { length: p.length, scale: p.scale, offset: p.offset, codes: Buffer.from(p.codes).toString('base64') };
+    const base = {
+      id: row.id,
+      agentId: row.agent_id,
+      patternType: row.pattern_type,
+      dataset: row.dataset,
+      timeframe: row.timeframe,
+      signal: row.signal,
+      confidence: row.confidence,
+      similarity: row.similarity,
+      horizon: row.horizon,
+      at: row.at,
+      pattern,
+      payload,
+    };
+    const out: PortableExperience = { ...base, contentHash: contentHash(experienceContent(base)) };
+    const v = this.st.verdict.get(row.id) as VerdictRow | undefined;
+    if (v) {
+      const verdict = { ...verdictFromRow(v), outcome: this.readOutcome(row.id)! };
+      const { experienceId: _e, origin: _o, ...rest } = verdict;
+      out.verdict = { ...rest, contentHash: contentHash(verdictContent(verdict)) };
+    }
+    return out;
+  }
+
+  /**
+   * Imports an experience another agent recorded (swarm gossip). Deduplicated by id: returns false when it
+   * is already here (a verdict it carries is still added if ours has none). The content hash is checked;
+   * an imported verdict updates the thresholds like a local one.
+   */
+  importRemoteExperience(input: PortableExperience): { imported: boolean; verdictImported: boolean } {
+    this.writable();
+    const e = checkPortable(input);
+    const canonical = experienceContent(e);
+    if (contentHash(canonical) !== e.contentHash) throw new WarpdeskError('InvalidInput', `The experience ${e.id} does not match its content hash: it was altered in transit.`, { id: e.id });
+    let verdictCanonical: string | undefined;
+    if (e.verdict) {
+      verdictCanonical = verdictContent({ ...e.verdict, experienceId: e.id });
+      if (contentHash(verdictCanonical) !== e.verdict.contentHash)
+        throw new WarpdeskError('InvalidInput', `The verdict of experience ${e.id} does not match its content hash: it was altered in transit.`, { id: e.id });
+    }
+    let imported = false;
+    let verdictImported = false;
+    this.db
+      .transaction(() => {
+        if (!this.st.experience.get(e.id)) {
+          const codes = Buffer.from(e.pattern.codes, 'base64');
+          const sp = this.seal('patterns', e.id, encodePattern({ ...e.pattern, codes }));
+          this.st.insertPattern.run(e.id, e.pattern.length, sp.keyId, sp.nonce, sp.data);
+          const se = this.seal('experiences', e.id, Buffer.from(JSON.stringify(e.payload), 'utf8'));
+          this.st.insertExperience.run(
+            e.id,
+            e.agentId,
+            'remote',
+            e.patternType,
+            e.dataset,
+            e.timeframe,
+            e.signal,
+            e.confidence,
+            e.similarity,
+            e.horizon,
+            e.at,
+            this.now(),
+            se.keyId,
+            se.nonce,
+            se.data,
+          );
+          this.appendLink('experience', e.id, canonical);
+          this.st.insertTrajectory.run(e.patternType, e.patternType, e.id);
+          imported = true;
+        }
+        if (e.verdict && !this.st.verdict.get(e.id)) {
+          if (!this.st.outcome.get(e.id)) this.insertOutcome(e.id, e.verdict.outcome, this.now());
+          else {
+            const ours = this.readOutcome(e.id)!;
+            if (ours.realizedReturn !== e.verdict.outcome.realizedReturn || ours.mae !== e.verdict.outcome.mae || ours.timeToTarget !== e.verdict.outcome.timeToTarget)
+              throw new WarpdeskError('Conflict', `The imported verdict of ${e.id} was judged from another outcome than the one recorded here.`, { id: e.id });
+          }
+          this.judgeRow(this.st.experience.get(e.id) as ExperienceRow, 'remote', e.verdict);
+          verdictImported = true;
+        }
+      })
+      .immediate();
+    if (imported || verdictImported) this.dirty = true;
+    return { imported, verdictImported };
+  }
+
+  // ---------------------------------------------------------------- audit chain
+
+  /**
+   * Recomputes the whole chain from the records (decrypting them) and reports the first broken link: a
+   * record edited, deleted or reordered behind the app's back, or a record that was never chained.
+   */
+  verifyChain(): ChainReport {
+    this.open();
+    const t0 = performance.now();
+    let prev = GENESIS_HASH;
+    let expected = 1;
+    let links = 0;
+    let head: ChainReport['head'] = null;
+    const done = (broken?: ChainReport['broken']): ChainReport => ({ ok: !broken, links, head, ...(broken ? { broken } : {}), elapsedMs: performance.now() - t0 });
+    const result = this.db
+      .transaction((): ChainReport => {
+        for (const l of this.st.ledgerAll.iterate() as IterableIterator<{ seq: number; kind: 'experience' | 'verdict'; record_id: string; prev_hash: string; hash: string }>) {
+          const at = { seq: l.seq, kind: l.kind, recordId: l.record_id };
+          if (l.seq !== expected)
+            return done({ ...at, reason: 'gap', message: `Link ${expected} of the audit chain is missing (the next one is ${l.seq}): a record was deleted.` });
+          if (l.prev_hash !== prev)
+            return done({ ...at, reason: 'prev-mismatch', message: `Link ${l.seq} does not follow link ${l.seq - 1}: the chain was reordered or a link was altered.` });
+          let canonical: string | null;
+          try {
+            canonical = this.canonicalOf(l.kind, l.record_id);
+          } catch (err) {
+            return done({ ...at, reason: 'undecryptable', message: `Link ${l.seq} (${l.kind} ${l.record_id}) cannot be read: ${(err as Error).message}` });
+          }
+          if (canonical === null) return done({ ...at, reason: 'missing-record', message: `Link ${l.seq} points to ${l.kind} ${l.record_id}, which is gone: it was deleted.` });
+          const h = linkHash(prev, canonical);
+          if (h !== l.hash)
+            return done({ ...at, reason: 'content-mismatch', message: `The ${l.kind} ${l.record_id} at link ${l.seq} was altered after it was recorded (or the links were reordered).` });
+          prev = h;
+          expected++;
+          links++;
+          head = { seq: l.seq, hash: h };
+        }
+        const orphan = this.st.unchained.get() as { kind: 'experience' | 'verdict'; id: string } | undefined;
+        if (orphan)
+          return done({ seq: null, kind: orphan.kind, recordId: orphan.id, reason: 'unchained-record', message: `The ${orphan.kind} ${orphan.id} is not in the audit chain: it was inserted behind Warpdesk's back.` });
+        return done();
+      })
+      .deferred();
+    return result;
+  }
+
+  /** Canonical content of a chained record as stored now, or null when the record is gone. */
+  private canonicalOf(kind: 'experience' | 'verdict', id: string): string | null {
+    const row = this.st.experience.get(id) as ExperienceRow | undefined;
+    if (!row) return null;
+    if (kind === 'experience') {
+      const p = this.readPattern(id);
+      return experienceContent({
+        id: row.id,
+        agentId: row.agent_id,
+        patternType: row.pattern_type,
+        dataset: row.dataset,
+        timeframe: row.timeframe,
+        signal: row.signal,
+        confidence: row.confidence,
+        similarity: row.similarity,
+        horizon: row.horizon,
+        at: row.at,
+        pattern: { length: p.length, scale: p.scale, offset: p.offset, codes: Buffer.from(p.codes).toString('base64') },
+        payload: this.readPayload(row),
+      });
+    }
+    const v = this.st.verdict.get(id) as VerdictRow | undefined;
+    const outcome = v ? this.readOutcome(id) : undefined;
+    if (!v || !outcome) return null;
+    return verdictContent({ ...verdictFromRow(v), outcome });
+  }
+
+  // ---------------------------------------------------------------- keys
+
+  /**
+   * Re-encrypts every record under a fresh key (from the provider's createKey, or the provider's current
+   * key when it cannot create one, e.g. environment keys), in batches, each batch one transaction. If the
+   * process dies half way, every record is readable with the keys the provider still holds, and calling
+   * rotateKey again finishes the same rotation. Old keys are retired only at the end.
+   */
+  async rotateKey(options: { batchSize?: number; onProgress?: (done: number) => void } = {}): Promise<RotationReport> {
+    this.writable();
+    const t0 = performance.now();
+    const batch = options.batchSize === undefined ? 500 : checkInteger(options.batchSize, 'batch size', 1, 100_000);
+    let target = (this.st.meta.get('rotation_target') as { value: string } | undefined)?.value;
+    let keys = await this.provider.keys();
+    const resumed = !!target && keys.some((k) => k.id === target);
+    if (!resumed) {
+      if (this.provider.createKey) {
+        target = (await this.provider.createKey()).id;
+        keys = await this.provider.keys();
+      } else {
+        target = keys[0]?.id;
+      }
+      if (!target || !keys.some((k) => k.id === target)) throw new WarpdeskError('WrongKey', 'The key provider did not supply the new key.');
+      const key = keys.find((k) => k.id === target)!;
+      this.db
+        .transaction(() => {
+          this.st.setMeta.run('rotation_target', key.id);
+          this.registerKey(key);
+        })
+        .immediate();
+    }
+    const targetKey = keys.find((k) => k.id === target)!;
+    this.ring = new Keyring([targetKey, ...keys.filter((k) => k.id !== target)]);
+    let reencrypted = 0;
+    for (const { table, idColumn } of ENCRYPTED_TABLES) {
+      const select = this.db.prepare(`SELECT rowid, ${idColumn} AS id, key_id, nonce, data FROM ${table} WHERE key_id != ? LIMIT ?`);
+      const update = this.db.prepare(`UPDATE ${table} SET key_id = ?, nonce = ?, data = ? WHERE rowid = ?`);
+      for (;;) {
+        const n = this.db
+          .transaction(() => {
+            const rows = select.all(targetKey.id, batch) as Array<SealedRow & { rowid: number; id: string }>;
+            for (const r of rows) {
+              const plain = this.unseal(table, r.id, r, `${table} record ${r.id}`);
+              const s = this.seal(table, r.id, plain);
+              update.run(s.keyId, s.nonce, s.data, r.rowid);
+            }
+            return rows.length;
+          })
+          .immediate();
+        if (n === 0) break;
+        reencrypted += n;
+        options.onProgress?.(reencrypted);
+      }
+    }
+    const retired = (this.st.keyIds.all() as Array<{ key_id: string }>).map((r) => r.key_id).filter((id) => id !== targetKey.id);
+    this.db
+      .transaction(() => {
+        for (const id of retired) this.st.deleteKey.run(id);
+      })
+      .immediate();
+    for (const k of keys) if (k.id !== targetKey.id) await this.provider.retireKey?.(k.id);
+    this.db
+      .transaction(() => {
+        this.st.deleteMeta.run('rotation_target');
+      })
+      .immediate();
+    const after = await this.provider.keys();
+    this.ring = new Keyring([targetKey, ...after.filter((k) => k.id !== targetKey.id)]);
+    return { keyId: targetKey.id, retired, reencrypted, resumed, elapsedMs: performance.now() - t0 };
+  }
+
+  registerKey(key: MemoryKey): void {
+    if (this.st.keyCheck.get(key.id)) return;
+    const s = this.ring.seal(KEY_CHECK, aadFor('keys', key.id), key);
+    this.st.insertKey.run(key.id, s.nonce, s.data, this.now());
+  }
+
+  // ---------------------------------------------------------------- misc
+
+  stats(): MemoryStats {
+    this.open();
+    const c = this.st.counts.get() as Record<string, number>;
+    const flags = Object.fromEntries((this.st.flagCounts.all() as Array<{ kind: string; n: number }>).map((r) => [r.kind, r.n]));
+    let bytes = 0;
+    for (const f of [this.file, `${this.file}-wal`]) {
+      try {
+        bytes += fs.statSync(f).size;
+      } catch {
+        /* no WAL */
+      }
+    }
+    return {
+      experiences: c['experiences']!,
+      outcomes: c['outcomes']!,
+      verdicts: c['verdicts']!,
+      distilled: c['distilled']!,
+      flagged: { duplicate: flags['duplicate'] ?? 0, contradiction: flags['contradiction'] ?? 0, pruned: flags['pruned'] ?? 0 },
+      patternTypes: (this.st.types.all() as Array<{ pattern_type: string }>).map((r) => r.pattern_type),
+      chainLength: c['chain']!,
+      keyIds: (this.st.keyIds.all() as Array<{ key_id: string }>).map((r) => r.key_id),
+      file: this.file,
+      bytes,
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.index = undefined;
+    this.distilledIndex = undefined;
+    this.db.close();
+  }
+
+  /** Marks the in-memory indexes stale (after consolidation or distillation wrote). */
+  touch(): void {
+    this.dirty = true;
+  }
+}
+
+function verdictFromRow(v: VerdictRow): Omit<Verdict, 'outcome'> {
+  return {
+    experienceId: v.experience_id,
+    origin: v.origin,
+    profitability: v.profitability,
+    risk: v.risk,
+    timing: v.timing,
+    consistency: v.consistency,
+    quality: v.quality,
+    success: v.success === 1,
+    judgedAt: v.judged_at,
+  };
+}
+
+function checkPortable(input: unknown): PortableExperience {
+  if (!input || typeof input !== 'object') throw new WarpdeskError('InvalidInput', 'The imported experience must be an object.');
+  const e = input as PortableExperience;
+  if (!isRecordId(e.id)) throw new WarpdeskError('InvalidInput', 'The imported experience needs a UUID id.', { field: 'id' });
+  const p = e.pattern;
+  if (!p || typeof p !== 'object') throw new WarpdeskError('InvalidInput', 'The imported experience needs its quantized pattern.', { field: 'pattern' });
+  const length = checkInteger(p.length, 'pattern length', 2, 65_536);
+  if (typeof p.codes !== 'string') throw new WarpdeskError('InvalidInput', 'The pattern codes must be base64 text.', { field: 'pattern.codes' });
+  const codes = Buffer.from(p.codes, 'base64');
+  if (codes.length !== length) throw new WarpdeskError('InvalidDimensions', `The pattern has ${codes.length} codes, not the ${length} it declares.`, { field: 'pattern.codes' });
+  const scale = checkFinite(p.scale, 'pattern scale');
+  if (scale < 0) throw new WarpdeskError('InvalidInput', 'The pattern scale must be 0 or more.', { field: 'pattern.scale' });
+  const payload = e.payload;
+  if (!payload || typeof payload !== 'object' || !Array.isArray(payload.matches)) throw new WarpdeskError('InvalidInput', 'The imported experience needs its matches.', { field: 'payload' });
+  const out: PortableExperience = {
+    id: e.id,
+    agentId: checkText(e.agentId, 'agent id'),
+    patternType: checkText(e.patternType, 'pattern type'),
+    dataset: checkText(e.dataset, 'data set'),
+    timeframe: checkText(e.timeframe, 'timeframe'),
+    signal: checkSignal(e.signal),
+    confidence: checkUnit(e.confidence, 'confidence'),
+    similarity: checkUnit(e.similarity, 'similarity'),
+    horizon: checkInteger(e.horizon, 'horizon', 1, 1_000_000),
+    at: checkInteger(e.at, 'time (at)', 0, 8.64e15),
+    pattern: { length, scale, offset: checkFinite(p.offset, 'pattern offset'), codes: p.codes },
+    payload: { matches: payload.matches.map(checkMatch), context: checkContext(payload.context) },
+    contentHash: checkText(e.contentHash, 'content hash'),
+  };
+  if (e.verdict !== undefined) {
+    const v = e.verdict;
+    if (!v || typeof v !== 'object') throw new WarpdeskError('InvalidInput', 'The imported verdict must be an object.', { field: 'verdict' });
+    out.verdict = {
+      outcome: checkOutcome(v.outcome),
+      profitability: checkUnit(v.profitability, 'profitability'),
+      risk: checkUnit(v.risk, 'risk'),
+      timing: checkUnit(v.timing, 'timing'),
+      consistency: checkUnit(v.consistency, 'consistency'),
+      quality: checkUnit(v.quality, 'quality'),
+      success: typeof v.success === 'boolean' ? v.success : (() => { throw new WarpdeskError('InvalidInput', 'The verdict success must be true or false.'); })(),
+      judgedAt: checkInteger(v.judgedAt, 'judged at', 0, 8.64e15),
+      contentHash: checkText(v.contentHash, 'verdict content hash'),
+    };
+  }
+  return out;
+}
+
+function prepare(db: Db, readonly: boolean) {
+  const w = (sql: string) => (readonly ? (undefined as unknown as Database.Statement) : db.prepare(sql));
+  return {
+    meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    setMeta: w('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+    deleteMeta: w('DELETE FROM meta WHERE key = ?'),
+    keyIds: db.prepare('SELECT key_id FROM keys ORDER BY created_at'),
+    keyCheck: db.prepare('SELECT key_id, check_nonce, check_data FROM keys WHERE key_id = ?'),
+    insertKey: w('INSERT INTO keys (key_id, check_nonce, check_data, created_at) VALUES (?, ?, ?, ?)'),
+    deleteKey: w('DELETE FROM keys WHERE key_id = ?'),
+    pattern: db.prepare('SELECT id, length, key_id, nonce, data FROM patterns WHERE id = ?'),
+    insertPattern: w('INSERT INTO patterns (id, length, key_id, nonce, data) VALUES (?, ?, ?, ?, ?)'),
+    experience: db.prepare('SELECT rowid, * FROM experiences WHERE id = ?'),
+    insertExperience: w(
+      `INSERT INTO experiences (id, agent_id, origin, pattern_type, dataset, timeframe, signal, confidence, similarity, horizon, at, recorded_at, key_id, nonce, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertTrajectory: w('INSERT INTO trajectories (pattern_type, step, experience_id) VALUES (?, (SELECT COALESCE(MAX(step), 0) + 1 FROM trajectories WHERE pattern_type = ?), ?)'),
+    outcome: db.prepare('SELECT key_id, nonce, data, recorded_at FROM outcomes WHERE experience_id = ?'),
+    insertOutcome: w('INSERT INTO outcomes (experience_id, recorded_at, key_id, nonce, data) VALUES (?, ?, ?, ?, ?)'),
+    verdict: db.prepare('SELECT * FROM verdicts WHERE experience_id = ?'),
+    insertVerdict: w(
+      'INSERT INTO verdicts (experience_id, origin, profitability, risk, timing, consistency, quality, success, judged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    ledgerHead: db.prepare('SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1'),
+    insertLedger: w('INSERT INTO ledger (seq, kind, record_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?)'),
+    ledgerAll: db.prepare('SELECT seq, kind, record_id, prev_hash, hash FROM ledger ORDER BY seq'),
+    unchained: db.prepare(
+      `SELECT 'experience' AS kind, e.id AS id FROM experiences e WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.kind = 'experience' AND l.record_id = e.id)
+       UNION ALL
+       SELECT 'verdict' AS kind, v.experience_id AS id FROM verdicts v WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.kind = 'verdict' AND l.record_id = v.experience_id)
+       LIMIT 1`,
+    ),
+    threshold: db.prepare('SELECT version, state FROM thresholds WHERE pattern_type = ?'),
+    thresholdFull: db.prepare('SELECT version, similarity_threshold, state, updated_at FROM thresholds WHERE pattern_type = ?'),
+    thresholdTypes: db.prepare('SELECT pattern_type FROM thresholds ORDER BY pattern_type'),
+    upsertThreshold: w(
+      `INSERT INTO thresholds (pattern_type, version, similarity_threshold, state, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(pattern_type) DO UPDATE SET version = excluded.version, similarity_threshold = excluded.similarity_threshold, state = excluded.state, updated_at = excluded.updated_at`,
+    ),
+    insertHistory: w(
+      'INSERT INTO threshold_history (pattern_type, version, experience_id, quality, similarity_threshold, success_rate, calibration_error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    historyAll: db.prepare('SELECT * FROM threshold_history ORDER BY pattern_type, version LIMIT ?'),
+    historyType: db.prepare('SELECT * FROM threshold_history WHERE pattern_type = ? ORDER BY version LIMIT ?'),
+    listAll: db.prepare(
+      `SELECT e.*, v.quality, v.profitability, v.risk, v.timing, v.consistency, v.success, v.judged_at, (o.experience_id IS NOT NULL) AS has_outcome
+       FROM experiences e LEFT JOIN verdicts v ON v.experience_id = e.id LEFT JOIN outcomes o ON o.experience_id = e.id
+       WHERE e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
+    ),
+    listType: db.prepare(
+      `SELECT e.*, v.quality, v.profitability, v.risk, v.timing, v.consistency, v.success, v.judged_at, (o.experience_id IS NOT NULL) AS has_outcome
+       FROM experiences e LEFT JOIN verdicts v ON v.experience_id = e.id LEFT JOIN outcomes o ON o.experience_id = e.id
+       WHERE e.pattern_type = ? AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
+    ),
+    flagsOf: db.prepare('SELECT kind, related_id, detail FROM flags WHERE experience_id = ? ORDER BY created_at'),
+    experienceMeta: db.prepare(
+      'SELECT e.pattern_type, e.dataset, e.timeframe, e.signal, e.confidence, v.quality, v.success FROM experiences e LEFT JOIN verdicts v ON v.experience_id = e.id WHERE e.id = ?',
+    ),
+    indexRows: db.prepare(
+      `SELECT e.rowid AS rowid, e.id, e.pattern_type, e.dataset, e.timeframe, e.at, p.length, p.key_id, p.nonce, p.data, v.quality
+       FROM experiences e JOIN patterns p ON p.id = e.id LEFT JOIN verdicts v ON v.experience_id = e.id
+       WHERE e.rowid > ? ORDER BY e.rowid`,
+    ),
+    hiddenAll: db.prepare("SELECT DISTINCT experience_id FROM flags WHERE kind IN ('duplicate', 'pruned')"),
+    newVerdicts: db.prepare('SELECT rowid, experience_id, quality FROM verdicts WHERE rowid > ? ORDER BY rowid'),
+    newFlags: db.prepare('SELECT rowid, experience_id, kind FROM flags WHERE rowid > ? ORDER BY rowid'),
+    distilledRows: db.prepare(
+      `SELECT d.id, d.pattern_type, d.created_at, p.length, p.key_id, p.nonce, p.data, d.key_id AS stats_key, d.nonce AS stats_nonce, d.data AS stats_data
+       FROM distilled d JOIN patterns p ON p.id = d.id WHERE d.generation = ?`,
+    ),
+    distilledOne: db.prepare('SELECT pattern_type, members, key_id, nonce, data FROM distilled WHERE id = ?'),
+    counts: db.prepare(
+      `SELECT (SELECT COUNT(*) FROM experiences) AS experiences, (SELECT COUNT(*) FROM outcomes) AS outcomes, (SELECT COUNT(*) FROM verdicts) AS verdicts,
+              (SELECT COUNT(*) FROM distilled) AS distilled, (SELECT COUNT(*) FROM ledger) AS chain`,
+    ),
+    flagCounts: db.prepare('SELECT kind, COUNT(DISTINCT experience_id) AS n FROM flags GROUP BY kind'),
+    types: db.prepare('SELECT DISTINCT pattern_type FROM experiences ORDER BY pattern_type'),
+  };
+}
+
+
+/** The agent id of a workspace: given, or made once and kept in meta. */
+function resolveAgentId(db: Db, given: string | undefined, readonly: boolean): string {
+  if (given !== undefined) return checkText(given, 'agent id');
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'agent_id'").get() as { value: string } | undefined;
+  if (row) return row.value;
+  const id = `agent-${uuidv7()}`;
+  if (!readonly) db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('agent_id', ?)").run(id);
+  return (db.prepare("SELECT value FROM meta WHERE key = 'agent_id'").get() as { value: string } | undefined)?.value ?? id;
+}
+
+/**
+ * Opens (creating on first use) the memory of a workspace. Checks the provider's keys against the keys the
+ * records use before writing anything: a missing or wrong key is a WrongKey error.
+ */
+export async function openMemoryStore(options: OpenMemoryOptions, defaultProvider: (dataDir: string) => KeyProvider): Promise<MemoryStore> {
+  if (!options || typeof options.dataDir !== 'string' || options.dataDir.length === 0)
+    throw new WarpdeskError('InvalidInput', 'openMemory needs the workspace folder (dataDir).');
+  const dataDir = path.resolve(options.dataDir);
+  const readonly = !!options.readonly;
+  const file = path.join(dataDir, MEMORY_FILE);
+  if (readonly) {
+    if (!fs.existsSync(file)) throw new WarpdeskError('NotFound', `There is no pattern memory in ${dataDir} (no ${MEMORY_FILE}).`);
+  } else {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  }
+  const provider = options.keyProvider ?? defaultProvider(dataDir);
+  const db = openDb(file, { readonly, synchronous: options.synchronous });
+  try {
+    if (readonly) {
+      const v = schemaVersion(db);
+      if (v !== SCHEMA_VERSION)
+        throw new WarpdeskError('Unavailable', `The memory in ${dataDir} has schema version ${v}; this Warpdesk reads version ${SCHEMA_VERSION} (open it once read-write to migrate).`);
+    } else {
+      migrate(db);
+    }
+    const known = db.prepare('SELECT key_id, check_nonce, check_data FROM keys').all() as Array<{ key_id: string; check_nonce: Buffer; check_data: Buffer }>;
+    let keys = await provider.keys();
+    if (keys.length === 0) {
+      if (known.length > 0)
+        throw new WarpdeskError('WrongKey', `The memory in ${dataDir} is encrypted with key ${known.map((k) => k.key_id).join(', ')}, and the key provider (${provider.name}) has no key.`);
+      if (readonly) keys = [(await import('./keys')).generateKey()];
+      else if (provider.createKey) keys = [await provider.createKey()];
+      else throw new WarpdeskError('WrongKey', `The key provider (${provider.name}) has no key; set ${'WARPDESK_MEMORY_KEY'} to a base64 32-byte key.`);
+    }
+    const ring = new Keyring(keys);
+    const missing = known.filter((k) => !ring.has(k.key_id)).map((k) => k.key_id);
+    if (missing.length > 0)
+      throw new WarpdeskError('WrongKey', `The memory in ${dataDir} is encrypted with key ${missing.join(', ')}, which the key provider (${provider.name}) does not hold.`, {
+        keyId: missing[0]!,
+      });
+    for (const k of known) ring.open({ keyId: k.key_id, nonce: k.check_nonce, data: k.check_data }, aadFor('keys', k.key_id), `check value of key ${k.key_id}`);
+    const agentId = resolveAgentId(db, options.agentId, readonly);
+    const store = new MemoryStore(db, file, ring, provider, agentId, options);
+    if (!readonly) store.registerKey(ring.current);
+    return store;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,57 @@
+/** Shared helpers for the memory tests: temporary workspaces, seeded series, tampering through raw SQL. */
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ExperienceInput } from '..';
+
+export function tempDir(prefix = 'warpdesk-mem-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function walk(n: number, rnd: () => number, start = 100): number[] {
+  const out: number[] = [];
+  let x = start;
+  for (let i = 0; i < n; i++) {
+    x += rnd() - 0.5;
+    out.push(x);
+  }
+  return out;
+}
+
+export function experience(query: number[], over: Partial<ExperienceInput> = {}): ExperienceInput {
+  return {
+    patternType: 'analog:1h',
+    dataset: 'eurusd',
+    timeframe: '1h',
+    query,
+    matches: [
+      { similarity: 0.8, forwardReturn: 0.01, start: 10, end: 40 },
+      { similarity: 0.7, forwardReturn: 0.02, start: 100, end: 130 },
+      { similarity: 0.6, forwardReturn: -0.005, start: 300, end: 330 },
+    ],
+    signal: 'long',
+    confidence: 0.6,
+    horizon: 10,
+    at: 1_700_000_000_000,
+    ...over,
+  };
+}
+
+/** A second connection as an outside tool would open it (foreign keys off, no Warpdesk code). */
+export function raw(dir: string): Database.Database {
+  const db = new Database(path.join(dir, 'memory.sqlite'));
+  db.pragma('foreign_keys = OFF');
+  return db;
+}
