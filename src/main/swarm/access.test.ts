@@ -128,4 +128,25 @@ describe('swarm access control', () => {
     expect(again.peerId).toBe(next);
     await again.waitConnected();
   });
+
+  it('falls back to WebSockets by itself when QUIC is dead', async () => {
+    const { freePorts } = await import('./testing/proc');
+    const { udp } = await freePorts();
+    const ws = coord.multiaddrs().find((x) => x.includes('/ws/'))!;
+    const deadQuic = `/ip4/127.0.0.1/udp/${udp}/quic-v1/p2p/${coord.peerId}`;
+    const f = await agent('f', { join: [deadQuic, ws], token: coord.createToken(), quicTimeoutMs: 800 });
+    const joined = once<{ peerId: string; transport: string }>(coord, 'agent-joined', (e) => e.peerId === f.peerId);
+    await f.waitConnected(30_000);
+    expect(f.status().transport).toBe('ws');
+    expect((await joined).transport).toBe('ws');
+    expect(await f.ping()).toBeGreaterThan(0);
+  });
+
+  it('a graceful leave is seen as such by the coordinator', async () => {
+    const g = await agent('g', { token: coord.createToken() });
+    await g.waitConnected();
+    const left = once<{ peerId: string; why: string }>(coord, 'agent-left', (e) => e.peerId === g.peerId);
+    await g.stop({ graceful: true });
+    expect((await left).why).toBe('left');
+  });
 });

@@ -263,7 +263,17 @@ export class Agent extends EventEmitter {
       for (const addr of byKind(kind)) {
         const budget = kind === 'quic' ? (this.opts.quicTimeoutMs ?? 1_500) : 10_000;
         const ac = new AbortController();
-        const dialing = this.node.dial(multiaddr.multiaddr(addr), { signal: ac.signal });
+        // Dial without the /p2p/ suffix: libp2p joins every dial to the same peer into one job, so a stuck
+        // QUIC dial would swallow the WebSocket fallback. The gater (denyOutboundEncryptedConnection) and the
+        // check below still insist that the remote end is the coordinator.
+        const bare = addr.replace(/\/p2p\/[^/]+$/, '');
+        const dialing = this.node.dial(multiaddr.multiaddr(bare), { signal: ac.signal }).then((c) => {
+          if (c.remotePeer.toString() !== this.coordinator) {
+            void c.close();
+            throw new WarpdeskError('Unauthorized', `The node at ${bare} is not the coordinator ${this.coordinator}.`);
+          }
+          return c;
+        });
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
