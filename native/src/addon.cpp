@@ -156,7 +156,7 @@ struct SearchJob : JobBase {
   size_t N = 0, m = 0, k = 1, excl = 0;
   long w = 0;
   bool znorm = true;
-  std::vector<double> q, U, L, SU, SL;
+  std::vector<double> q, U, L;
   std::vector<int> order;
   std::vector<wd::Cand> result;
 
@@ -206,37 +206,13 @@ struct SearchJob : JobBase {
     total = N - m + 1;
   }
 
-  // Streaming min/max envelope of the raw series (Lemire), half-width w.
-  void envelope() {
-    SU.assign(N, 0);
-    SL.assign(N, 0);
-    std::deque<size_t> du, dl;
-    size_t next = 0;
-    for (size_t t = 0; t < N; ++t) {
-      size_t right = std::min(N - 1, t + (size_t)w);
-      while (next <= right) {
-        while (!du.empty() && x[du.back()] <= x[next]) du.pop_back();
-        du.push_back(next);
-        while (!dl.empty() && x[dl.back()] >= x[next]) dl.pop_back();
-        dl.push_back(next);
-        ++next;
-      }
-      size_t left = t >= (size_t)w ? t - (size_t)w : 0;
-      while (du.front() < left) du.pop_front();
-      while (dl.front() < left) dl.pop_front();
-      SU[t] = x[du.front()];
-      SL[t] = x[dl.front()];
-    }
-  }
-
   void run(const wd::Kernels* K) {
-    envelope();
     std::atomic<uint64_t> sharedT;
     double inf = INFINITY;
     uint64_t bits;
     std::memcpy(&bits, &inf, 8);
     sharedT.store(bits);
-    wd::SearchParams P{x, N, q.data(), m, w, k, znorm, excl, U.data(), L.data(), order.data(), SU.data(), SL.data(), &sharedT, &cancel, &progress};
+    wd::SearchParams P{x, N, q.data(), m, w, k, znorm, excl, U.data(), L.data(), order.data(), &sharedT, &cancel, &progress};
     const size_t CHUNK = 16384;  // multiple of ZBLOCK
     const size_t chunks = (total + CHUNK - 1) / CHUNK;
     unsigned nt = (unsigned)std::min<size_t>(threads(), chunks);

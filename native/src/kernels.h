@@ -21,8 +21,6 @@ struct SearchParams {
   const double* U;       // query envelope (upper), length m
   const double* L;       // query envelope (lower)
   const int* order;      // query visiting order (largest |q| first)
-  const double* SU;      // series envelope (upper), length N
-  const double* SL;      // series envelope (lower)
   std::atomic<uint64_t>* sharedT;   // bit pattern of the best shared pruning threshold (double)
   std::atomic<bool>* cancel;
   std::atomic<size_t>* progress;    // starts processed
@@ -39,6 +37,7 @@ struct SearchLocal {
   std::vector<Cand> kept;
   std::vector<Cand> best;
   double T;
+  std::vector<double> su, sl, g, h;  // chunk-local series envelope and its scratch (reused across chunks)
 };
 
 struct Kernels {
@@ -73,5 +72,7 @@ double lcss_pair_f64(const double* a, size_t n, const double* b, size_t m, doubl
 constexpr size_t ZBLOCK = 64;
 constexpr double FLAT_REL = 1e-6;
 constexpr double PRUNE_SLACK = 1e-9;
+// absolute slack on z-normalised bounds: covers the multiply-by-inverse normalisation used by the bounds
+constexpr double PRUNE_ABS = 1e-9;
 
 }  // namespace wd
