@@ -3,9 +3,11 @@
  */
 import type { Command } from '../command';
 import { agentCommand } from './agent';
+import { auditCommand } from './audit';
 import { coordinatorCommand } from './coordinator';
+import { memoryCommand } from './memory';
 import { searchCommand } from './search';
 import { serveCommand } from './serve';
 import { swarmCommand } from './swarm';
 
-export const COMMANDS: Command[] = [agentCommand, coordinatorCommand, searchCommand, serveCommand, swarmCommand];
+export const COMMANDS: Command[] = [agentCommand, auditCommand, coordinatorCommand, memoryCommand, searchCommand, serveCommand, swarmCommand];

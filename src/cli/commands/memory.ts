@@ -1,0 +1,69 @@
+/**
+ * `warpdesk memory <action>`: maintenance of the workspace's pattern memory, headless.
+ *   stats        counts, pattern types, key ids, size
+ *   rotate-key   re-encrypt everything under a fresh key (resumable: rerun after an interruption)
+ *   distill      compress experiences ~ratio:1 into distilled patterns; prints ratio and recall lost
+ *   consolidate  flag duplicates, contradictions and stale experiences (nothing chained is deleted)
+ */
+import fs from 'node:fs';
+import { resolveDataDir } from '../../main/host/workspace';
+import { openMemory } from '../../main/memory';
+import { intFlag, jsonTarget, stringFlag, UsageError } from '../args';
+import type { Command } from '../command';
+
+const ACTIONS = ['stats', 'rotate-key', 'distill', 'consolidate'] as const;
+
+export const memoryCommand: Command = {
+  name: 'memory',
+  summary: 'Pattern memory maintenance: stats, rotate-key, distill, consolidate.',
+  usage: 'warpdesk memory stats|rotate-key|distill|consolidate [--data-dir DIR] [--ratio N] [--batch N] [--json [FILE]]',
+  flags: {
+    ratio: { type: 'string', description: 'distill: experiences per distilled pattern (default 10)' },
+    batch: { type: 'string', description: 'rotate-key: records re-encrypted per transaction (default 500)' },
+  },
+  async run(args, io) {
+    const [action, ...rest] = args.positionals;
+    if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) throw new UsageError(`Say what to do: one of ${ACTIONS.join(', ')}.`);
+    if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".`);
+    const dataDir = resolveDataDir(stringFlag(args, 'data-dir'));
+    const memory = await openMemory({ dataDir, readonly: action === 'stats' });
+    let result: object;
+    let text: string;
+    try {
+      switch (action) {
+        case 'stats': {
+          const s = memory.stats();
+          result = s;
+          text = `${s.experiences} experiences (${s.verdicts} judged, ${s.outcomes} with outcomes), ${s.distilled} distilled patterns, chain of ${s.chainLength} links; pattern types: ${s.patternTypes.join(', ') || 'none'}; keys: ${s.keyIds.join(', ')}; ${(s.bytes / 1e6).toFixed(1)} MB.`;
+          break;
+        }
+        case 'rotate-key': {
+          const r = await memory.rotateKey({ batchSize: intFlag(args, 'batch', 500, 1, 100_000) });
+          result = r;
+          text = `${r.resumed ? 'Finished an interrupted rotation' : 'Rotated'}: ${r.reencrypted} records re-encrypted under key ${r.keyId}; retired ${r.retired.join(', ') || 'none'} (${r.elapsedMs.toFixed(0)} ms).`;
+          break;
+        }
+        case 'distill': {
+          const r = memory.distill({ ratio: intFlag(args, 'ratio', 10, 2, 10_000) });
+          result = r;
+          text = `Distilled ${r.experiences} experiences into ${r.distilled} patterns (${r.ratio.toFixed(1)}:1) in ${r.elapsedMs.toFixed(0)} ms; recall@${r.k} ${r.recallAtK === null ? '-' : r.recallAtK.toFixed(3)} over ${r.queries} queries.`;
+          break;
+        }
+        default: {
+          const r = memory.consolidate();
+          result = r;
+          text = `Examined ${r.examined}: ${r.duplicates} duplicates, ${r.contradictions} contradicting pairs, ${r.pruned} pruned (flagged; nothing deleted).`;
+        }
+      }
+    } finally {
+      memory.close();
+    }
+    const json = jsonTarget(args);
+    if (json.enabled) {
+      const out = JSON.stringify(result, null, 2) + '\n';
+      if (json.file) fs.writeFileSync(json.file, out);
+      else io.stdout(out);
+    } else io.stdout(text + '\n');
+    return 0;
+  },
+};
