@@ -28,6 +28,8 @@ export function availableLevels(): string[];
 /** Switches the kernel level at run time (must be one of availableLevels()); returns the new level. */
 export function setSimdLevel(level: string): string;
 export function threads(): number;
+/** Sets the worker thread count for later calls (0 = default: WARPDESK_THREADS or all cores); returns it. */
+export function setThreads(n: number): number;
 export function dtw(a: NumArr, b: NumArr, window: number, absolute: boolean): number;
 export function dtwPath(a: NumArr, b: NumArr, window: number, absolute: boolean): { distance: number; path: Int32Array };
 export function dtwBatch(query: NumArr, candidates: NumArr, window: number, absolute: boolean): Float64Array;

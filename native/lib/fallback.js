@@ -171,6 +171,7 @@ module.exports = {
   availableLevels: () => ['js'],
   setSimdLevel: (l) => { if (l !== 'js') throw codeError('InvalidInput', `The SIMD level '${l}' is not available (JavaScript fallback).`); return 'js'; },
   threads: () => 1,
+  setThreads: () => 1,
   simdNote: '',
   dtw, dtwPath, dtwBatch, dtwMulti, lcss,
   searchTopK: (s, q, w, k, z, e) => runSync(searchGen(s, q, w, k, z, e)),

@@ -32,16 +32,15 @@ constexpr double MAX_CELLS = 1e11;
 constexpr size_t MAX_LEN = (size_t)1 << 30;
 constexpr double MAX_PATH_CELLS = 33554432.0;  // 2^25
 
-unsigned threads() {
-  static unsigned n = [] {
-    const char* e = std::getenv("WARPDESK_THREADS");
-    long v = e ? std::strtol(e, nullptr, 10) : 0;
-    if (v > 0) return (unsigned)std::min(v, 256L);
-    unsigned h = std::thread::hardware_concurrency();
-    return h == 0 ? 1u : std::min(h, 64u);
-  }();
-  return n;
+unsigned defaultThreads() {
+  const char* e = std::getenv("WARPDESK_THREADS");
+  long v = e ? std::strtol(e, nullptr, 10) : 0;
+  if (v > 0) return (unsigned)std::min(v, 256L);
+  unsigned h = std::thread::hardware_concurrency();
+  return h == 0 ? 1u : std::min(h, 64u);
 }
+std::atomic<unsigned> threadCount{defaultThreads()};
+unsigned threads() { return threadCount.load(); }
 
 template <class F>
 void parallel(unsigned n, F&& f) {
@@ -538,6 +537,12 @@ Value SetSimdLevel(const CallbackInfo& info) {
 
 Value Threads(const CallbackInfo& info) { return Number::New(info.Env(), threads()); }
 
+Value SetThreads(const CallbackInfo& info) {
+  size_t n = getCount(info.Env(), info[0], "thread count", 0, 256);
+  threadCount.store(n == 0 ? defaultThreads() : (unsigned)n);
+  return Number::New(info.Env(), threads());
+}
+
 // Turns C++ exceptions other than Napi::Error (allocation failures, ...) into coded JS errors.
 template <Value (*F)(const CallbackInfo&)>
 Value safe(const CallbackInfo& info) {
@@ -557,6 +562,7 @@ Object Init(Env env, Object exports) {
   exports.Set("availableLevels", Function::New(env, AvailableLevels));
   exports.Set("setSimdLevel", Function::New(env, safe<SetSimdLevel>));
   exports.Set("threads", Function::New(env, Threads));
+  exports.Set("setThreads", Function::New(env, safe<SetThreads>));
   exports.Set("simdNote", String::New(env, wd::env_note()));
   exports.Set("dtw", Function::New(env, safe<Dtw>));
   exports.Set("dtwPath", Function::New(env, safe<DtwPath>));

@@ -1,0 +1,203 @@
+/**
+ * Pattern-engine benchmark (issue 3): the TypeScript reference, the native addon at its scalar level and at
+ * its best SIMD level, and midstreamer 0.2.4's WASM `TemporalCompare.dtw`, all in one run.
+ * Like with like: midstreamer uses absolute cost, a full (n+1)x(m+1) matrix and ignores any window, so the
+ * single-pair rows use absolute cost for everyone and midstreamer only appears in the full-window rows.
+ * Each row reports the median wall time and the process CPU time of one call (CPU time counts all threads;
+ * on a machine shared with other work the wall time of multi-threaded rows can exceed CPU/threads).
+ * Must never: assert on time (tests do that for correctness only).
+ */
+import os from 'node:os';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { median, randomWalk, type BenchContext, type BenchSection } from './lib';
+import { K } from '../src/main/engine/reference';
+
+type Row = Record<string, string | number>;
+
+interface NativeApi {
+  backend: string;
+  reason?: string;
+  simdLevel(): string;
+  availableLevels(): string[];
+  setSimdLevel(l: string): string;
+  threads(): number;
+  setThreads(n: number): number;
+  dtw(a: Float64Array | Float32Array, b: Float64Array | Float32Array, w: number, abs: boolean): number;
+  dtwBatch(q: Float64Array | Float32Array, c: Float64Array | Float32Array, w: number, abs: boolean): Float64Array;
+  searchTopK(s: Float64Array, q: Float64Array, w: number, k: number, z: boolean, excl: number): Array<{ index: number; distance: number }>;
+  lcssMatrix(list: Array<Float64Array | Float32Array>, eps: number, delta: number): Float64Array;
+}
+
+const req = createRequire(path.join(__dirname, 'engine.bench.ts'));
+
+/** Median wall ms and median CPU ms of `fn` over `iterations` runs after one warm-up. */
+function measure(fn: () => unknown, iterations: number): { wall: number; cpu: number } {
+  fn();
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    fn();
+    walls.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
+  }
+  walls.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
+  return { wall: median(walls), cpu: median(cpus) };
+}
+
+const r3 = (x: number): number => (x >= 100 ? Math.round(x) : Number(x.toPrecision(3)));
+
+export default async function run(ctx: BenchContext): Promise<BenchSection> {
+  const quick = !!ctx.quick;
+  const native = req('../native') as NativeApi;
+  const hasNative = native.backend === 'native';
+  const best = hasNative ? native.simdLevel() : 'js';
+  const nThreads = hasNative ? native.threads() : 1;
+  let mid: { dtw(a: Float64Array, b: Float64Array): number } | undefined;
+  let midNote = '';
+  try {
+    const ms = req('midstreamer') as { TemporalCompare: new (w?: number) => { dtw(a: Float64Array, b: Float64Array): number } };
+    mid = new ms.TemporalCompare();
+  } catch (err) {
+    midNote = `midstreamer unavailable: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const rows: Row[] = [];
+  const notes: string[] = [
+    `native backend: ${native.backend}${native.reason ? ` (${native.reason})` : ''}; levels ${hasNative ? native.availableLevels().join(', ') : '-'}; best ${best}; ${nThreads} threads`,
+    `load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores (other work on the machine inflates wall times; CPU ms is the process's own time)`,
+  ];
+  if (midNote) notes.push(midNote);
+  const withLevel = <T>(level: string, fn: () => T): T => {
+    if (!hasNative) return fn();
+    native.setSimdLevel(level);
+    try {
+      return fn();
+    } finally {
+      native.setSimdLevel(best);
+    }
+  };
+
+  // ---- single pair ---------------------------------------------------------------------------------
+  const sizes = quick ? [100, 500] : [100, 500, 1000, 2000, 5000];
+  for (const n of sizes) {
+    for (const full of [true, false]) {
+      const a = randomWalk(n, 1);
+      const b = randomWalk(n, 2);
+      const a32 = Float32Array.from(a);
+      const b32 = Float32Array.from(b);
+      const w = full ? -1 : Math.ceil(0.1 * n);
+      const cells = full ? n * n : n * Math.min(n, 2 * w + 1) - w * (w + 1);
+      const iters = (perCellNs: number) => Math.max(1, Math.min(quick ? 3 : 50, Math.ceil(3e7 / (cells * perCellNs * 1e3))));
+      const caseName = `dtw ${n}x${n} ${full ? 'full' : '10% window'} (abs)`;
+      const ts = measure(() => K.dtw(a, b, w, true), iters(4));
+      const add = (impl: string, m: { wall: number; cpu: number }) =>
+        rows.push({ case: caseName, impl, 'ms (wall)': r3(m.wall), 'ms (cpu)': r3(m.cpu), 'ns/cell': r3((m.wall * 1e6) / cells), 'x TS': r3(ts.wall / m.wall) });
+      add('TS reference f64', ts);
+      if (hasNative) {
+        add('native scalar f64', withLevel('scalar', () => measure(() => native.dtw(a, b, w, true), iters(1.5))));
+        add(`native ${best} f64`, measure(() => native.dtw(a, b, w, true), iters(0.3)));
+        add(`native ${best} f32`, measure(() => native.dtw(a32, b32, w, true), iters(0.15)));
+      }
+      if (full && mid && (!quick || n <= 500)) add('midstreamer 0.2.4 WASM', measure(() => mid!.dtw(a, b), n >= 2000 ? 1 : iters(30)));
+    }
+  }
+
+  // ---- batch --------------------------------------------------------------------------------------
+  {
+    const count = quick ? 1000 : 10000;
+    const m = 128;
+    const q = randomWalk(m, 3);
+    const c = randomWalk(count * m, 4);
+    const q32 = Float32Array.from(q);
+    const c32 = Float32Array.from(c);
+    const cells = count * m * m;
+    const caseName = `dtwBatch ${count} x ${m} full (sq)`;
+    const ts = measure(() => {
+      for (let i = 0; i < count; i++) K.dtw(q, c.subarray(i * m, i * m + m), -1, false);
+    }, 1);
+    const add = (impl: string, mm: { wall: number; cpu: number }) =>
+      rows.push({ case: caseName, impl, 'ms (wall)': r3(mm.wall), 'ms (cpu)': r3(mm.cpu), 'ns/cell': r3((mm.wall * 1e6) / cells), 'x TS': r3(ts.wall / mm.wall) });
+    add('TS reference f64', ts);
+    if (hasNative) {
+      add(`native scalar f64, ${nThreads} threads`, withLevel('scalar', () => measure(() => native.dtwBatch(q, c, -1, false), 3)));
+      add(`native ${best} f64, ${nThreads} threads`, measure(() => native.dtwBatch(q, c, -1, false), 5));
+      native.setThreads(1);
+      add(`native ${best} f32, 1 thread`, measure(() => native.dtwBatch(q32, c32, -1, false), 5));
+      native.setThreads(0);
+      add(`native ${best} f32, ${nThreads} threads`, measure(() => native.dtwBatch(q32, c32, -1, false), 9));
+    }
+  }
+
+  // ---- search -------------------------------------------------------------------------------------
+  const searches: Array<[number, number, number]> = quick
+    ? [[100_000, 128, 0.05]]
+    : [
+        [1_000_000, 128, 0.05],
+        [1_000_000, 256, 0.1],
+        [2_000_000, 128, 0.05],
+        [2_000_000, 256, 0.1],
+      ];
+  const walks = new Map<number, Float64Array>();
+  for (const [N, m, R] of searches) {
+    if (!walks.has(N)) walks.set(N, randomWalk(N, 42));
+    const s = walks.get(N)!;
+    const q = randomWalk(m, 7 + m);
+    const w = Math.ceil(R * m);
+    const caseName = `searchTopK ${N / 1e6}M, q ${m}, R ${R} (k 1)`;
+    const refSearch = K.createSearch(s, q, w, 1, true, Math.floor(m / 2));
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    refSearch.step(refSearch.total);
+    const refAnswer = refSearch.result();
+    const c1 = process.cpuUsage(c0);
+    const ts = { wall: performance.now() - t0, cpu: (c1.user + c1.system) / 1000 };
+    const add = (impl: string, mm: { wall: number; cpu: number }, same: boolean) =>
+      rows.push({ case: caseName, impl, 'ms (wall)': r3(mm.wall), 'ms (cpu)': r3(mm.cpu), 'ns/cell': '', 'x TS': r3(ts.wall / mm.wall), note: same ? 'same answer' : 'DIFFERENT ANSWER' });
+    add('TS reference (LB_Keogh + early abandon)', ts, true);
+    if (hasNative) {
+      let ans = native.searchTopK(s, q, w, 1, true, Math.floor(m / 2));
+      const same = JSON.stringify(ans) === JSON.stringify(refAnswer);
+      add(`native scalar, ${nThreads} threads`, withLevel('scalar', () => measure(() => native.searchTopK(s, q, w, 1, true, Math.floor(m / 2)), 3)), same);
+      add(`native ${best}, ${nThreads} threads`, measure(() => (ans = native.searchTopK(s, q, w, 1, true, Math.floor(m / 2))), 5), same);
+      native.setThreads(1);
+      add(`native ${best}, 1 thread`, measure(() => native.searchTopK(s, q, w, 1, true, Math.floor(m / 2)), 3), same);
+      native.setThreads(0);
+    }
+  }
+
+  // ---- LCSS matrix --------------------------------------------------------------------------------
+  {
+    const N = quick ? 20 : 100;
+    const len = 1000;
+    const delta = 100;
+    const eps = 0.25;
+    const series = Array.from({ length: N }, (_, i) => {
+      const wlk = randomWalk(len + 1, 100 + i);
+      return Float64Array.from({ length: len }, (_, j) => wlk[j + 1]! - wlk[j]!);
+    });
+    const s32 = series.map((x) => Float32Array.from(x));
+    const caseName = `lcssMatrix ${N} x ${len} (eps ${eps}, delta ${delta})`;
+    const sub = Math.min(N, 12);
+    const pairsAll = (N * (N - 1)) / 2;
+    const pairsSub = (sub * (sub - 1)) / 2;
+    const tsSub = measure(() => {
+      for (let i = 0; i < sub; i++) for (let j = i + 1; j < sub; j++) K.lcss(series[i]!, series[j]!, eps, delta);
+    }, 1);
+    const ts = { wall: (tsSub.wall * pairsAll) / pairsSub, cpu: (tsSub.cpu * pairsAll) / pairsSub };
+    const add = (impl: string, mm: { wall: number; cpu: number }) =>
+      rows.push({ case: caseName, impl, 'ms (wall)': r3(mm.wall), 'ms (cpu)': r3(mm.cpu), 'ns/cell': r3((mm.wall * 1e6) / (pairsAll * len * (2 * delta + 1))), 'x TS': r3(ts.wall / mm.wall) });
+    add(`TS reference (full DP; ${sub} series, scaled)`, ts);
+    if (hasNative) {
+      add(`native scalar f64, ${nThreads} threads`, withLevel('scalar', () => measure(() => native.lcssMatrix(series, eps, delta), 3)));
+      add(`native ${best} f64, ${nThreads} threads`, measure(() => native.lcssMatrix(series, eps, delta), 5));
+      add(`native ${best} f32, ${nThreads} threads`, measure(() => native.lcssMatrix(s32, eps, delta), 5));
+    }
+  }
+
+  return { name: 'engine', rows, notes };
+}
