@@ -284,6 +284,7 @@ struct LcssJob : JobBase {
       all32 = all32 && a.f32;
       equal = equal && a.n == len;
     }
+    all32 = all32 && equal;  // the per-pair path for unequal lengths works in f64
     for (auto& a : list) {
       if (all32) s32.emplace_back(a.f(), a.f() + a.n);
       else s64.push_back(a.toDouble());
@@ -292,21 +293,60 @@ struct LcssJob : JobBase {
     out.assign(N * N, 0.0);
   }
 
-  template <class T>
-  void runEqual(const std::vector<std::vector<T>>& s, void (*rows)(const T*, const T*, size_t, size_t, size_t, size_t, double, long, double*)) {
-    const size_t stride = ((N + 128 + 15) / 16) * 16;
-    std::vector<T> tt(len * stride, (T)0);
-    for (size_t i = 0; i < N; ++i)
-      for (size_t j = 0; j < len; ++j) tt[j * stride + i] = s[i][j];
+  // Equal lengths: pairs (p < q) in row-major order, packed `lanes` at a time into SIMD lanes.
+  void runEqual(const wd::Kernels* K) {
+    std::vector<std::pair<uint32_t, uint32_t>> pairs;
+    pairs.reserve(total);
+    for (size_t p = 0; p + 1 < N; ++p)
+      for (size_t q2 = p + 1; q2 < N; ++q2) pairs.emplace_back((uint32_t)p, (uint32_t)q2);
+    const size_t lanes = all32 ? K->lcss_lanes_f32 : K->lcss_lanes_f64;
+    const size_t blocks = (pairs.size() + lanes - 1) / lanes;
     std::atomic<size_t> next{0};
-    parallel((unsigned)std::min<size_t>(threads(), N), [&](unsigned) {
-      std::vector<double> row(N);
+    parallel((unsigned)std::min<size_t>(threads(), blocks), [&](unsigned) {
+      std::vector<double> res(lanes), at64, bt64;
+      std::vector<float> lo32, hi32, bt32;
+      if (all32) {
+        lo32.resize(len * lanes);
+        hi32.resize(len * lanes);
+        bt32.resize(len * lanes);
+      } else {
+        at64.resize(len * lanes);
+        bt64.resize(len * lanes);
+      }
       for (;;) {
-        size_t p = next.fetch_add(1);
-        if (p + 1 >= N || cancel.load()) break;
-        size_t cnt = N - 1 - p;
-        rows(s[p].data(), tt.data(), stride, p + 1, cnt, len, eps, delta, row.data());
-        for (size_t t = 0; t < cnt; ++t) out[p * N + p + 1 + t] = out[(p + 1 + t) * N + p] = row[t];
+        size_t b = next.fetch_add(1);
+        if (b >= blocks || cancel.load()) break;
+        const size_t first = b * lanes, cnt = std::min(lanes, pairs.size() - first);
+        for (size_t l = 0; l < lanes; ++l) {
+          // idle lanes repeat the block's first pair
+          const auto pr = pairs[first + (l < cnt ? l : 0)];
+          if (all32) {
+            const float* a = s32[pr.first].data();
+            const float* bb = s32[pr.second].data();
+            for (size_t i = 0; i < len; ++i) {
+              double dl = (double)a[i] - eps, dh = (double)a[i] + eps;
+              float fl = (float)dl, fh = (float)dh;
+              if ((double)fl < dl) fl = std::nextafter(fl, INFINITY);
+              if ((double)fh > dh) fh = std::nextafter(fh, -INFINITY);
+              lo32[i * lanes + l] = fl;
+              hi32[i * lanes + l] = fh;
+              bt32[i * lanes + l] = bb[i];
+            }
+          } else {
+            const double* a = s64[pr.first].data();
+            const double* bb = s64[pr.second].data();
+            for (size_t i = 0; i < len; ++i) {
+              at64[i * lanes + l] = a[i];
+              bt64[i * lanes + l] = bb[i];
+            }
+          }
+        }
+        if (all32) K->lcss_block_f32(lo32.data(), hi32.data(), bt32.data(), len, delta, res.data());
+        else K->lcss_block_f64(at64.data(), bt64.data(), len, eps, delta, res.data());
+        for (size_t l = 0; l < cnt; ++l) {
+          const auto pr = pairs[first + l];
+          out[pr.first * N + pr.second] = out[pr.second * N + pr.first] = res[l];
+        }
         progress.fetch_add(cnt);
       }
     });
@@ -315,8 +355,7 @@ struct LcssJob : JobBase {
   void run(const wd::Kernels* K) {
     for (size_t i = 0; i < N; ++i) out[i * N + i] = 1.0;
     if (N < 2) return;
-    if (equal && all32) return runEqual<float>(s32, K->lcss_rows_f32);
-    if (equal) return runEqual<double>(s64, K->lcss_rows_f64);
+    if (equal) return runEqual(K);
     std::atomic<size_t> next{0};
     parallel((unsigned)std::min<size_t>(threads(), N), [&](unsigned) {
       for (;;) {

@@ -47,9 +47,12 @@ struct Kernels {
   // distances of `count` candidates (each m long, flat) to the query; out[count]
   void (*batch_f64)(const double* q, size_t m, const double* c, size_t count, long w, bool absolute, double* out);
   void (*batch_f32)(const float* q, size_t m, const float* c, size_t count, long w, bool absolute, double* out);
-  // LCSS of series p against series [q0, q0+cnt) of a transposed block (len x stride), equal lengths.
-  void (*lcss_rows_f64)(const double* a, const double* tt, size_t stride, size_t q0, size_t cnt, size_t len, double eps, long delta, double* out);
-  void (*lcss_rows_f32)(const float* a, const float* tt, size_t stride, size_t q0, size_t cnt, size_t len, double eps, long delta, double* out);
+  // LCSS of one block of pairs, one pair per lane (lcss_lanes_* pairs), inputs transposed (len x lanes):
+  // f64: a values and b values; f32: per-sample match interval [lo, hi] and b values. out[lanes].
+  void (*lcss_block_f64)(const double* at, const double* bt, size_t len, double eps, long delta, double* out);
+  void (*lcss_block_f32)(const float* lo_t, const float* hi_t, const float* bt, size_t len, long delta, double* out);
+  size_t lcss_lanes_f64;
+  size_t lcss_lanes_f32;
   // UCR-Suite scan of starts [s0, s1) (s0 % 64 == 0); appends candidates with d <= its threshold.
   void (*search_range)(const SearchParams* p, size_t s0, size_t s1, SearchLocal* st);
 };
