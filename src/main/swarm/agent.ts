@@ -335,7 +335,14 @@ export class Agent extends EventEmitter {
         if (this.live === live) this.live = null;
         this.log.warn({ why }, 'disconnected from the coordinator');
         this.emit('disconnected', { why });
-        void channel.close();
+        // Drop the connection itself, not just the stream: a dead QUIC connection would otherwise linger
+        // until its idle timeout and libp2p would hand it back on the next dial (TOOLCHAIN swarm gotcha 7).
+        if (why === 'stopping') {
+          void channel.close().finally(() => conn.close({ signal: AbortSignal.timeout(1000) }).catch(() => conn.abort(new Error(why))));
+        } else {
+          channel.abort(why);
+          conn.abort(new Error(why));
+        }
         resolve();
       };
     });
@@ -425,6 +432,7 @@ export class Agent extends EventEmitter {
           this.rttMs = rtt;
           swarmMetrics.rttMs.observe({ transport: live.transport }, rtt);
           this.emit(`pong:${frame.id}`, rtt);
+          this.emit('rtt', rtt);
         }
         break;
       }

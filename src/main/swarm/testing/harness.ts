@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     c.on('agent-left', (e) => out({ event: 'agent-left', ...e }));
     c.on('refused', (e) => out({ event: 'refused', ...e }));
     handlers['token'] = () => c.createToken();
+    handlers['tokens'] = (cmd) => Array.from({ length: cmd['count'] as number }, () => c.createToken());
     handlers['agents'] = () => c.agents();
     handlers['sharedCount'] = () => c.store.sharedCount();
     handlers['sharedIds'] = () => c.store.sharedAfter(0, 1_000_000).map((r) => `${r.record.id}@${r.origin}`);
@@ -41,6 +42,18 @@ async function main(): Promise<void> {
       return c.runSearch(s, q, { window: cmd['window'] as number, k: cmd['k'] as number, shards: cmd['shards'] as number | undefined, timeoutMs: 60_000 });
     };
     handlers['metrics'] = async () => (await import('../../metrics')).metricsText();
+    let cpu0 = process.cpuUsage();
+    let t0 = performance.now();
+    handlers['usageStart'] = () => {
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+      return true;
+    };
+    handlers['usage'] = () => {
+      const d = process.cpuUsage(cpu0);
+      const wall = performance.now() - t0;
+      return { cpuPercent: ((d.user + d.system) / 1000 / wall) * 100, rssMiB: process.memoryUsage().rss / 2 ** 20, heapMiB: process.memoryUsage().heapUsed / 2 ** 20 };
+    };
     stop = () => c.stop();
     out({ event: 'ready', peerId: c.peerId, multiaddrs: c.multiaddrs() });
   } else if (role === 'agent') {
@@ -66,6 +79,60 @@ async function main(): Promise<void> {
     handlers['rotate'] = () => a.rotateKey();
     stop = () => a.stop({ graceful: opts['graceful'] !== false });
     out({ event: 'ready', peerId: a.peerId });
+  } else if (role === 'agents') {
+    // Many light agents in one process (bench): in-memory keys and databases, one token each.
+    const { loadStack } = await import('../stack');
+    const { keys } = await loadStack();
+    const tokens = opts['tokens'] as string[];
+    const list: Agent[] = [];
+    let rtts: number[] = [];
+    let collecting = false;
+    const gossip: number[] = [];
+    const startedAt = performance.now();
+    const connectMs: number[] = [];
+    const batch = (opts['batch'] as number | undefined) ?? 25;
+    for (let i = 0; i < tokens.length; i += batch) {
+      const made = await Promise.all(
+        tokens.slice(i, i + batch).map(async (token) => {
+          const t0 = performance.now();
+          const a = await Agent.start({
+            join: opts['join'] as string[],
+            token,
+            privateKey: await keys.generateKeyPair('Ed25519'),
+            dbPath: ':memory:',
+            heartbeatMs: (opts['heartbeatMs'] as number | undefined) ?? 2000,
+            transports: opts['transports'] as Array<'quic' | 'ws'> | undefined,
+            logger: log,
+          });
+          a.on('rtt', (r: number) => {
+            if (collecting) rtts.push(r);
+          });
+          a.on('shared', (e: { record: { createdAt: number }; path: string }) => {
+            if (e.path === 'gossip') gossip.push(Date.now() - e.record.createdAt);
+          });
+          a.once('connected', () => connectMs.push(performance.now() - t0));
+          return a;
+        }),
+      );
+      list.push(...made);
+      await Promise.all(made.map((a) => a.waitConnected(120_000).catch(() => undefined)));
+    }
+    handlers['connected'] = () => list.filter((a) => a.status().connected).length;
+    handlers['startRtt'] = () => {
+      rtts = [];
+      collecting = true;
+      return true;
+    };
+    handlers['stopRtt'] = () => {
+      collecting = false;
+      return rtts;
+    };
+    handlers['gossip'] = () => gossip.splice(0);
+    handlers['connectMs'] = () => connectMs;
+    stop = async () => {
+      await Promise.all(list.map((a) => a.stop({ graceful: false })));
+    };
+    out({ event: 'ready', count: list.length, elapsedMs: performance.now() - startedAt });
   } else {
     throw new Error(`unknown role ${role}`);
   }

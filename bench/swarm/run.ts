@@ -1,0 +1,228 @@
+/**
+ * `npm run bench:swarm [-- --agents N --procs P --quick]`: the swarm on loopback, bounded in time.
+ * Measures, in one run: round trip p50/p99 over QUIC and WebSockets (framed ping/pong on the command
+ * stream), connect time per transport, time to fall back when QUIC is dead, time back to service after a
+ * coordinator SIGKILL + restart, gossipsub delivery count and latency to 50 agents, and N agents held by one
+ * coordinator (spread over P processes) with their heartbeat round trip and the coordinator's CPU and memory.
+ * Prints a table and writes bench-results/swarm.json. Benchmarks measure; nothing here asserts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { formatTable, machineInfo, quantile, type BenchCell } from '../lib';
+import { Agent } from '../../src/main/swarm/agent';
+import { createLogger } from '../../src/main/metrics';
+import { loadStack } from '../../src/main/swarm/stack';
+import { freePorts, startProc, type Proc } from '../../src/main/swarm/testing/proc';
+
+const args = process.argv.slice(2);
+const argNum = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
+};
+const quick = args.includes('--quick');
+const TOTAL_AGENTS = argNum('agents', quick ? 100 : 1000);
+const PROCS = argNum('procs', quick ? 2 : 4);
+const PINGS = quick ? 500 : 3000;
+const BUDGET_MS = argNum('budget-s', 420) * 1000;
+const HOLD_MS = quick ? 5_000 : 12_000;
+const GOSSIP_AGENTS = Math.min(50, TOTAL_AGENTS);
+const GOSSIP_MESSAGES = 20;
+
+const log = createLogger('bench', 'silent');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-bench-swarm-'));
+const procs: Proc[] = [];
+const rows: Array<Record<string, BenchCell>> = [];
+const notes: string[] = [];
+const t0 = performance.now();
+const deadline = t0 + BUDGET_MS;
+
+function left(): number {
+  return Math.max(1_000, deadline - performance.now());
+}
+function stats(sorted: number[]): { p50: number; p99: number; mean: number } {
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean: sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length) };
+}
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+function row(metric: string, transport: string, value: string | number, target = '', detail = ''): void {
+  rows.push({ metric, transport, value: typeof value === 'number' ? r3(value) : value, target, detail });
+  console.error(`[bench:swarm ${((performance.now() - t0) / 1000).toFixed(1)}s] ${metric} ${transport}: ${typeof value === 'number' ? r3(value) : value} ${detail}`);
+}
+
+async function lightAgent(join: string[], token: string, extra: Partial<Parameters<typeof Agent.start>[0]> = {}): Promise<Agent> {
+  const { keys } = await loadStack();
+  return Agent.start({ join, token, privateKey: await keys.generateKeyPair('Ed25519'), dbPath: ':memory:', logger: log, ...extra });
+}
+
+async function main(): Promise<void> {
+  const machine = machineInfo();
+  console.error(`bench:swarm on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}; ${TOTAL_AGENTS} agents over ${PROCS} processes; budget ${BUDGET_MS / 1000}s`);
+  const dataDir = path.join(tmp, 'coord');
+  let coord = startProc('coordinator', { dataDir, quicPort: 0, wsPort: 0, heartbeatMs: 2000 });
+  procs.push(coord);
+  const ready = await coord.waitEvent((e) => e['event'] === 'ready', 60_000);
+  const join = ready['multiaddrs'] as string[];
+  const quicAddr = join.find((a) => a.includes('/quic-v1'))!;
+  const wsAddr = join.find((a) => a.includes('/ws'))!;
+  const quicPort = Number(/udp\/(\d+)/.exec(quicAddr)![1]);
+  const wsPort = Number(/tcp\/(\d+)/.exec(wsAddr)![1]);
+  const token = (): Promise<string> => coord.call<string>('token');
+
+  // 1. Round trip on each transport (the command stream's ping/pong, 64-byte-class frames).
+  const rtt: Record<string, number[]> = {};
+  for (const transport of ['quic', 'ws'] as const) {
+    const a = await lightAgent(join, await token(), { transports: [transport], heartbeatMs: 60_000 });
+    await a.waitConnected(30_000);
+    for (let i = 0; i < Math.min(300, PINGS / 5); i++) await a.ping();
+    const samples: number[] = [];
+    for (let i = 0; i < PINGS; i++) samples.push(await a.ping());
+    samples.sort((x, y) => x - y);
+    rtt[transport] = samples;
+    const s = stats(samples);
+    row('round trip p50 (ms)', transport, s.p50, transport === 'quic' ? '<= 0.3' : '', `${PINGS} pings`);
+    row('round trip p99 (ms)', transport, s.p99, transport === 'quic' ? '<= 1' : '', `mean ${r3(s.mean)}`);
+    await a.stop({ graceful: true });
+  }
+
+  // 2. Connect time per transport (agent start -> welcomed: libp2p node, dial, handshake, hello/welcome).
+  for (const transport of ['quic', 'ws'] as const) {
+    const times: number[] = [];
+    for (let i = 0; i < (quick ? 5 : 15); i++) {
+      const tk = await token();
+      const s0 = performance.now();
+      const a = await lightAgent(join, tk, { transports: [transport] });
+      await a.waitConnected(30_000);
+      times.push(performance.now() - s0);
+      await a.stop({ graceful: true });
+    }
+    times.sort((x, y) => x - y);
+    row('connect time p50 (ms)', transport, quantile(times, 0.5), '', `max ${r3(times[times.length - 1]!)} of ${times.length}`);
+  }
+
+  // 3. QUIC dead (UDP port with no listener): time until connected over WebSockets.
+  {
+    const { udp } = await freePorts();
+    const dead = `/ip4/127.0.0.1/udp/${udp}/quic-v1/p2p/${ready['peerId'] as string}`;
+    const tk = await token();
+    const s0 = performance.now();
+    const a = await lightAgent([dead, wsAddr], tk, { quicTimeoutMs: 1500 });
+    await a.waitConnected(60_000);
+    row('fallback to WS when QUIC is dead (ms)', a.status().transport ?? '?', performance.now() - s0, '', 'QUIC dial budget 1500 ms');
+    await a.stop({ graceful: true });
+  }
+
+  // 4. Coordinator SIGKILL + restart on the same ports: time back to service for a connected agent.
+  {
+    const a = await lightAgent(join, await token(), { heartbeatMs: 500, backoffBaseMs: 100, backoffMaxMs: 1000 });
+    await a.waitConnected(30_000);
+    const tKill = performance.now();
+    await coord.kill('SIGKILL');
+    const reconnected = new Promise<number>((resolve) => a.once('connected', () => resolve(performance.now())));
+    coord = startProc('coordinator', { dataDir, quicPort, wsPort, heartbeatMs: 2000 });
+    procs.push(coord);
+    await coord.waitEvent((e) => e['event'] === 'ready', 60_000);
+    const tReady = performance.now();
+    const tBack = await Promise.race([reconnected, new Promise<number>((_, rej) => setTimeout(() => rej(new Error('no reconnect')), 60_000))]);
+    await a.ping();
+    const tService = performance.now();
+    row('back to service after coordinator restart (ms)', a.status().transport ?? '?', tService - tReady, '', `from coordinator listening; ${r3(tService - tKill)} ms from SIGKILL incl. process start`);
+    notes.push(`restart: reconnect ${r3(tBack - tReady)} ms after the new coordinator listened (agent heartbeat 500 ms, backoff 100-1000 ms jittered)`);
+    await a.stop({ graceful: true });
+  }
+
+  // 5. Gossip to 50 agents (one process), then the rest of the agents for the hold test.
+  const perProc = Math.ceil(TOTAL_AGENTS / PROCS);
+  const counts: number[] = [];
+  for (let left = TOTAL_AGENTS; left > 0; left -= perProc) counts.push(Math.min(perProc, left));
+  if (counts[0]! < GOSSIP_AGENTS) counts.unshift(GOSSIP_AGENTS);
+  const agentProcs: Proc[] = [];
+  const spawnAgents = async (count: number): Promise<{ proc: Proc; elapsedMs: number; count: number }> => {
+    const tokens = await coord.call<string[]>('tokens', { count });
+    const p = startProc('agents', { join, tokens, heartbeatMs: 2000, batch: 25 });
+    procs.push(p);
+    agentProcs.push(p);
+    const r = await p.waitEvent((e) => e['event'] === 'ready', left());
+    return { proc: p, elapsedMs: r['elapsedMs'] as number, count: r['count'] as number };
+  };
+  const first = await spawnAgents(counts[0]!);
+  {
+    const connected = await first.proc.call<number>('connected');
+    await new Promise((r) => setTimeout(r, 1500)); // let gossipsub subscriptions propagate
+    await first.proc.call('gossip');
+    for (let i = 0; i < GOSSIP_MESSAGES; i++) {
+      await coord.call('publish', { record: { id: `bench-gossip-${i}`, kind: 'threshold', createdAt: Date.now(), payload: { i } } });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    const lat = (await first.proc.call<number[]>('gossip')).sort((x, y) => x - y);
+    const expected = connected * GOSSIP_MESSAGES;
+    row('gossip delivered (count)', 'quic', `${lat.length}/${expected}`, `${expected}/${expected}`, `${GOSSIP_MESSAGES} messages to ${connected} agents`);
+    row('gossip latency p99 (ms)', 'quic', lat.length ? quantile(lat, 0.99) : Number.NaN, '', `p50 ${lat.length ? r3(quantile(lat, 0.5)) : 'n/a'}`);
+  }
+
+  // 6. N agents held by one coordinator.
+  const spawned = [first];
+  for (const c of counts.slice(1)) {
+    if (performance.now() > deadline - HOLD_MS - 20_000) {
+      notes.push(`stopped spawning agents at the time budget (${spawned.reduce((s, x) => s + x.count, 0)} of ${TOTAL_AGENTS})`);
+      break;
+    }
+    spawned.push(await spawnAgents(c));
+  }
+  let connected = 0;
+  for (const p of agentProcs) connected += await p.call<number>('connected');
+  const joinMs = Math.max(...spawned.map((s) => s.elapsedMs));
+  row('agents held', 'quic', connected, String(TOTAL_AGENTS), `${agentProcs.length} agent processes; slowest process joined its agents in ${r3(joinMs / 1000)} s`);
+  await coord.call('usageStart');
+  await Promise.all(agentProcs.map((p) => p.call('startRtt')));
+  await new Promise((r) => setTimeout(r, HOLD_MS));
+  const samples = (await Promise.all(agentProcs.map((p) => p.call<number[]>('stopRtt')))).flat().sort((x, y) => x - y);
+  const usage = await coord.call<{ cpuPercent: number; rssMiB: number; heapMiB: number }>('usage');
+  const hs = stats(samples);
+  row('heartbeat round trip p50 (ms)', 'quic', hs.p50, '', `${samples.length} heartbeats over ${HOLD_MS / 1000} s, ${connected} agents`);
+  row('heartbeat round trip p99 (ms)', 'quic', hs.p99, '', '');
+  row('coordinator CPU while holding (%)', '', usage.cpuPercent, '', '100% = one core');
+  row('coordinator RSS while holding (MiB)', '', usage.rssMiB, '', `heap ${r3(usage.heapMiB)} MiB`);
+
+  const total = (performance.now() - t0) / 1000;
+  notes.push(`total run ${r3(total)} s; loopback only; 2-core machine shared with other work, so tails are noisy`);
+  notes.push('round trip = one framed JSON ping and pong on the long-lived command stream (zod-validated both ways), measured by the agent');
+  console.log(`\n## swarm\n${formatTable(rows)}`);
+  for (const n of notes) console.log(`  note: ${n}`);
+  const outDir = path.resolve(__dirname, '..', '..', 'bench-results');
+  fs.mkdirSync(outDir, { recursive: true });
+  let versions: Record<string, string> = {};
+  try {
+    const req = (p: string): string => (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'node_modules', p, 'package.json'), 'utf8')) as { version: string }).version;
+    versions = { libp2p: req('libp2p'), '@chainsafe/libp2p-quic': req('@chainsafe/libp2p-quic'), '@libp2p/websockets': req('@libp2p/websockets'), '@libp2p/gossipsub': req('@libp2p/gossipsub') };
+  } catch {
+    /* versions unknown */
+  }
+  fs.writeFileSync(
+    path.join(outDir, 'swarm.json'),
+    JSON.stringify({ section: 'swarm', machine, versions, quick, agents: TOTAL_AGENTS, processes: PROCS, rows, notes, rttSamples: { quic: stats(rtt['quic'] ?? []), ws: stats(rtt['ws'] ?? []) } }, null, 2),
+  );
+}
+
+const timer = setTimeout(() => {
+  console.error(`bench:swarm hit its ${BUDGET_MS / 1000}s budget; stopping.`);
+  void cleanup().then(() => process.exit(1));
+}, BUDGET_MS + 60_000);
+timer.unref();
+
+async function cleanup(): Promise<void> {
+  await Promise.all(procs.map((p) => p.kill('SIGKILL').catch(() => undefined)));
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main()
+  .then(async () => {
+    await cleanup();
+    process.exit(0);
+  })
+  .catch(async (err: unknown) => {
+    console.error(`bench:swarm failed: ${err instanceof Error ? err.stack : String(err)}`);
+    await cleanup();
+    process.exit(1);
+  });
