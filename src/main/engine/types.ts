@@ -56,7 +56,7 @@ export interface QuantizedPattern {
   codes: Uint8Array;
   scale: number;
   offset: number;
-  /** Documented bound on |x_i - (offset + scale * codes[i])|: scale/2 + 4 * 2^-53 * max(|min|, |max|). */
+  /** Documented bound on |x_i - (offset + scale * codes[i])|: scale/2 + 4 * 2^-53 * max(|min|, |max|) + 2^-1070. */
   maxError: number;
 }
 

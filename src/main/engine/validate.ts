@@ -88,7 +88,8 @@ export function checkLcssOptions(o: unknown): { epsilon: number; delta: number }
 
 /**
  * 8-bit quantization. scale = (max - min) / 255, offset = min, code = round((x - min) / scale) (ties up);
- * dequantized value offset + scale * code is within scale/2 + 4 * 2^-53 * max(|min|, |max|) of x.
+ * dequantized value offset + scale * code is within scale/2 + 4 * 2^-53 * max(|min|, |max|) + 2^-1070 of x
+ * (max - min when the range is so tiny that scale underflows to 0).
  */
 export function quantize(pattern: NumericArray): QuantizedPattern {
   const x = checkArray(pattern, 'pattern');
@@ -108,7 +109,8 @@ export function quantize(pattern: NumericArray): QuantizedPattern {
       codes[i] = r < 0 ? 0 : r > 255 ? 255 : r;
     }
   }
-  const maxError = scale / 2 + 4 * 2 ** -53 * Math.max(Math.abs(lo), Math.abs(hi));
+  // scale underflows to 0 only when max - min is subnormal-tiny: then every code is 0 and the error is <= max - min
+  const maxError = scale > 0 ? scale / 2 + 4 * 2 ** -53 * Math.max(Math.abs(lo), Math.abs(hi)) + 2 ** -1070 : hi - lo;
   return { kind: 'quantized', codes, scale, offset: lo, maxError };
 }
 
