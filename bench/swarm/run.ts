@@ -82,6 +82,30 @@ async function main(): Promise<void> {
     const s = stats(samples);
     row('round trip p50 (ms)', transport, s.p50, transport === 'quic' ? '<= 0.3' : '', `${PINGS} pings`);
     row('round trip p99 (ms)', transport, s.p99, transport === 'quic' ? '<= 1' : '', `mean ${r3(s.mean)}`);
+    // Baseline: 64-byte echo on a bare libp2p stream of the same connection (no framing, JSON or zod).
+    {
+      const conn = a.libp2p.getConnections().find((c) => c.remotePeer.toString() === a.coordinator)!;
+      const stream = await conn.newStream('/warpdesk/bench-echo/1.0.0');
+      const payload = new Uint8Array(64).fill(7);
+      let resolveEcho: (() => void) | null = null;
+      stream.addEventListener('message', () => resolveEcho?.());
+      const echo = () =>
+        new Promise<void>((resolve) => {
+          resolveEcho = resolve;
+          stream.send(payload);
+        });
+      for (let i = 0; i < 300; i++) await echo();
+      const base: number[] = [];
+      for (let i = 0; i < PINGS; i++) {
+        const s0 = performance.now();
+        await echo();
+        base.push(performance.now() - s0);
+      }
+      base.sort((x, y) => x - y);
+      const b = stats(base);
+      row('bare libp2p echo p50 / p99 (ms)', transport, `${r3(b.p50)} / ${r3(b.p99)}`, '', 'same connection, 64 B, no protocol: the stack floor');
+      await stream.close().catch(() => undefined);
+    }
     await a.stop({ graceful: true });
   }
 
@@ -132,10 +156,11 @@ async function main(): Promise<void> {
   }
 
   // 5. Gossip to 50 agents (one process), then the rest of the agents for the hold test.
-  const perProc = Math.ceil(TOTAL_AGENTS / PROCS);
-  const counts: number[] = [];
-  for (let left = TOTAL_AGENTS; left > 0; left -= perProc) counts.push(Math.min(perProc, left));
-  if (counts[0]! < GOSSIP_AGENTS) counts.unshift(GOSSIP_AGENTS);
+  // The first process holds exactly the 50 gossip agents; the rest are spread over the other processes.
+  const rest = TOTAL_AGENTS - GOSSIP_AGENTS;
+  const perProc = Math.ceil(rest / Math.max(1, PROCS - 1));
+  const counts: number[] = [GOSSIP_AGENTS];
+  for (let left = rest; left > 0; left -= perProc) counts.push(Math.min(perProc, left));
   const agentProcs: Proc[] = [];
   const spawnAgents = async (count: number): Promise<{ proc: Proc; elapsedMs: number; count: number }> => {
     const tokens = await coord.call<string[]>('tokens', { count });

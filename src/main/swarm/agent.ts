@@ -174,6 +174,11 @@ export class Agent extends EventEmitter {
     });
   }
 
+  /** The underlying libp2p node (diagnostics and benchmarks only; never send protocol frames through it). */
+  get libp2p(): SwarmLibp2p {
+    return this.node;
+  }
+
   /** Durably records a shared record for the swarm; sent now if connected, else after reconnection. */
   record(record: SharedRecord): boolean {
     const parsed = SharedRecord.parse(record);
@@ -580,7 +585,9 @@ export class Agent extends EventEmitter {
     this.wake?.();
     const live = this.live;
     if (live && !live.ended && options.graceful !== false) {
-      await Promise.race([live.channel.send({ t: 'leave', reason: 'agent stopping' }).catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+      // Leave, then give the coordinator up to a second to close the stream (so it reads the leave first).
+      await live.channel.send({ t: 'leave', reason: 'agent stopping' }).catch(() => undefined);
+      await Promise.race([live.endedPromise, new Promise((r) => setTimeout(r, 1000))]);
     }
     live?.end('stopping');
     await Promise.resolve(this.node.stop()).catch(() => undefined);

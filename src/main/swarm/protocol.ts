@@ -10,7 +10,6 @@ import type { Stream } from '@libp2p/interface';
 import { WarpdeskError } from '../../shared/errors';
 import { swarmMetrics } from '../metrics';
 import { PeerIdString, SignedMembership, SignedRotation } from './membership';
-import { loadStack } from './stack';
 
 export const PROTOCOL = '/warpdesk/swarm/1.0.0';
 export const PROTOCOL_VERSION = 1;
@@ -115,48 +114,139 @@ export class FrameError extends WarpdeskError {
   }
 }
 
-/** A framed, validated, bounded view of one stream. */
+/** Unsigned LEB128 varint of a frame length. */
+function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Uint8Array.from(out);
+}
+
+const MAX_LENGTH_BYTES = 4;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const enc = new TextEncoder();
+
+/**
+ * A framed, validated, bounded view of one stream. Bytes are decoded as they arrive (the stream's
+ * `message` events, attached synchronously at construction so nothing is missed); complete frames wait in a
+ * small queue and the stream is paused while the queue is full (inbound backpressure). Writes go straight to
+ * `stream.send` and wait for `drain` when the stream asks (outbound backpressure; the number of writers
+ * waiting is bounded).
+ */
 export class FrameChannel {
-  private pending = 0;
-  private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private readonly frames: Uint8Array[] = [];
+  private failure: FrameError | null = null;
+  private waiter: (() => void) | null = null;
+  private waitingWriters = 0;
+  private paused = false;
+  private readonly opts: Required<ChannelOptions>;
 
-  private constructor(
+  constructor(
     readonly stream: Stream,
-    private readonly lp: ReturnType<Awaited<ReturnType<typeof loadStack>>['utils']['lpStream']>,
-    private readonly opts: Required<ChannelOptions>,
-  ) {}
+    opts: ChannelOptions,
+  ) {
+    this.opts = { maxFrameBytes: MAX_FRAME_BYTES, maxPendingWrites: 256, ...opts };
+    stream.addEventListener('message', (evt) => this.onData(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()));
+    const ended = (): void => this.setFailure(new FrameError('Closed', 'The stream ended.'));
+    stream.addEventListener('close', ended);
+    stream.addEventListener('remoteCloseWrite', ended);
+  }
 
+  /** Kept for call sites that open asynchronously. */
   static async open(stream: Stream, opts: ChannelOptions): Promise<FrameChannel> {
-    const { utils } = await loadStack();
-    const full = { maxFrameBytes: MAX_FRAME_BYTES, maxPendingWrites: 256, ...opts };
-    // maxLengthLength 4 bytes of varint = up to 256 MiB; an over-long varint is refused by the decoder,
-    // and a stalled one hits the read timeout (TOOLCHAIN swarm gotcha 8).
-    const lp = utils.lpStream(stream, { maxDataLength: full.maxFrameBytes, maxLengthLength: 4 });
-    return new FrameChannel(stream, lp, full);
+    return new FrameChannel(stream, opts);
   }
 
   get isClosed(): boolean {
     return this.closed || this.stream.status !== 'open';
   }
 
+  private setFailure(f: FrameError): void {
+    this.failure ??= f;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  private onData(data: Uint8Array): void {
+    if (this.failure) return;
+    this.chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    this.buffered += data.byteLength;
+    for (;;) {
+      if (this.buffered === 0) break;
+      const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      this.chunks = [head];
+      // Length prefix: at most 4 varint bytes (an over-long varint is refused, not waited for: gotcha 8).
+      let len = 0;
+      let shift = 0;
+      let used = 0;
+      let complete = false;
+      while (used < head.length && used < MAX_LENGTH_BYTES) {
+        const b = head[used++]!;
+        len += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+        if ((b & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+      }
+      if (!complete) {
+        if (used >= MAX_LENGTH_BYTES) this.setFailure(new FrameError('FrameTooLarge', 'A frame has an over-long length prefix.'));
+        break;
+      }
+      if (len > this.opts.maxFrameBytes) {
+        this.setFailure(new FrameError('FrameTooLarge', `A frame of ${len} bytes is larger than the limit of ${this.opts.maxFrameBytes} bytes.`));
+        break;
+      }
+      if (head.length < used + len) break;
+      this.frames.push(head.subarray(used, used + len));
+      const rest = head.subarray(used + len);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.buffered = rest.length;
+    }
+    if (this.frames.length >= 64 && !this.paused) {
+      this.paused = true;
+      this.stream.pause();
+    }
+    if (this.frames.length > 0 || this.failure) this.wake();
+  }
+
   /** Reads and validates one frame; throws FrameError on timeout, size, schema or version problems. */
   async read(): Promise<Frame> {
-    let buf;
-    try {
-      buf = await this.lp.read({ signal: AbortSignal.timeout(this.opts.readTimeoutMs) });
-    } catch (err) {
-      const e = err as Error & { code?: string; name?: string };
-      if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new FrameError('Timeout', `No complete frame within ${this.opts.readTimeoutMs} ms.`);
-      if (e.name === 'InvalidDataLengthError' || e.name === 'InvalidDataLengthLengthError' || e.name === 'InvalidMessageLengthError') {
-        throw new FrameError('FrameTooLarge', `A frame is larger than ${this.opts.maxFrameBytes} bytes or has a bad length prefix.`);
-      }
-      throw new FrameError('Closed', `The stream ended: ${e.message}`);
+    if (this.frames.length === 0 && !this.failure) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.setFailure(new FrameError('Timeout', `No complete frame within ${this.opts.readTimeoutMs} ms.`));
+        }, this.opts.readTimeoutMs);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
-    const bytes = buf.subarray();
+    const bytes = this.frames.shift();
+    if (!bytes) throw this.failure ?? new FrameError('Closed', 'The stream ended.');
+    if (this.paused && this.frames.length < 16) {
+      this.paused = false;
+      this.stream.resume();
+    }
+    return this.decode(bytes);
+  }
+
+  private decode(bytes: Uint8Array): Frame {
     let json: unknown;
     try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+      json = JSON.parse(utf8.decode(bytes));
     } catch {
       swarmMetrics.framesTotal.inc({ type: 'invalid', direction: 'in' });
       throw new FrameError('BadFrame', 'A frame is not valid UTF-8 JSON.');
@@ -175,24 +265,34 @@ export class FrameChannel {
     return parsed.data;
   }
 
-  /** Writes one frame after the previous writes; resolves when the stream accepted it (drained). */
-  send(frame: OutFrame): Promise<void> {
-    if (this.isClosed) return Promise.reject(new FrameError('Closed', 'The stream is closed.'));
-    if (this.pending >= this.opts.maxPendingWrites) return Promise.reject(new FrameError('Backpressure', 'Too many frames are waiting to be written.'));
-    const bytes = new TextEncoder().encode(JSON.stringify({ v: PROTOCOL_VERSION, ...frame }));
-    if (bytes.byteLength > this.opts.maxFrameBytes) return Promise.reject(new FrameError('FrameTooLarge', `A ${frame.t} frame of ${bytes.byteLength} bytes exceeds the limit.`));
-    this.pending++;
-    const p = this.chain.then(async () => {
+  /** Writes one frame; resolves when the stream can take more (it waits for drain when asked to). */
+  async send(frame: OutFrame): Promise<void> {
+    if (this.isClosed) throw new FrameError('Closed', 'The stream is closed.');
+    const body = enc.encode(JSON.stringify({ v: PROTOCOL_VERSION, ...frame }));
+    if (body.byteLength > this.opts.maxFrameBytes) throw new FrameError('FrameTooLarge', `A ${frame.t} frame of ${body.byteLength} bytes exceeds the limit.`);
+    if (this.stream.writableNeedsDrain) {
+      if (this.waitingWriters >= this.opts.maxPendingWrites) throw new FrameError('Backpressure', 'Too many frames are waiting to be written.');
+      this.waitingWriters++;
       try {
-        await this.lp.write(bytes, { signal: AbortSignal.timeout(Math.max(this.opts.readTimeoutMs, 10_000)) });
-        swarmMetrics.framesTotal.inc({ type: frame.t, direction: 'out' });
-        swarmMetrics.frameBytesTotal.inc({ type: frame.t, direction: 'out' }, bytes.byteLength);
+        await this.stream.onDrain({ signal: AbortSignal.timeout(Math.max(this.opts.readTimeoutMs, 10_000)) });
+      } catch (err) {
+        throw new FrameError('Closed', `The stream did not drain: ${(err as Error).message}`);
       } finally {
-        this.pending--;
+        this.waitingWriters--;
       }
-    });
-    this.chain = p.catch(() => undefined);
-    return p;
+      if (this.isClosed) throw new FrameError('Closed', 'The stream is closed.');
+    }
+    const prefix = varint(body.byteLength);
+    const out = new Uint8Array(prefix.length + body.length);
+    out.set(prefix, 0);
+    out.set(body, prefix.length);
+    try {
+      this.stream.send(out);
+    } catch (err) {
+      throw new FrameError('Closed', `The stream refused a write: ${(err as Error).message}`);
+    }
+    swarmMetrics.framesTotal.inc({ type: frame.t, direction: 'out' });
+    swarmMetrics.frameBytesTotal.inc({ type: frame.t, direction: 'out' }, out.byteLength);
   }
 
   /** Sends an `error` or `refused` frame (best effort, short wait) and closes the stream. */
@@ -208,6 +308,7 @@ export class FrameChannel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.setFailure(new FrameError('Closed', 'The stream was closed.'));
     try {
       await this.stream.close({ signal: AbortSignal.timeout(1000) });
     } catch {
@@ -217,6 +318,7 @@ export class FrameChannel {
 
   abort(reason: string): void {
     this.closed = true;
+    this.setFailure(new FrameError('Closed', reason));
     try {
       this.stream.abort(new Error(reason));
     } catch {

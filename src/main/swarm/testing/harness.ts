@@ -25,6 +25,13 @@ async function main(): Promise<void> {
   let stop: () => Promise<void> = async () => undefined;
   if (role === 'coordinator') {
     const c = await Coordinator.start({ ...(opts as unknown as CoordinatorOptions), logger: log });
+    // Bench baseline: a bare length-prefixed echo on the same node, to separate the stack's round trip from
+    // the command protocol's (JSON, zod, metrics) overhead.
+    await c.node.handle('/warpdesk/bench-echo/1.0.0', (stream) => {
+      stream.addEventListener('message', (evt) => {
+        stream.send(evt.data);
+      });
+    });
     c.on('agent-joined', (e) => out({ event: 'agent-joined', ...e }));
     c.on('agent-left', (e) => out({ event: 'agent-left', ...e }));
     c.on('refused', (e) => out({ event: 'refused', ...e }));
