@@ -33,6 +33,7 @@ export function setThreads(n: number): number;
 export function dtw(a: NumArr, b: NumArr, window: number, absolute: boolean): number;
 export function dtwPath(a: NumArr, b: NumArr, window: number, absolute: boolean): { distance: number; path: Int32Array };
 export function dtwBatch(query: NumArr, candidates: NumArr, window: number, absolute: boolean): Float64Array;
+export function dtwBatchAsync(query: NumArr, candidates: NumArr, window: number, absolute: boolean): NativeJob<Float64Array>;
 export function dtwMulti(a: NumArr, b: NumArr, channels: number, window: number, absolute: boolean): number;
 export function searchTopK(series: NumArr, query: NumArr, window: number, k: number, znormalize: boolean, exclusionZone?: number): Match[];
 export function searchTopKAsync(series: NumArr, query: NumArr, window: number, k: number, znormalize: boolean, exclusionZone?: number): NativeJob<Match[]>;

@@ -174,6 +174,7 @@ module.exports = {
   setThreads: () => 1,
   simdNote: '',
   dtw, dtwPath, dtwBatch, dtwMulti, lcss,
+  dtwBatchAsync: (q, c, w, abs) => job((function* () { return dtwBatch(q, c, w, abs); })()),
   searchTopK: (s, q, w, k, z, e) => runSync(searchGen(s, q, w, k, z, e)),
   searchTopKAsync: (s, q, w, k, z, e) => { const g = searchGen(s, q, w, k, z, e); return job(g); },
   lcssMatrix: (list, eps, delta) => runSync(lcssGen(list, eps, delta)),

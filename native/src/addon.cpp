@@ -377,6 +377,37 @@ struct LcssJob : JobBase {
   }
 };
 
+struct BatchJob : JobBase {
+  std::vector<double> q64, c64;
+  std::vector<float> q32, c32;
+  bool f32 = false, absolute = false;
+  size_t m = 0, count = 0;
+  long w = -1;
+  std::vector<double> out;
+
+  void run(const wd::Kernels* K) {
+    const size_t CH = 512;
+    const size_t chunks = (count + CH - 1) / CH;
+    std::atomic<size_t> next{0};
+    parallel((unsigned)std::max<size_t>(1, std::min<size_t>(threads(), chunks)), [&](unsigned) {
+      for (;;) {
+        size_t c = next.fetch_add(1);
+        if (c >= chunks || cancel.load()) break;
+        size_t lo = c * CH, hi = std::min(count, lo + CH);
+        if (f32) K->batch_f32(q32.data(), m, c32.data() + lo * m, hi - lo, w, absolute, out.data() + lo);
+        else K->batch_f64(q64.data(), m, c64.data() + lo * m, hi - lo, w, absolute, out.data() + lo);
+        progress.fetch_add(hi - lo);
+      }
+    });
+  }
+
+  Value toJs(Env env) const {
+    Float64Array a = Float64Array::New(env, out.size());
+    std::copy(out.begin(), out.end(), a.Data());
+    return a;
+  }
+};
+
 template <class J>
 class JobWorker : public AsyncWorker {
  public:
@@ -484,6 +515,31 @@ Value DtwBatch(const CallbackInfo& info) {
     else K->batch_f64(qp, m, cp + lo * m, hi - lo, w, absolute, o + lo);
   });
   return out;
+}
+
+Value DtwBatchAsync(const CallbackInfo& info) {
+  Env env = info.Env();
+  Arr q = getArr(env, info[0], "query"), c = getArr(env, info[1], "candidates");
+  long w = getWindow(env, info[2]);
+  bool absolute = getBool(info[3]);
+  if (c.n % q.n != 0) fail(env, "InvalidDimensions", "The candidates are not a whole number of queries long.");
+  checkCells(env, (double)c.n, q.n, w, q.n);
+  auto job = std::make_shared<BatchJob>();
+  job->m = q.n;
+  job->count = c.n / q.n;
+  job->w = w;
+  job->absolute = absolute;
+  job->f32 = q.f32 && c.f32;
+  if (job->f32) {
+    job->q32.assign(q.f(), q.f() + q.n);
+    job->c32.assign(c.f(), c.f() + c.n);
+  } else {
+    job->q64 = q.toDouble();
+    job->c64 = c.toDouble();
+  }
+  job->out.assign(job->count, 0.0);
+  job->total = job->count;
+  return startJob(env, job);
 }
 
 Value DtwMulti(const CallbackInfo& info) {
@@ -606,6 +662,7 @@ Object Init(Env env, Object exports) {
   exports.Set("dtw", Function::New(env, safe<Dtw>));
   exports.Set("dtwPath", Function::New(env, safe<DtwPath>));
   exports.Set("dtwBatch", Function::New(env, safe<DtwBatch>));
+  exports.Set("dtwBatchAsync", Function::New(env, safe<DtwBatchAsync>));
   exports.Set("dtwMulti", Function::New(env, safe<DtwMulti>));
   exports.Set("searchTopK", Function::New(env, safe<SearchTopK>));
   exports.Set("searchTopKAsync", Function::New(env, safe<SearchTopKAsync>));

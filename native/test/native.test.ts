@@ -154,6 +154,13 @@ describe.skipIf(!isNative)('native engine through the facade', () => {
     const p = eng.searchTopKAsync(s, q, { window: 7, k: 3, signal: ac.signal });
     setTimeout(() => ac.abort(), 1);
     await expect(p).rejects.toMatchObject({ code: 'Cancelled' });
+    const bq = walk(128, 1);
+    const bc = Float32Array.from(walk(128 * 5000, 2));
+    expect(await eng.dtwBatchAsync(Float32Array.from(bq), bc, { window: 12 })).toEqual(eng.dtwBatch(Float32Array.from(bq), bc, { window: 12 }));
+    const ac2 = new AbortController();
+    const pb = eng.dtwBatchAsync(bq, walk(128 * 20000, 3), { signal: ac2.signal });
+    ac2.abort();
+    await expect(pb).rejects.toMatchObject({ code: 'Cancelled' });
     const list = Array.from({ length: 10 }, (_, i) => walk(100, i));
     expect(await eng.lcssMatrixAsync(list, { epsilon: 0.2, delta: 10 })).toEqual(eng.lcssMatrix(list, { epsilon: 0.2, delta: 10 }));
   });

@@ -145,6 +145,14 @@ export function createNativeEngine(nb: NativeBinding): PatternEngine {
       const { q, c, window, absolute } = checkBatch(query, candidates, options);
       return wrap(() => nb.dtwBatch(q, c, window, absolute));
     },
+    dtwBatchAsync(query, candidates, options) {
+      try {
+        const { q, c, window, absolute } = checkBatch(query, candidates, options);
+        return runJob(() => nb.dtwBatchAsync(q, c, window, absolute), options?.onProgress, options?.signal);
+      } catch (err) {
+        return Promise.reject(toWarpdesk(err));
+      }
+    },
     searchTopK(series, query, options): SearchMatch[] {
       const { s, q, p } = checkSearch(series, query, options);
       return wrap(() => nb.searchTopK(s, q, p.window, p.k, p.znormalize, p.exclusion));

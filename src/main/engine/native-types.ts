@@ -20,6 +20,8 @@ export interface NativeBinding {
   dtw(a: NumArr, b: NumArr, window: number, absolute: boolean): number;
   dtwPath(a: NumArr, b: NumArr, window: number, absolute: boolean): { distance: number; path: Int32Array };
   dtwBatch(query: NumArr, candidates: NumArr, window: number, absolute: boolean): Float64Array;
+  dtwBatchAsync(query: NumArr, candidates: NumArr, window: number, absolute: boolean): NativeJob<Float64Array>;
+  setThreads(n: number): number;
   dtwMulti(a: NumArr, b: NumArr, channels: number, window: number, absolute: boolean): number;
   searchTopK(series: NumArr, query: NumArr, window: number, k: number, znormalize: boolean, exclusion: number): Array<{ index: number; distance: number }>;
   searchTopKAsync(series: NumArr, query: NumArr, window: number, k: number, znormalize: boolean, exclusion: number): NativeJob<Array<{ index: number; distance: number }>>;

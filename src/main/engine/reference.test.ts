@@ -133,6 +133,14 @@ describe('reference engine: search', () => {
     await expect(p).rejects.toMatchObject({ code: 'Cancelled' });
   });
 
+  it('async batch equals the sync batch', async () => {
+    const q = walk(40, 1);
+    const c = walk(40 * 300, 2);
+    const progress: number[] = [];
+    expect(await engine.dtwBatchAsync(q, c, { window: 5, onProgress: (f) => progress.push(f) })).toEqual(engine.dtwBatch(q, c, { window: 5 }));
+    expect(progress[progress.length - 1]).toBe(1);
+  });
+
   it('in-process fallback gives the same answer', async () => {
     const s = walk(3000, 9);
     const q = s.slice(100, 132);

@@ -86,6 +86,8 @@ export interface PatternEngine {
   dtw(a: PatternInput, b: PatternInput, options?: DtwOptions): DtwResult;
   /** candidates: count x query.length values, flat. Returns count distances. */
   dtwBatch(query: NumericArray, candidates: NumericArray, options?: { window?: number; cost?: DtwCost }): Float64Array;
+  /** Same as dtwBatch, off the JS thread, with progress and cancellation. */
+  dtwBatchAsync(query: NumericArray, candidates: NumericArray, options?: { window?: number; cost?: DtwCost } & AsyncOptions): Promise<Float64Array>;
   /** Exact top-k subsequence search (the brute-force answer), sorted by distance ascending. */
   searchTopK(series: NumericArray, query: NumericArray, options: SearchOptions): SearchMatch[];
   /** Same answer as searchTopK, computed off the JS thread, with progress and cancellation. */

@@ -116,6 +116,15 @@ export function createReferenceEngine(fallbackReason?: string): PatternEngine {
       for (let i = 0; i < count; i++) out[i] = K.dtw(q, c.subarray(i * m, (i + 1) * m), window, absolute);
       return out;
     },
+    dtwBatchAsync(query, candidates, options) {
+      try {
+        if (options?.signal?.aborted) return Promise.reject(cancelledError());
+        const { q, c, window, absolute } = checkBatch(query, candidates, options);
+        return runReferenceJob<Float64Array>({ type: 'batch', query: q, candidates: c, window, absolute }, options?.onProgress, options?.signal);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
     searchTopK(series, query, options): SearchMatch[] {
       const { s, q, p } = checkSearch(series, query, options);
       const search = K.createSearch(s, q, p.window, p.k, p.znormalize, p.exclusion);

@@ -13,7 +13,8 @@ import { referenceKernels } from './kernels';
 
 export type ReferenceJob =
   | { type: 'search'; series: Float64Array | Float32Array; query: Float64Array | Float32Array; window: number; k: number; znormalize: boolean; exclusion: number }
-  | { type: 'lcssMatrix'; series: Array<Float64Array | Float32Array>; epsilon: number; delta: number };
+  | { type: 'lcssMatrix'; series: Array<Float64Array | Float32Array>; epsilon: number; delta: number }
+  | { type: 'batch'; query: Float64Array | Float32Array; candidates: Float64Array | Float32Array; window: number; absolute: boolean };
 
 type Progress = ((fraction: number) => void) | undefined;
 
@@ -29,6 +30,16 @@ function* runJob(K: ReturnType<typeof referenceKernels>, job: ReferenceJob): Gen
     const slice = Math.max(256, Math.floor(2e6 / Math.max(1, job.query.length * (2 * Math.min(job.window, job.query.length) + 1))));
     while (!s.step(slice)) yield s.done / s.total;
     return s.result();
+  }
+  if (job.type === 'batch') {
+    const m = job.query.length;
+    const count = job.candidates.length / m;
+    const out = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      out[i] = K.dtw(job.query, job.candidates.subarray(i * m, i * m + m), job.window, job.absolute);
+      if (i % 64 === 63) yield (i + 1) / count;
+    }
+    return out;
   }
   const n = job.series.length;
   const out = new Float64Array(n * n);

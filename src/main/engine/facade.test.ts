@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { findAnalogs, getEngine, resetEngineForTests } from '.';
+import { createReferenceEngine } from './reference';
+
+function walk(n: number, seed: number): Float64Array {
+  let s = seed >>> 0;
+  const out = new Float64Array(n);
+  let x = 100;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x += s / 2 ** 32 - 0.5;
+    out[i] = x;
+  }
+  return out;
+}
+
+describe('engine facade', () => {
+  it('getEngine() returns one engine, native when the addon is built', () => {
+    const e = getEngine();
+    expect(getEngine()).toBe(e);
+    expect(['native', 'js']).toContain(e.backend);
+    if (e.backend === 'js') expect(e.fallbackReason).toBeTruthy();
+    else expect(['scalar', 'sse4', 'avx2', 'avx512', 'neon']).toContain(e.simdLevel());
+  });
+
+  it('WARPDESK_ENGINE=js selects the reference with a reason', () => {
+    const prev = process.env.WARPDESK_ENGINE;
+    process.env.WARPDESK_ENGINE = 'js';
+    resetEngineForTests();
+    try {
+      const e = getEngine();
+      expect(e.backend).toBe('js');
+      expect(e.fallbackReason).toMatch(/WARPDESK_ENGINE/);
+    } finally {
+      if (prev === undefined) delete process.env.WARPDESK_ENGINE;
+      else process.env.WARPDESK_ENGINE = prev;
+      resetEngineForTests();
+    }
+  });
+
+  it('findAnalogs searches the history before the selection with window ceil(0.1 m)', async () => {
+    const closes = walk(20000, 4);
+    closes.set(closes.subarray(19000, 19060), 5000);
+    const got = await findAnalogs(closes, { start: 19000, end: 19060 }, { k: 3 });
+    expect(got[0]!.index).toBe(5000);
+    const want = createReferenceEngine().searchTopK(closes.subarray(0, 19000), closes.subarray(19000, 19060), { window: 6, k: 3 });
+    expect(got).toEqual(want);
+    await expect(findAnalogs(closes, { start: 10, end: 100 })).rejects.toMatchObject({ code: 'InvalidDimensions' });
+  });
+});
