@@ -1,0 +1,206 @@
+/**
+ * The expensive half of a walk-forward backtest: at each decision bar t, search the engine for the top-k
+ * analogs of the last W bars in history whose outcome was already known, and record what followed them.
+ * The result (a ForecastTable) is independent of thresholds, sizing, costs and learning, so one table
+ * serves a whole threshold grid.
+ *
+ * No look-ahead, by construction: the query is bars t-W+1..t (known at t's close) and the searched
+ * series ends at the bar e_max with e_max + H < t, so every analog's H-bar outcome closed before t.
+ * Must never read any bar after t while deciding at t, and never import Electron.
+ */
+import type { Bars } from '../../shared/market';
+import type { BacktestParams } from '../../shared/contract/backtest';
+import { WarpdeskError } from '../../shared/errors';
+import type { PatternEngine, SearchMatch } from '../engine/types';
+import { AnalogIndex } from './analog-index';
+
+export interface ForecastTable {
+  barCount: number;
+  k: number;
+  /** Bar index of each decision, ascending. */
+  decisions: Int32Array;
+  /** decisions.length * k: end bar of each analog (-1 when fewer than k were found). */
+  matchEnd: Int32Array;
+  distance: Float64Array;
+  /** Simple return close[e+H]/close[e] - 1 of each analog (NaN when absent). */
+  forward: Float64Array;
+  /** Candidate windows examined over the whole run (work measure). */
+  candidates: number;
+  backend: string;
+}
+
+export interface ForecastPlan {
+  /** Representation series searched by the engine; x[j] belongs to bar j + offset. */
+  x: Float64Array;
+  offset: number;
+  decisions: Int32Array;
+  /** Candidate windows per decision (for progress weighting). */
+  work: Float64Array;
+  totalWork: number;
+  band: number;
+  exclusion: number;
+}
+
+export interface ProgressOptions {
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Validates prices: a backtest needs finite, positive closes. */
+export function checkBars(bars: Bars): void {
+  const n = bars.close.length;
+  for (let i = 0; i < n; i++) {
+    const c = bars.close[i]!;
+    if (!(Number.isFinite(c) && c > 0)) {
+      throw new WarpdeskError('NonFinite', `Bar ${i} has a close of ${c}; a backtest needs finite, positive prices.`, { index: i });
+    }
+  }
+}
+
+export function defaultMinHistory(p: Pick<BacktestParams, 'window' | 'top'>): number {
+  return Math.max(4 * p.window, 4 * p.top + p.window);
+}
+
+/** Works out the representation, the decision bars and the work per decision. Cheap. */
+export function planForecasts(bars: Bars, p: BacktestParams): ForecastPlan {
+  checkBars(bars);
+  const close = bars.close;
+  const n = close.length;
+  const W = p.window;
+  const H = p.horizon;
+  const offset = p.representation === 'returns' ? 1 : 0;
+  const x = new Float64Array(Math.max(0, n - offset));
+  if (offset === 1) for (let i = 1; i < n; i++) x[i - 1] = Math.log(close[i]! / close[i - 1]!);
+  else x.set(close);
+  const minHist = Math.max(W, p.minHistory ?? defaultMinHistory(p));
+  // Eligible history length at t: L(t) = t - H - offset (x[0..L-1]); need L >= minHist and a full query.
+  const t0 = Math.max(minHist + H + offset, W - 1 + offset);
+  const list: number[] = [];
+  // The last bar has no next bar to trade on, so decisions stop at n - 2.
+  for (let t = t0; t <= n - 2; t += p.step) list.push(t);
+  const decisions = Int32Array.from(list);
+  const work = new Float64Array(decisions.length);
+  let totalWork = 0;
+  for (let d = 0; d < decisions.length; d++) {
+    const L = decisions[d]! - H - offset;
+    const lo = p.maxHistory > 0 ? Math.max(0, L - p.maxHistory) : 0;
+    const w = Math.max(0, L - lo - W + 1);
+    work[d] = w;
+    totalWork += w;
+  }
+  return {
+    x,
+    offset,
+    decisions,
+    work,
+    totalWork,
+    band: Math.ceil(p.bandRatio * W),
+    exclusion: p.exclusionZone ?? Math.floor(W / 2),
+  };
+}
+
+function emptyTable(n: number, k: number, decisions: Int32Array, backend: string): ForecastTable {
+  const m = decisions.length * k;
+  return {
+    barCount: n,
+    k,
+    decisions,
+    matchEnd: new Int32Array(m).fill(-1),
+    distance: new Float64Array(m).fill(Number.NaN),
+    forward: new Float64Array(m).fill(Number.NaN),
+    candidates: 0,
+    backend,
+  };
+}
+
+/**
+ * Generator form: performs one decision's search per `next()`; lets sync and async drivers share code.
+ * Yields the fraction of work done.
+ */
+export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEngine, out: { table?: ForecastTable }): Generator<number, ForecastTable> {
+  const plan = planForecasts(bars, p);
+  const close = bars.close;
+  const W = p.window;
+  const H = p.horizon;
+  const k = p.top;
+  const table = emptyTable(close.length, k, plan.decisions, engine.backend);
+  out.table = table;
+  const { x, offset, decisions } = plan;
+  const index = p.search === 'indexed' ? new AnalogIndex(x, W, plan.band, plan.exclusion, engine) : null;
+  let done = 0;
+  for (let d = 0; d < decisions.length; d++) {
+    const t = decisions[d]!;
+    const L = t - H - offset;
+    const lo = p.maxHistory > 0 ? Math.max(0, L - p.maxHistory) : 0;
+    const qs = t - W + 1 - offset;
+    if (L - lo >= W) {
+      let matches: SearchMatch[];
+      let base0: number;
+      if (index) {
+        matches = index.search(qs, lo, L - W, k, p.step);
+        base0 = 0;
+      } else {
+        matches = engine.searchTopK(x.subarray(lo, L), x.subarray(qs, qs + W), { window: plan.band, k, znormalize: true, exclusionZone: plan.exclusion });
+        base0 = lo;
+      }
+      const base = d * k;
+      const count = Math.min(k, matches.length);
+      for (let j = 0; j < count; j++) {
+        const m = matches[j]!;
+        const e = base0 + m.index + W - 1 + offset;
+        // Invariant (no look-ahead): the analog's outcome closed strictly before t.
+        if (e + H >= t || base0 + m.index < lo || base0 + m.index + W > L) {
+          throw new WarpdeskError('Internal', `The engine returned an analog (end ${e}) whose outcome is not known at bar ${t}.`);
+        }
+        table.matchEnd[base + j] = e;
+        table.distance[base + j] = m.distance;
+        table.forward[base + j] = close[e + H]! / close[e]! - 1;
+      }
+      table.candidates += plan.work[d]!;
+    }
+    done += plan.work[d]!;
+    yield plan.totalWork > 0 ? done / plan.totalWork : (d + 1) / decisions.length;
+  }
+  return table;
+}
+
+/** Runs the whole search pass synchronously (CLI, workers, benchmarks). */
+export function computeForecasts(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions = {}): ForecastTable {
+  const gen = forecastSteps(bars, p, engine, {});
+  let lastReport = -1;
+  for (;;) {
+    if (opts.signal?.aborted) throw new WarpdeskError('Cancelled', 'The backtest was cancelled.');
+    const r = gen.next();
+    if (r.done) {
+      opts.onProgress?.(1);
+      return r.value;
+    }
+    if (opts.onProgress && r.value - lastReport >= 0.002) {
+      lastReport = r.value;
+      opts.onProgress(r.value);
+    }
+  }
+}
+
+/** Same answer as computeForecasts, yielding to the event loop every ~30 ms (app host: stays responsive). */
+export async function computeForecastsAsync(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions = {}): Promise<ForecastTable> {
+  const gen = forecastSteps(bars, p, engine, {});
+  let slice = Date.now();
+  let lastReport = -1;
+  for (;;) {
+    if (opts.signal?.aborted) throw new WarpdeskError('Cancelled', 'The backtest was cancelled.');
+    const r = gen.next();
+    if (r.done) {
+      opts.onProgress?.(1);
+      return r.value;
+    }
+    if (opts.onProgress && r.value - lastReport >= 0.002) {
+      lastReport = r.value;
+      opts.onProgress(r.value);
+    }
+    if (Date.now() - slice > 30) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      slice = Date.now();
+    }
+  }
+}

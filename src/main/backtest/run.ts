@@ -1,0 +1,109 @@
+/**
+ * One walk-forward backtest end to end: forecasts (engine search) -> policy (thresholds, sizing, optional
+ * learning loop) -> simulation (fills, costs, trades) -> metrics. Also the reference strategies the
+ * learning run is compared with: buy-and-hold and a random signal with the same exposure.
+ * Uses the same engine as the app (injected: `getEngine()` in callers). Never imports Electron.
+ */
+import type { Bars } from '../../shared/market';
+import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput, type BacktestResult, type Metrics } from '../../shared/contract/backtest';
+import type { PatternEngine } from '../engine/types';
+import { rng } from './bootstrap';
+import { computeForecasts, computeForecastsAsync, type ForecastTable, type ProgressOptions } from './forecast';
+import { computeMetrics, periodsPerYear } from './metrics';
+import { defaultLearningLoop, runPolicy, type LearningLoop, type PolicyResult } from './policy';
+import { simulate, type Simulation } from './simulate';
+
+export interface RunOptions extends ProgressOptions {
+  /** Learning loop for learning runs (default: in-process CalibratedThreshold). */
+  learningLoop?: LearningLoop;
+  timeframe?: string;
+}
+
+export interface StrategyRun {
+  policy: PolicyResult;
+  sim: Simulation;
+}
+
+export function parseParams(input: BacktestParamsInput = {}): BacktestParams {
+  return BacktestParamsSchema.parse(input);
+}
+
+/** First bar whose return can be affected by a decision (metrics start here). */
+export function metricsStart(table: ForecastTable): number {
+  const first = table.decisions[0];
+  return first === undefined ? table.barCount : first + 1;
+}
+
+export function runStrategy(bars: Bars, table: ForecastTable, p: BacktestParams, loop?: LearningLoop): StrategyRun {
+  const policy = runPolicy(bars, table, p, p.learning ? (loop ?? defaultLearningLoop(p)) : undefined);
+  return { policy, sim: simulate(bars, policy.target, p) };
+}
+
+/** Long 1 from the first decision on (same period, same costs). */
+export function buyAndHold(bars: Bars, table: ForecastTable, p: BacktestParams): Simulation {
+  const target = new Float64Array(table.barCount);
+  const first = table.decisions[0];
+  if (first !== undefined) target.fill(1, first);
+  return simulate(bars, target, p);
+}
+
+/** Same |position| at the same bars as `reference`, with a seeded coin-flip direction per decision. */
+export function randomSameExposure(bars: Bars, table: ForecastTable, reference: Float64Array, p: BacktestParams, seed: number): Simulation {
+  const random = rng(seed ^ 0x5eed);
+  const target = new Float64Array(table.barCount);
+  let d = 0;
+  let pos = 0;
+  for (let t = 0; t < table.barCount; t++) {
+    if (d < table.decisions.length && table.decisions[d] === t) {
+      const mag = Math.abs(reference[t]!);
+      const flip = random() < 0.5 ? -1 : 1;
+      pos = mag === 0 ? 0 : flip * mag;
+      d++;
+    }
+    target[t] = pos;
+  }
+  return simulate(bars, target, p);
+}
+
+export function metricsOf(bars: Bars, sim: Simulation, start: number, end: number, ppy = periodsPerYear(bars.time)): Metrics {
+  return computeMetrics({ time: bars.time, ret: sim.ret, held: sim.held, traded: sim.traded, trades: sim.trades, start, end, periodsPerYear: ppy });
+}
+
+export function assembleResult(bars: Bars, table: ForecastTable, p: BacktestParams, run: StrategyRun, elapsedMs: number, timeframe: string): BacktestResult {
+  const start = metricsStart(table);
+  const n = bars.close.length;
+  const result: BacktestResult = {
+    params: p,
+    timeframe,
+    barCount: n,
+    firstDecision: table.decisions[0] ?? -1,
+    searches: table.decisions.length,
+    backend: table.backend,
+    elapsedMs,
+    metrics: metricsOf(bars, run.sim, start, n),
+    time: Array.from(bars.time),
+    equity: Array.from(run.sim.equity),
+    position: Array.from(run.sim.held),
+    trades: run.sim.trades,
+  };
+  if (run.policy.thresholdPath) result.thresholdPath = Array.from(run.policy.thresholdPath);
+  return result;
+}
+
+/** Full walk-forward run, synchronously. */
+export function runBacktest(bars: Bars, input: BacktestParamsInput, engine: PatternEngine, opts: RunOptions = {}): BacktestResult {
+  const p = parseParams(input);
+  const t0 = performance.now();
+  const table = computeForecasts(bars, p, engine, opts);
+  const run = runStrategy(bars, table, p, opts.learningLoop);
+  return assembleResult(bars, table, p, run, performance.now() - t0, opts.timeframe ?? 'native');
+}
+
+/** Same answer as runBacktest, yielding to the event loop (for the app host). */
+export async function runBacktestAsync(bars: Bars, input: BacktestParamsInput, engine: PatternEngine, opts: RunOptions = {}): Promise<BacktestResult> {
+  const p = parseParams(input);
+  const t0 = performance.now();
+  const table = await computeForecastsAsync(bars, p, engine, opts);
+  const run = runStrategy(bars, table, p, opts.learningLoop);
+  return assembleResult(bars, table, p, run, performance.now() - t0, opts.timeframe ?? 'native');
+}
