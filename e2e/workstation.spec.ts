@@ -52,6 +52,36 @@ test('import a CSV, search, see the matches listed and highlighted', async ({ pa
   expect(errors).toEqual([]);
 });
 
+test('30-minute data at coarser timeframes, and a query dragged on the chart', async ({ page }) => {
+  await page.goto(host.url);
+  const chart = page.getByTestId('price-chart');
+  await expect(chart).toHaveAttribute('data-bars', '5550');
+  await page.getByTestId('dataset-select').selectOption({ label: 'USD/CHF (30 min, 1996-2001)' });
+  await expect(chart).toHaveAttribute('data-bars', '62496');
+  await expect(page.getByTestId('timeframe-select').locator('option')).toHaveText(['30m', '1h', '4h', '1D', '1W']);
+  await page.getByTestId('timeframe-select').selectOption('4h');
+  await expect(chart).not.toHaveAttribute('data-bars', '62496');
+  const fourHour = Number(await chart.getAttribute('data-bars'));
+  expect(fourHour).toBeGreaterThan(7000);
+  expect(fourHour).toBeLessThan(62496 / 8 + 300);
+  await page.getByTestId('timeframe-select').selectOption('1D');
+  await expect(chart).not.toHaveAttribute('data-bars', String(fourHour));
+
+  // Drag over the chart to select the query.
+  await page.getByTestId('select-range').click();
+  const box = (await chart.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 8 });
+  await page.mouse.up();
+  const info = await page.getByTestId('query-info').textContent();
+  const len = Number(/Query: (\d+) bars/.exec(info ?? '')?.[1]);
+  expect(len).toBeGreaterThan(10);
+  expect(len).toBeLessThan(300);
+  await page.getByTestId('run-search').click();
+  await expect(page.getByTestId('match-row')).toHaveCount(10);
+});
+
 test('a bad CSV is refused with a sentence naming the line', async ({ page }) => {
   await page.goto(host.url);
   await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', /\d+/);
