@@ -46,6 +46,8 @@ test('import a CSV, search, see the matches listed and highlighted', async ({ pa
   // Clicking a match scrolls to it and overlays it on the query.
   await rows.nth(0).click();
   await expect(chart).toHaveAttribute('data-overlay', 'on');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: 'test-results/workstation-match.png' });
   await page.getByTestId('reveal-query').click();
   await page.waitForTimeout(300);
   await page.screenshot({ path: 'test-results/workstation-search.png' });
