@@ -48,7 +48,7 @@ const binOf = (x: number, bins: number): number => Math.min(bins - 1, Math.max(0
 
 /** Returns a new state with one more verdict. */
 export function updateAdaptState(state: AdaptState, similarity: number, confidence: number, success: boolean): AdaptState {
-  const s = structuredClone(state);
+  const s: AdaptState = { ...state, simN: [...state.simN], simS: [...state.simS], confN: [...state.confN], confS: [...state.confS], confSum: [...state.confSum] };
   const y = success ? 1 : 0;
   s.n++;
   s.successes += y;

@@ -1,7 +1,8 @@
 /**
  * Canonical JSON and SHA-256 for the audit chain: object keys sorted, no whitespace, only finite numbers,
  * strings/booleans/null/arrays/plain objects. The same value always yields the same bytes, in any process.
- * Must never: accept undefined, NaN, Infinity, functions or class instances (it throws instead).
+ * Object properties that are undefined are left out (as JSON.stringify does).
+ * Must never: accept NaN, Infinity, functions or class instances (it throws instead).
  */
 import { createHash } from 'node:crypto';
 
@@ -14,18 +15,28 @@ export function canonicalJson(value: unknown): string {
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
-      return JSON.stringify(Object.is(value, -0) ? 0 : value);
+      return value === 0 ? '0' : String(value); // String(x) === JSON.stringify(x) for finite x; -0 -> 0
     case 'string':
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);
+        return out + ']';
+      }
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) throw new TypeError('canonicalJson: only plain objects');
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined)
-        .sort();
-      return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson(obj[k])).join(',') + '}';
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined) continue;
+        out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(v);
+        first = false;
+      }
+      return out + '}';
     }
     default:
       throw new TypeError(`canonicalJson: unsupported ${typeof value}`);

@@ -1,10 +1,14 @@
 /**
  * The in-memory retrieval index: every active pattern, decrypted once, dequantized and z-normalized into one
  * flat Float32Array per pattern length, plus per-row metadata (time, type, verdict quality). Search returns
- * the EXACT top candidates by score = similarity x recency x reliability (README "Retrieving"):
- * LB_Keogh (squared cost, Sakoe-Chiba envelope of the query) with early abandoning skips rows whose best
- * possible score cannot enter the current top set, and the engine's `dtwBatch` computes exact DTW for the
- * rest. Because score <= similarity bound x weight, the pruning never changes the answer.
+ * the EXACT top candidates by score = similarity x recency x reliability (README "Retrieving"), best first:
+ *  1. LB_PAA for every row (16 segment means stored per row against the query envelope's segment max/min):
+ *     a lower bound of LB_Keogh, hence of DTW, so ub = sim(LB_PAA) x weight bounds the row's score;
+ *  2. rows visited in descending ub (counting sort into 4,096 buckets); the search stops when ub falls to
+ *     the current k-th score; a visited row gets the full LB_Keogh (squared cost, Sakoe-Chiba envelope of
+ *     the query) with early abandoning, and the survivors exact DTW from the engine's `dtwBatch`, in small
+ *     batches so the threshold tightens as it goes.
+ * Because every bound is a true lower bound of the DTW distance, pruning never changes the answer.
  * Must never: return a row whose exact score was not computed, or hold key material.
  */
 import type { NumericArray, PatternEngine } from '../engine/types';
@@ -81,17 +85,28 @@ export interface IndexEntry {
   values: Float32Array;
 }
 
+/** Segments of the per-row PAA summary used by the first pruning pass. */
+const SEGMENTS = 16;
+const UB_BUCKETS = 4096;
+
 interface Bucket {
   length: number;
   count: number;
   values: Float32Array;
+  /** SEGMENTS means per row (f64: the bound must not round above the true LB_PAA). */
+  paa: Float64Array;
   ids: string[];
   at: Float64Array;
-  quality: Float32Array;
+  quality: Float64Array;
   type: Int32Array;
   dataset: Int32Array;
   timeframe: Int32Array;
   active: Uint8Array;
+  /** Recency cache: decay[r] = 2^((at[r] - ref) / halfLife) for rows < decayRows (valid for one half-life). */
+  decay: Float64Array;
+  decayRows: number;
+  decayHalfLife: number;
+  decayRef: number;
 }
 
 export interface ScoreParams {
@@ -148,6 +163,7 @@ export class PatternIndex {
   private readonly codes = new Map<string, number>();
   private readonly names: string[] = [];
   private readonly typeQuality = new Map<number, { sum: number; n: number }>();
+  private scratch = newScratch(0);
 
   get size(): number {
     return this.where.size;
@@ -178,6 +194,12 @@ export class PatternIndex {
     if (b.count === b.at.length) b = this.grow(b);
     const r = b.count++;
     b.values.set(e.values, r * n);
+    const seg = segments(n);
+    for (let g = 0; g < seg.count; g++) {
+      let sum = 0;
+      for (let i = seg.start[g]!; i < seg.start[g + 1]!; i++) sum += e.values[i]!;
+      b.paa[r * SEGMENTS + g] = sum / (seg.start[g + 1]! - seg.start[g]!);
+    }
     b.ids.push(e.id);
     b.at[r] = e.at;
     b.quality[r] = e.quality ?? Number.NaN;
@@ -193,6 +215,7 @@ export class PatternIndex {
     const g = newBucket(b.length, b.at.length * 2);
     g.count = b.count;
     g.values.set(b.values);
+    g.paa.set(b.paa);
     g.ids = b.ids;
     g.at.set(b.at);
     g.quality.set(b.quality);
@@ -200,6 +223,10 @@ export class PatternIndex {
     g.dataset.set(b.dataset);
     g.timeframe.set(b.timeframe);
     g.active.set(b.active);
+    g.decay.set(b.decay);
+    g.decayRows = b.decayRows;
+    g.decayHalfLife = b.decayHalfLife;
+    g.decayRef = b.decayRef;
     this.buckets.set(b.length, g);
     for (let r = 0; r < g.count; r++) {
       const w = this.where.get(g.ids[r]!);
@@ -287,21 +314,53 @@ export class PatternIndex {
     const ff = want(filter.timeframe);
     if (ft === -2 || fd === -2 || ff === -2) return { candidates: [], stats };
     const { upper, lower } = envelope(query, window);
-    const typeMean = new Map<number, number>();
-    for (const [t, q] of this.typeQuality) typeMean.set(t, q.n > 0 ? q.sum / q.n : 0.5);
-
-    // Top set kept sorted by score descending.
-    const top: Array<{ row: number; distance: number; similarity: number; recency: number; reliability: number; score: number }> = [];
-    let thr = -1; // score a row must beat to enter (once the set is full)
+    const seg = segments(n);
+    const segU = new Float64Array(seg.count);
+    const segL = new Float64Array(seg.count);
+    const segLen = new Float64Array(seg.count);
+    const segMag = new Float64Array(seg.count);
+    for (let g = 0; g < seg.count; g++) {
+      let hi = -Infinity;
+      let lo = Infinity;
+      let sum = 0;
+      for (let i = seg.start[g]!; i < seg.start[g + 1]!; i++) {
+        if (upper[i]! > hi) hi = upper[i]!;
+        if (lower[i]! < lo) lo = lower[i]!;
+        sum += query[i]!;
+      }
+      segU[g] = hi;
+      segL[g] = lo;
+      segLen[g] = seg.start[g + 1]! - seg.start[g]!;
+      segMag[g] = Math.abs(sum / segLen[g]!);
+    }
+    // Segments far from the mean first: bounds grow fastest there, so abandoning comes sooner (UCR suite).
+    const segOrder = Int32Array.from(segMag.keys()).sort((a, c) => segMag[c]! - segMag[a]!);
+    const typeMean = new Float64Array(this.names.length).fill(0.5);
+    for (const [t, q] of this.typeQuality) typeMean[t] = q.n > 0 ? q.sum / q.n : 0.5;
     const values = b.values;
-    const maxBatch = 512;
-    let batchSize = Math.max(8, pool);
-    let pending: number[] = [];
-    let pendingW: number[] = [];
-    let buf = new Float32Array(maxBatch * n);
+    const count = b.count;
+    if (this.scratch.weight.length < count) this.scratch = newScratch(b.at.length);
+    const { weight, ub, key, order } = this.scratch;
+    if (!pure) refreshDecay(b, score.halfLifeMs);
+    const eligible = new Uint8Array(count);
+    for (let r = 0; r < count; r++) {
+      if (!b.active[r]) continue;
+      if ((ft >= 0 && b.type[r] !== ft) || (fd >= 0 && b.dataset[r] !== fd) || (ff >= 0 && b.timeframe[r] !== ff)) continue;
+      if (filter.exclude?.has(b.ids[r]!)) continue;
+      eligible[r] = 1;
+      stats.rows++;
+    }
+    const bounds: BoundParams = { pure, p: score, c: pure ? 0 : decayNow(b, score), typeMean, segCount: seg.count, segOrder, segU, segL, segLen, n };
+
+    // The top set, best first, and exact DTW for a batch of rows.
+    const top: Array<{ row: number; distance: number; similarity: number; recency: number; reliability: number; score: number }> = [];
+    let thr = -1; // the score a row must beat once the top set is full
+    const batchSize = Math.max(16, pool);
+    const pending: number[] = [];
+    let buf = new Float32Array(batchSize * n);
     const flush = (): void => {
-      if (pending.length === 0) return;
       const m = pending.length;
+      if (m === 0) return;
       if (buf.length < m * n) buf = new Float32Array(m * n);
       for (let i = 0; i < m; i++) buf.set(values.subarray(pending[i]! * n, (pending[i]! + 1) * n), i * n);
       const d = engine.dtwBatch(query, buf.subarray(0, m * n), { window });
@@ -309,56 +368,71 @@ export class PatternIndex {
       for (let i = 0; i < m; i++) {
         const row = pending[i]!;
         const similarity = similarityFromDistance(d[i]!, n);
-        const wgt = pendingW[i]!;
-        const sc = similarity * wgt;
+        const w = weight[row]!;
+        const sc = similarity * w;
         if (top.length >= pool && sc <= thr) continue;
-        const rec = pure ? 1 : recencyOf(b.at[row]!, score);
-        const item = { row, distance: d[i]!, similarity, recency: rec, reliability: wgt / rec, score: sc };
+        const rec = pure ? 1 : recencyFast(b, row, score);
+        const item = { row, distance: d[i]!, similarity, recency: rec, reliability: w / rec, score: sc };
         let pos = top.length;
         while (pos > 0 && top[pos - 1]!.score < sc) pos--;
         top.splice(pos, 0, item);
         if (top.length > pool) top.pop();
         if (top.length >= pool) thr = top[top.length - 1]!.score;
       }
-      pending = [];
-      pendingW = [];
-      batchSize = Math.min(maxBatch, batchSize * 2);
+      pending.length = 0;
     };
-    for (let r = 0; r < b.count; r++) {
-      if (!b.active[r]) continue;
-      if ((ft >= 0 && b.type[r] !== ft) || (fd >= 0 && b.dataset[r] !== fd) || (ff >= 0 && b.timeframe[r] !== ff)) continue;
-      if (filter.exclude?.has(b.ids[r]!)) continue;
-      stats.rows++;
-      const q = b.quality[r]!;
-      const wgt = pure ? 1 : recencyOf(b.at[r]!, score) * reliabilityOf(Number.isNaN(q) ? null : q, typeMean.get(b.type[r]!) ?? 0.5);
-      if (top.length >= pool) {
-        if (wgt <= thr) continue;
-        // Similarity this row needs to beat thr, and the distance that corresponds.
-        const cap = distanceForSimilarity(thr / wgt, n);
-        stats.lowerBounded++;
-        let lb = 0;
-        const base = r * n;
-        let i = 0;
-        for (; i < n; i++) {
-          const x = values[base + i]!;
-          const u = upper[i]!;
-          if (x > u) {
-            const d = x - u;
-            lb += d * d;
-          } else {
-            const l = lower[i]!;
-            if (x < l) {
-              const d = x - l;
-              lb += d * d;
-            }
-          }
-          if (lb >= cap) break;
-        }
-        if (lb >= cap) continue;
+
+    // Seed: exact DTW for the best-bounded rows of a strided sample, so pass 1 starts with a real threshold.
+    if (stats.rows > 8 * pool) {
+      const stride = Math.max(1, Math.floor(count / 2048));
+      const sample: number[] = [];
+      for (let r = 0; r < count; r += stride) if (eligible[r]) sample.push(r);
+      for (const r of sample) ub[r] = rowBound(b, r, bounds, -1, weight);
+      sample.sort((a, c) => ub[c]! - ub[a]!);
+      for (const r of sample.slice(0, 2 * pool)) {
+        pending.push(r);
+        eligible[r] = 0;
       }
-      pending.push(r);
-      pendingW.push(wgt);
-      if (pending.length >= batchSize) flush();
+      flush();
+    }
+
+    // Pass 1: LB_PAA score bound for every remaining row (early-abandoned against the threshold);
+    // survivors are counting-sorted by bound.
+    const starts = new Int32Array(UB_BUCKETS + 1);
+    for (let r = 0; r < count; r++) {
+      key[r] = -1;
+      if (!eligible[r]) continue;
+      const bound = rowBound(b, r, bounds, thr, weight);
+      if (bound <= thr) continue;
+      ub[r] = bound;
+      const k = Math.min(UB_BUCKETS - 1, Math.floor(bound * UB_BUCKETS));
+      key[r] = k;
+      starts[k + 1]!++;
+    }
+    for (let k = 0; k < UB_BUCKETS; k++) starts[k + 1]! += starts[k]!;
+    const fill = starts.slice(0, UB_BUCKETS);
+    for (let r = 0; r < count; r++) {
+      const k = key[r]!;
+      if (k >= 0) order[fill[k]!++] = r;
+    }
+
+    // Pass 2: best first, full LB_Keogh then exact DTW in small batches; stop when bounds fall to thr.
+    for (let k = UB_BUCKETS - 1; k >= 0; k--) {
+      if (top.length >= pool && (k + 1) / UB_BUCKETS <= thr) {
+        flush();
+        if ((k + 1) / UB_BUCKETS <= thr) break;
+      }
+      for (let o = starts[k]!; o < starts[k + 1]!; o++) {
+        const r = order[o]!;
+        if (top.length >= pool) {
+          if (ub[r]! <= thr) continue;
+          const cap = distanceForSimilarity(thr / weight[r]!, n);
+          stats.lowerBounded++;
+          if (lbKeogh(values, r * n, n, upper, lower, cap) >= cap) continue;
+        }
+        pending.push(r);
+        if (pending.length >= batchSize) flush();
+      }
     }
     flush();
     return {
@@ -381,18 +455,143 @@ export class PatternIndex {
   }
 }
 
+interface Scratch {
+  weight: Float64Array;
+  ub: Float64Array;
+  key: Int32Array;
+  order: Int32Array;
+}
+
+function newScratch(n: number): Scratch {
+  return { weight: new Float64Array(n), ub: new Float64Array(n), key: new Int32Array(n), order: new Int32Array(n) };
+}
+
+/**
+ * Keeps decay[r] = 2^((at[r] - ref) / h) for every row, so a query's recency costs one multiply per row
+ * (2^(-(now - at) / h) = 2^(-(now - ref) / h) x decay[r]) instead of a Math.pow. ref is the newest time
+ * when the cache is (re)built, so decay <= 1 and never overflows; a newer row rebuilds it.
+ */
+function refreshDecay(b: Bucket, h: number): void {
+  let from = b.decayRows;
+  let rebuild = b.decayHalfLife !== h || from === 0;
+  for (let r = from; r < b.count && !rebuild; r++) if (b.at[r]! > b.decayRef) rebuild = true;
+  if (rebuild) {
+    let ref = -Infinity;
+    for (let r = 0; r < b.count; r++) if (b.at[r]! > ref) ref = b.at[r]!;
+    b.decayRef = ref;
+    b.decayHalfLife = h;
+    from = 0;
+  }
+  for (let r = from; r < b.count; r++) b.decay[r] = Math.pow(2, (b.at[r]! - b.decayRef) / h);
+  b.decayRows = b.count;
+}
+
+/** 2^(-(now - ref) / h): finite unless `now` is more than ~1,000 half-lives before the newest row. */
+function decayNow(b: Bucket, p: ScoreParams): number {
+  return Math.pow(2, -(p.now - b.decayRef) / p.halfLifeMs);
+}
+
+function recencyFast(b: Bucket, r: number, p: ScoreParams, c: number = decayNow(b, p)): number {
+  if (!Number.isFinite(c)) return recencyOf(b.at[r]!, p);
+  let f = c * b.decay[r]!;
+  if (!(f <= 1)) f = 1; // rows after `now` (and 0 x Infinity) count as brand new
+  return p.recencyFloor + (1 - p.recencyFloor) * f;
+}
+
+interface BoundParams {
+  pure: boolean;
+  p: ScoreParams;
+  /** decayNow(b, p), computed once per query. */
+  c: number;
+  typeMean: Float64Array;
+  segCount: number;
+  segOrder: Int32Array;
+  segU: Float64Array;
+  segL: Float64Array;
+  segLen: Float64Array;
+  n: number;
+}
+
+/**
+ * Upper bound on a row's score: sim(LB_PAA) x weight, where LB_PAA = sum over segments of
+ * len x dist(segment mean, [min lower, max upper] of the query envelope over the segment)^2 <= LB_Keogh.
+ * Sets weight[r]. With thr >= 0 it may stop early and return any value <= thr once the bound is below it.
+ */
+function rowBound(b: Bucket, r: number, o: BoundParams, thr: number, weight: Float64Array): number {
+  let w = 1;
+  if (!o.pure) {
+    const q = b.quality[r]!;
+    w = recencyFast(b, r, o.p, o.c) * (0.5 + 0.5 * (q === q ? q : o.typeMean[b.type[r]!]!));
+  }
+  weight[r] = w;
+  if (w <= thr) return w;
+  // Distance at which the bound falls to thr.
+  const cap = thr < 0 ? Infinity : distanceForSimilarity(thr / w, o.n);
+  const paa = b.paa;
+  const base = r * SEGMENTS;
+  let lb = 0;
+  for (let i = 0; i < o.segCount; i++) {
+    const g = o.segOrder[i]!;
+    const x = paa[base + g]!;
+    const u = o.segU[g]!;
+    if (x > u) lb += o.segLen[g]! * (x - u) * (x - u);
+    else {
+      const l = o.segL[g]!;
+      if (x < l) lb += o.segLen[g]! * (x - l) * (x - l);
+    }
+    if (lb >= cap) return thr;
+  }
+  return similarityFromDistance(lb, o.n) * w;
+}
+
+/** LB_Keogh of row values[base .. base + n) against the query envelope, abandoning once it reaches cap. */
+function lbKeogh(values: Float32Array, base: number, n: number, upper: Float64Array, lower: Float64Array, cap: number): number {
+  let lb = 0;
+  for (let i = 0; i < n; i++) {
+    const x = values[base + i]!;
+    const u = upper[i]!;
+    if (x > u) lb += (x - u) * (x - u);
+    else {
+      const l = lower[i]!;
+      if (x < l) lb += (x - l) * (x - l);
+    }
+    if (lb >= cap) return lb;
+  }
+  return lb;
+}
+
+const segmentCache = new Map<number, { count: number; start: Int32Array }>();
+
+/** Segment boundaries for length n: min(16, n) contiguous segments. */
+function segments(n: number): { count: number; start: Int32Array } {
+  let s = segmentCache.get(n);
+  if (!s) {
+    const count = Math.min(SEGMENTS, n);
+    const start = new Int32Array(count + 1);
+    for (let g = 0; g <= count; g++) start[g] = Math.floor((g * n) / count);
+    s = { count, start };
+    segmentCache.set(n, s);
+  }
+  return s;
+}
+
 function newBucket(length: number, capacity: number): Bucket {
   return {
     length,
     count: 0,
     values: new Float32Array(capacity * length),
+    paa: new Float64Array(capacity * SEGMENTS),
     ids: [],
     at: new Float64Array(capacity),
-    quality: new Float32Array(capacity),
+    quality: new Float64Array(capacity),
     type: new Int32Array(capacity),
     dataset: new Int32Array(capacity),
     timeframe: new Int32Array(capacity),
     active: new Uint8Array(capacity),
+    decay: new Float64Array(capacity),
+    decayRows: 0,
+    decayHalfLife: Number.NaN,
+    decayRef: 0,
   };
 }
 

@@ -209,6 +209,8 @@ export function openDb(file: string, options: OpenDbOptions = {}): Db {
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      // Checkpoints are run by the store off the record path (see MemoryStore.noteWrite).
+      db.pragma('wal_autocheckpoint = 0');
     }
     db.pragma('foreign_keys = ON');
     return db;

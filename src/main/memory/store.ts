@@ -169,6 +169,8 @@ export class MemoryStore {
   private dataVersion = -1;
   private dirty = false;
   private closed = false;
+  private writesSinceCheckpoint = 0;
+  private checkpointTimer: NodeJS.Timeout | undefined;
   private readonly st: ReturnType<typeof prepare>;
 
   constructor(
@@ -249,6 +251,39 @@ export class MemoryStore {
     return { seq, hash };
   }
 
+  /**
+   * After every committed write. SQLite's automatic checkpoint would copy the WAL into the database (and
+   * fsync) inside whichever commit crosses 1,000 pages, a multi-millisecond stall on the record path; here
+   * a PASSIVE checkpoint runs from an idle timer one second after writes, and inline only when the WAL
+   * passes 64 MB (a long burst with no idle time, e.g. a backtest).
+   */
+  private noteWrite(): void {
+    if (++this.writesSinceCheckpoint % 256 === 0) {
+      let wal = 0;
+      try {
+        wal = fs.statSync(`${this.file}-wal`).size;
+      } catch {
+        /* no WAL yet */
+      }
+      if (wal > 64 * 1024 * 1024) this.checkpoint();
+    }
+    if (!this.checkpointTimer) {
+      this.checkpointTimer = setTimeout(() => {
+        this.checkpointTimer = undefined;
+        this.checkpoint();
+      }, 1000);
+      this.checkpointTimer.unref();
+    }
+  }
+
+  /** Copies the WAL into the database file (PASSIVE: never waits for other connections). */
+  checkpoint(): { walPages: number; checkpointed: number } {
+    if (this.closed || this.readonly) return { walPages: 0, checkpointed: 0 };
+    const r = (this.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>)[0]!;
+    this.writesSinceCheckpoint = 0;
+    return { walPages: r.log, checkpointed: r.checkpointed };
+  }
+
   // ---------------------------------------------------------------- experiences
 
   /** Records one experience (a search and what it found) and returns it with its new id. */
@@ -313,6 +348,7 @@ export class MemoryStore {
     });
     tx.immediate();
     this.dirty = true;
+    this.noteWrite();
     return prepared.map((p) => ({
       id: p.id,
       agentId: this.agentId,
@@ -417,6 +453,7 @@ export class MemoryStore {
         this.insertOutcome(row.id, o, recordedAt);
       })
       .immediate();
+    this.noteWrite();
     return { experienceId: row.id, recordedAt, ...o };
   }
 
@@ -437,6 +474,7 @@ export class MemoryStore {
       })
       .immediate();
     this.dirty = true;
+    this.noteWrite();
     return verdict!;
   }
 
@@ -450,16 +488,17 @@ export class MemoryStore {
     this.db
       .transaction(() => {
         this.insertOutcome(row.id, o, recordedAt);
-        verdict = this.judgeRow(row, 'local');
+        verdict = this.judgeRow(row, 'local', undefined, o);
       })
       .immediate();
     this.dirty = true;
+    this.noteWrite();
     return verdict!;
   }
 
-  private judgeRow(row: ExperienceRow, origin: Origin, given?: PortableVerdict): Verdict {
+  private judgeRow(row: ExperienceRow, origin: Origin, given?: PortableVerdict, known?: OutcomeInput): Verdict {
     if (this.st.verdict.get(row.id)) throw new WarpdeskError('Conflict', `Experience ${row.id} has already been judged; a verdict is recorded once.`, { id: row.id });
-    const outcome = this.readOutcome(row.id);
+    const outcome = known ?? this.readOutcome(row.id);
     if (!outcome) throw new WarpdeskError('NotFound', `Experience ${row.id} has no recorded outcome to judge yet.`, { id: row.id });
     let scores;
     let judgedAt: number;
@@ -777,7 +816,10 @@ export class MemoryStore {
         }
       })
       .immediate();
-    if (imported || verdictImported) this.dirty = true;
+    if (imported || verdictImported) {
+      this.dirty = true;
+      this.noteWrite();
+    }
     return { imported, verdictImported };
   }
 
@@ -920,6 +962,7 @@ export class MemoryStore {
         this.st.deleteMeta.run('rotation_target');
       })
       .immediate();
+    this.checkpoint();
     const after = await this.provider.keys();
     this.ring = new Keyring([targetKey, ...after.filter((k) => k.id !== targetKey.id)]);
     return { keyId: targetKey.id, retired, reencrypted, resumed, elapsedMs: performance.now() - t0 };
@@ -962,6 +1005,7 @@ export class MemoryStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.checkpointTimer);
     this.index = undefined;
     this.distilledIndex = undefined;
     this.db.close();
@@ -970,6 +1014,7 @@ export class MemoryStore {
   /** Marks the in-memory indexes stale (after consolidation or distillation wrote). */
   touch(): void {
     this.dirty = true;
+    this.noteWrite();
   }
 }
 
