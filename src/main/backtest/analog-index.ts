@@ -16,6 +16,7 @@
  * Memory is O(series length). Must never evaluate a candidate outside [lo, L - W] (the caller's
  * no-look-ahead boundary) and never decide membership on its own bounds alone.
  */
+import { WarpdeskError } from '../../shared/errors';
 import type { PatternEngine, SearchMatch } from '../engine/types';
 
 const ZBLOCK = 64;
@@ -379,6 +380,9 @@ export class AnalogIndex {
    */
   search(qs: number, lo: number, hi: number, k: number, shift: number): SearchMatch[] {
     const m = this.m;
+    if (qs < 0 || qs + m > this.x.length || lo < 0 || hi + m > this.x.length) {
+      throw new WarpdeskError('InvalidInput', `The analog search was asked for a window outside the series (query at ${qs}, candidates ${lo}..${hi}).`);
+    }
     if (hi < lo) return [];
     this.prepareQuery(qs);
     const q = this.q;

@@ -24,6 +24,18 @@ export interface Experience {
   mean: number;
   analogs: number;
   horizon: number;
+  /** The analogs behind it: DTW distance, end bar and forward return. */
+  matches: Array<{ distance: number; end: number; forwardReturn: number }>;
+  /** Query window length W (for similarity from distance). */
+  window: number;
+}
+
+/** What happened over an experience's horizon; known only at bar t + H. */
+export interface RealizedOutcome {
+  /** close[t+H] / close[t] - 1, in the instrument's direction. */
+  realizedReturn: number;
+  /** Maximum adverse excursion against the forecast direction over t..t+H (closes), >= 0. */
+  mae: number;
 }
 
 /**
@@ -36,7 +48,7 @@ export interface LearningLoop {
   /** Records a forecast; returns a handle passed back to `recordOutcome`. */
   recordExperience(e: Experience): number;
   /** The realized H-bar return of an earlier experience (called only once it is known). */
-  recordOutcome(handle: number, realizedReturn: number): void;
+  recordOutcome(handle: number, outcome: RealizedOutcome): void;
 }
 
 /**
@@ -76,7 +88,8 @@ export class CalibratedThreshold implements LearningLoop {
     return handle;
   }
 
-  recordOutcome(handle: number, realizedReturn: number): void {
+  recordOutcome(handle: number, outcome: RealizedOutcome): void {
+    const realizedReturn = outcome.realizedReturn;
     const p = this.pending.get(handle);
     if (!p) return;
     this.pending.delete(handle);
@@ -152,7 +165,7 @@ export function runPolicy(bars: Bars, table: ForecastTable, p: BacktestParams, l
   const target = new Float64Array(n);
   const direction = new Int8Array(table.decisions.length);
   const thresholdPath = loop ? new Float64Array(table.decisions.length) : undefined;
-  const queue: Array<{ t: number; handle: number }> = [];
+  const queue: Array<{ t: number; handle: number; direction: number }> = [];
   let qHead = 0;
   let pos = 0;
   let d = 0;
@@ -162,7 +175,7 @@ export function runPolicy(bars: Bars, table: ForecastTable, p: BacktestParams, l
       if (loop) {
         while (qHead < queue.length && queue[qHead]!.t + p.horizon <= t) {
           const q = queue[qHead++]!;
-          loop.recordOutcome(q.handle, close[q.t + p.horizon]! / close[q.t]! - 1);
+          loop.recordOutcome(q.handle, realizedOutcome(close, q.t, p.horizon, q.direction));
         }
       }
       const s = summarize(table, d);
@@ -177,14 +190,40 @@ export function runPolicy(bars: Bars, table: ForecastTable, p: BacktestParams, l
       }
       pos = next;
       if (loop) {
-        const handle = loop.recordExperience({ t, time: bars.time[t]!, direction: s.direction, agreement: s.agreement, mean: s.mean, analogs: s.analogs, horizon: p.horizon });
-        queue.push({ t, handle });
+        const matches: Experience['matches'] = [];
+        for (let j = d * table.k; j < (d + 1) * table.k; j++) {
+          if (table.matchEnd[j]! >= 0) matches.push({ distance: table.distance[j]!, end: table.matchEnd[j]!, forwardReturn: table.forward[j]! });
+        }
+        const handle = loop.recordExperience({
+          t,
+          time: bars.time[t]!,
+          direction: s.direction,
+          agreement: s.agreement,
+          mean: s.mean,
+          analogs: s.analogs,
+          horizon: p.horizon,
+          matches,
+          window: p.window,
+        });
+        queue.push({ t, handle, direction: s.direction });
       }
       d++;
     }
     target[t] = pos;
   }
   return thresholdPath ? { target, thresholdPath, direction } : { target, direction };
+}
+
+/** Outcome of a forecast made at bar t, from closes t..t+H only. */
+export function realizedOutcome(close: Float64Array, t: number, horizon: number, direction: number): RealizedOutcome {
+  const c0 = close[t]!;
+  let mae = 0;
+  for (let i = t + 1; i <= t + horizon; i++) {
+    const r = close[i]! / c0 - 1;
+    const adverse = direction >= 0 ? -r : r;
+    if (adverse > mae) mae = adverse;
+  }
+  return { realizedReturn: close[t + horizon]! / c0 - 1, mae };
 }
 
 /** The learning loop a backtest uses when no memory module is supplied. */

@@ -79,7 +79,9 @@ export function simulate(bars: Bars, target: Float64Array, p: CostParams): Simul
       dayFactor = 1 + newPos * (close[i]! / prevClose - 1);
     }
     const delta = Math.abs(newPos - oldPos);
-    const costFactor = 1 - c * delta;
+    // A flip is a close plus an open (charged as two fills, so trades and equity agree exactly).
+    const flip = oldPos * newPos < 0;
+    const costFactor = flip ? (1 - c * Math.abs(oldPos)) * (1 - c * Math.abs(newPos)) : 1 - c * delta;
     const factor = gapFactor * costFactor * dayFactor;
     eq *= factor;
     ret[i] = factor - 1;
