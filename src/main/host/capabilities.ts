@@ -7,6 +7,7 @@ import { dataCapability } from '../data/capability';
 import { ensureSamples } from '../data/samples';
 import { DataStore } from '../data/store';
 import { searchCapability } from '../search/capability';
+import { swarmCapability } from '../swarm/capability';
 import { Host } from './host';
 import { appRoot, resolveDataDir } from './workspace';
 
@@ -33,6 +34,7 @@ export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
   const host = new Host();
   host.register(dataCapability(data));
   host.register(searchCapability(data));
+  host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p) }));
   return {
     dataDir,
     host,

@@ -196,6 +196,11 @@ export class Coordinator extends EventEmitter {
     }));
   }
 
+  /** Search tasks in flight with their progress. */
+  tasksInFlight(): Array<{ taskId: string; shards: number; done: number; reassigned: number }> {
+    return this.tasks.map((t) => ({ taskId: t.taskId, shards: t.plans.length, done: t.results.size, reassigned: t.reassigned }));
+  }
+
   /** The gater: called after the encrypted handshake, before any stream. True = refuse. */
   private deny(peer: string): boolean {
     if (this.stopped) return true;

@@ -9,18 +9,22 @@ import { WarpdeskError } from '../errors';
 import { dataChannels } from './data';
 import type { ChannelDef } from './define';
 import { searchChannels, searchEvents } from './search';
+import { swarmChannels, swarmEvents } from './swarm';
 
 export * from './define';
 export * from './data';
 export * from './search';
+export * from './swarm';
 
 export const CHANNELS = {
   ...dataChannels,
   ...searchChannels,
+  ...swarmChannels,
 } as const satisfies Record<string, ChannelDef>;
 
 export const EVENTS = {
   ...searchEvents,
+  ...swarmEvents,
 } as const satisfies Record<string, z.ZodType>;
 
 export type ChannelName = keyof typeof CHANNELS;

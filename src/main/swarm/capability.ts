@@ -1,0 +1,113 @@
+/**
+ * The swarm capability of the application host: one coordinator or one agent per workspace, driven through
+ * the typed contract (swarm:*), with `swarm:changed` / `swarm:shared` events for the Swarm view. libp2p is
+ * loaded only when the user hosts or joins. Must never import Electron (the app passes a safeStorage
+ * SecretBox in through `box`).
+ */
+import type { EventName, EventPayloadOf, SwarmStatus } from '../../shared/contract';
+import { WarpdeskError } from '../../shared/errors';
+import type { Capability } from '../host/host';
+import { createLogger } from '../metrics';
+import { Agent } from './agent';
+import { Coordinator } from './coordinator';
+import type { SecretBox } from './identity';
+import type { SharedRecord } from './protocol';
+import type { ExperienceSink } from './sink';
+
+export interface SwarmCapabilityOptions {
+  dataDir: string;
+  /** Host.emit, for events outside a request (agents joining, records arriving). */
+  emit?: <E extends EventName>(event: E, payload: EventPayloadOf<E>) => void;
+  /** Identity encryption (default: key file / WARPDESK_SWARM_KEY). The app passes safeStorage here. */
+  box?: SecretBox;
+  /** Where shared experiences land on an agent (the lead passes memorySink(memory)). */
+  sink?: ExperienceSink;
+}
+
+export function swarmCapability(options: SwarmCapabilityOptions): Capability & { coordinator(): Coordinator | null; agent(): Agent | null } {
+  let coordinator: Coordinator | null = null;
+  let agent: Agent | null = null;
+  const log = createLogger('swarm');
+  const emit = options.emit ?? (() => undefined);
+  const changed = (reason: string) => emit('swarm:changed', { reason });
+
+  function busy(): void {
+    if (coordinator) throw new WarpdeskError('Conflict', 'This workspace already hosts a swarm; stop it first.');
+    if (agent) throw new WarpdeskError('Conflict', 'This workspace already joined a swarm; leave it first.');
+  }
+  function needCoordinator(): Coordinator {
+    if (!coordinator) throw new WarpdeskError('Unavailable', 'This workspace does not host a swarm.');
+    return coordinator;
+  }
+
+  return {
+    name: 'swarm',
+    coordinator: () => coordinator,
+    agent: () => agent,
+    handlers: {
+      'swarm:status': (): SwarmStatus => ({
+        role: coordinator ? 'coordinator' : agent ? 'agent' : 'none',
+        peerId: coordinator?.peerId ?? agent?.peerId ?? null,
+        coordinator: coordinator
+          ? {
+              multiaddrs: coordinator.multiaddrs(),
+              agents: coordinator.agents(),
+              members: coordinator.store.members().map((m) => ({ peerId: m.peerId, status: m.status, notAfter: m.notAfter, lastSeen: m.lastSeen, transport: m.transport, rttMs: m.rttMs })),
+              tasks: coordinator.tasksInFlight(),
+              shared: coordinator.store.sharedCount(),
+            }
+          : null,
+        agent: agent
+          ? (() => {
+              const s = agent.status();
+              return { coordinator: s.coordinator, connected: s.connected, transport: s.transport, rttMs: s.rttMs, membershipNotAfter: s.membershipNotAfter, outboxPending: s.outboxPending, received: s.received, lastRefusal: s.lastRefusal };
+            })()
+          : null,
+      }),
+      'swarm:host': async (req) => {
+        busy();
+        const c = await Coordinator.start({ dataDir: options.dataDir, listenHost: req.listen, quicPort: req.quicPort, wsPort: req.wsPort, box: options.box, logger: log });
+        coordinator = c;
+        for (const e of ['agent-joined', 'agent-left', 'refused', 'revoked']) c.on(e, () => changed(e));
+        c.on('shared', (e: { origin: string; record: SharedRecord }) => emit('swarm:shared', { id: e.record.id, kind: e.record.kind, origin: e.origin, at: Date.now() }));
+        changed('hosting');
+        return { peerId: c.peerId, multiaddrs: c.multiaddrs(), token: c.createToken() };
+      },
+      'swarm:join': async (req) => {
+        busy();
+        const a = await Agent.start({ dataDir: options.dataDir, join: req.join, token: req.token, agentType: 'app', box: options.box, sink: options.sink, logger: log });
+        agent = a;
+        for (const e of ['connected', 'disconnected', 'refused']) a.on(e, () => changed(e));
+        a.on('shared', (e: { origin: string; record: SharedRecord }) => emit('swarm:shared', { id: e.record.id, kind: e.record.kind, origin: e.origin, at: Date.now() }));
+        changed('joining');
+        return { peerId: a.peerId, coordinator: a.coordinator };
+      },
+      'swarm:stop': async () => {
+        const had = coordinator !== null || agent !== null;
+        await coordinator?.stop();
+        await agent?.stop({ graceful: true });
+        coordinator = null;
+        agent = null;
+        if (had) changed('stopped');
+        return { stopped: had };
+      },
+      'swarm:token': (req) => ({ token: needCoordinator().createToken(req.ttlHours * 3600_000) }),
+      'swarm:allow': (req) => {
+        needCoordinator().allow(req.peerId);
+        changed('allowed');
+        return { ok: true };
+      },
+      'swarm:revoke': (req) => {
+        needCoordinator().revoke(req.peerId);
+        changed('revoked');
+        return { ok: true };
+      },
+    },
+    async close() {
+      await coordinator?.stop().catch(() => undefined);
+      await agent?.stop({ graceful: true }).catch(() => undefined);
+      coordinator = null;
+      agent = null;
+    },
+  };
+}
