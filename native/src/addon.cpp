@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -226,6 +227,12 @@ struct SearchJob : JobBase {
       }
     });
     if (cancel.load()) return;
+    if (std::getenv("WARPDESK_SEARCH_STATS")) {
+      size_t t5[5] = {0, 0, 0, 0, 0};
+      for (auto& l : locals)
+        for (int i = 0; i < 5; ++i) t5[i] += l.stats[i];
+      std::fprintf(stderr, "warpdesk search: %zu starts; pruned by LB_Kim(first/last) %zu, LB_Kim(layers) %zu, LB_Keogh(EQ) %zu, LB_Keogh(EC) %zu; DTW %zu\n", total, t5[0], t5[1], t5[2], t5[3], t5[4]);
+    }
     double T;
     std::memcpy(&T, &bits, 8);
     uint64_t fb = sharedT.load();

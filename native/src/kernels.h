@@ -38,6 +38,8 @@ struct SearchLocal {
   std::vector<Cand> best;
   double T;
   std::vector<double> su, sl, g, h;  // chunk-local series envelope and its scratch (reused across chunks)
+  // pruned by: [0] LB_Kim first/last, [1] LB_Kim layers, [2] LB_Keogh EQ, [3] LB_Keogh EC; [4] DTW computed
+  size_t stats[5] = {0, 0, 0, 0, 0};
 };
 
 struct Kernels {
