@@ -163,12 +163,16 @@ export class CoordinatorStore {
 
   /** Stores a shared record once (dedup by id). Returns its sequence number and whether it is new. */
   putShared(origin: string, record: SharedRecord, now = Date.now()): { seq: number; inserted: boolean } {
-    const r = this.db
-      .prepare(`INSERT INTO shared(id, origin, kind, created_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`)
-      .run(record.id, origin, record.kind, record.createdAt, now, JSON.stringify(record));
-    if (r.changes === 1) return { seq: Number(r.lastInsertRowid), inserted: true };
-    const row = this.db.prepare(`SELECT seq FROM shared WHERE id = ?`).get(record.id) as { seq: number };
-    return { seq: row.seq, inserted: false };
+    // Look first: a conflicting INSERT would still consume an AUTOINCREMENT value and leave a gap in `seq`,
+    // which agents use as a contiguous catch-up cursor.
+    return this.db.transaction(() => {
+      const row = this.db.prepare(`SELECT seq FROM shared WHERE id = ?`).get(record.id) as { seq: number } | undefined;
+      if (row) return { seq: row.seq, inserted: false };
+      const r = this.db
+        .prepare(`INSERT INTO shared(id, origin, kind, created_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(record.id, origin, record.kind, record.createdAt, now, JSON.stringify(record));
+      return { seq: Number(r.lastInsertRowid), inserted: true };
+    })();
   }
 
   sharedAfter(seq: number, limit: number): StoredShared[] {
