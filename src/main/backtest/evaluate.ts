@@ -98,22 +98,22 @@ export function evaluateTable(bars: Bars, table: ForecastTable, base: BacktestPa
   const alpha = opts.alpha ?? 0.05;
   const resamples = opts.resamples ?? 2000;
 
-  const choose = (learning: boolean): { threshold: number; sim: Simulation; validation: Metrics } => {
-    let best: { threshold: number; sim: Simulation; validation: Metrics; score: number } | null = null;
+  const choose = (learning: boolean): { threshold: number; sim: Simulation; target: Float64Array; validation: Metrics } => {
+    let best: { threshold: number; sim: Simulation; target: Float64Array; validation: Metrics; score: number } | null = null;
     for (const threshold of thresholds) {
       const p = { ...base, threshold, learning };
       const loop = learning && opts.learningLoop ? opts.learningLoop(p) : undefined;
       const run = runStrategy(bars, table, p, loop);
       const validation = metricsOf(bars, run.sim, vFrom, validationEnd, ppy);
       const score = validation.sharpe ?? Number.NEGATIVE_INFINITY;
-      if (!best || score > best.score) best = { threshold, sim: run.sim, validation, score };
+      if (!best || score > best.score) best = { threshold, sim: run.sim, target: run.policy.target, validation, score };
     }
     return best!;
   };
   const baseline = choose(false);
   const learning = choose(true);
   const hold = buyAndHold(bars, table, base);
-  const random = randomSameExposure(bars, table, learning.sim.held, base, base.seed);
+  const random = randomSameExposure(bars, table, learning.target, base, base.seed);
   const randomTargets = random;
 
   const testMetrics = (sim: Simulation): Metrics => metricsOf(bars, sim, tFrom, n, ppy);

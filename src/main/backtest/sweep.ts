@@ -1,0 +1,205 @@
+/**
+ * Parameter sweeps: a grid over (W, k, H, threshold) expanded into independent, serializable jobs (plain
+ * JSON in, plain JSON out), so the same jobs can run in local worker processes now and be sharded across
+ * swarm agents later. Jobs that share a search (same W, k, H, ...) are batched onto one worker so the
+ * engine pass runs once per batch and thresholds re-run only the cheap policy.
+ *
+ * Parallel runs use child processes (`node --import tsx sweep-worker.ts`), which works the same under tsx,
+ * vitest and the CLI. Results are identical to a sequential run (tested). Must never share mutable state
+ * between jobs except the read-only caches below.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import type { Bars, Timeframe } from '../../shared/market';
+import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput, type SweepJob, type SweepResult } from '../../shared/contract/backtest';
+import { WarpdeskError } from '../../shared/errors';
+import type { PatternEngine } from '../engine/types';
+import { computeForecasts, type ForecastTable } from './forecast';
+import { metricsOf, metricsStart, runStrategy } from './run';
+import { splitPoints } from './evaluate';
+import { periodsPerYear } from './metrics';
+
+export interface SweepGrid {
+  window: number[];
+  top: number[];
+  horizon: number[];
+  threshold: number[];
+}
+
+export function expandGrid(data: string, timeframe: Timeframe | undefined, base: BacktestParamsInput, grid: SweepGrid, split = { train: 0.6, validation: 0.2 }): SweepJob[] {
+  const jobs: SweepJob[] = [];
+  for (const window of grid.window)
+    for (const top of grid.top)
+      for (const horizon of grid.horizon)
+        for (const threshold of grid.threshold) {
+          const params = BacktestParamsSchema.parse({ ...base, window, top, horizon, threshold });
+          const job: SweepJob = { id: `W${window}-k${top}-H${horizon}-t${threshold}`, data, params, split };
+          if (timeframe) job.timeframe = timeframe;
+          jobs.push(job);
+        }
+  return jobs;
+}
+
+/** Everything that determines the engine pass (jobs with the same key share one forecast table). */
+export function searchKey(job: SweepJob): string {
+  const p = job.params;
+  return JSON.stringify([job.data, job.timeframe ?? null, p.window, p.top, p.horizon, p.representation, p.bandRatio, p.exclusionZone ?? null, p.step, p.maxHistory, p.minHistory ?? null, p.search]);
+}
+
+export type BarsLoader = (file: string, timeframe?: Timeframe) => Bars;
+
+/** Runs sweep jobs in this process, with small caches (bars per file, one forecast table per key). */
+export class SweepRunner {
+  private readonly bars = new Map<string, Bars>();
+  private lastKey = '';
+  private lastTable: ForecastTable | null = null;
+
+  constructor(
+    private readonly engine: PatternEngine,
+    private readonly load: BarsLoader,
+  ) {}
+
+  run(job: SweepJob): SweepResult {
+    const params: BacktestParams = BacktestParamsSchema.parse(job.params);
+    try {
+      const barsKey = `${job.data}|${job.timeframe ?? ''}`;
+      let bars = this.bars.get(barsKey);
+      if (!bars) {
+        bars = this.load(job.data, job.timeframe);
+        this.bars.set(barsKey, bars);
+      }
+      const key = searchKey(job);
+      if (key !== this.lastKey || !this.lastTable) {
+        this.lastTable = null;
+        this.lastTable = computeForecasts(bars, params, this.engine);
+        this.lastKey = key;
+      }
+      const table = this.lastTable;
+      const run = runStrategy(bars, table, params);
+      const n = bars.close.length;
+      const { trainEnd, validationEnd } = splitPoints(n, job.split ?? { train: 0.6, validation: 0.2 });
+      const start = metricsStart(table);
+      const ppy = periodsPerYear(bars.time);
+      return {
+        id: job.id,
+        params,
+        validation: metricsOf(bars, run.sim, Math.max(start, trainEnd), validationEnd, ppy),
+        test: metricsOf(bars, run.sim, Math.max(start, validationEnd), n, ppy),
+        full: metricsOf(bars, run.sim, start, n, ppy),
+      };
+    } catch (err) {
+      const empty = metricsOf(emptyBars(), { ret: new Float64Array(0), equity: new Float64Array(0), held: new Float64Array(0), traded: new Float64Array(0), trades: [] }, 0, 0, 252);
+      return { id: job.id, params, validation: empty, test: empty, full: empty, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+}
+
+function emptyBars(): Bars {
+  const z = new Float64Array(0);
+  return { time: z, open: z, high: z, low: z, close: z, volume: z };
+}
+
+/** Orders jobs so those sharing a search are adjacent, and groups them into batches. */
+export function batchJobs(jobs: SweepJob[]): SweepJob[][] {
+  const groups = new Map<string, SweepJob[]>();
+  for (const job of jobs) {
+    const key = searchKey(job);
+    const g = groups.get(key);
+    if (g) g.push(job);
+    else groups.set(key, [job]);
+  }
+  return [...groups.values()];
+}
+
+export function runSweepSequential(jobs: SweepJob[], engine: PatternEngine, load: BarsLoader, onResult?: (r: SweepResult, done: number) => void): SweepResult[] {
+  const runner = new SweepRunner(engine, load);
+  const byId = new Map<string, SweepResult>();
+  let done = 0;
+  for (const batch of batchJobs(jobs)) {
+    for (const job of batch) {
+      const r = runner.run(job);
+      byId.set(job.id, r);
+      done++;
+      onResult?.(r, done);
+    }
+  }
+  return jobs.map((j) => byId.get(j.id)!);
+}
+
+export interface ParallelOptions {
+  workers?: number;
+  onResult?: (r: SweepResult, done: number) => void;
+  signal?: AbortSignal;
+  /** Extra environment for the workers (e.g. WARPDESK_ENGINE). */
+  env?: Record<string, string>;
+}
+
+type WorkerMessage = { type: 'result'; result: SweepResult } | { type: 'ready' } | { type: 'fatal'; message: string };
+
+export const WORKER_ENTRY = path.join(__dirname, 'sweep-worker.ts');
+
+/** Runs jobs on `workers` child processes (default: cores - 1, at least 1); results in job order. */
+export function runSweepParallel(jobs: SweepJob[], opts: ParallelOptions = {}): Promise<SweepResult[]> {
+  const batches = batchJobs(jobs);
+  const workers = Math.max(1, Math.min(opts.workers ?? Math.max(1, os.cpus().length - 1), batches.length));
+  const byId = new Map<string, SweepResult>();
+  let done = 0;
+  let nextBatch = 0;
+  const children: ChildProcess[] = [];
+  return new Promise<SweepResult[]>((resolve, reject) => {
+    let settled = false;
+    const finish = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      for (const c of children) if (c.connected) c.disconnect();
+      for (const c of children) if (c.exitCode === null) c.kill();
+      if (err) reject(err);
+      else resolve(jobs.map((j) => byId.get(j.id)!));
+    };
+    opts.signal?.addEventListener('abort', () => finish(new WarpdeskError('Cancelled', 'The sweep was cancelled.')), { once: true });
+    if (jobs.length === 0) {
+      finish();
+      return;
+    }
+    const feed = (child: ChildProcess, pending: { count: number }): void => {
+      if (nextBatch >= batches.length) {
+        if (pending.count === 0 && child.connected) child.disconnect();
+        return;
+      }
+      const batch = batches[nextBatch++]!;
+      pending.count += batch.length;
+      child.send({ type: 'jobs', jobs: batch });
+    };
+    for (let w = 0; w < workers; w++) {
+      const child = fork(WORKER_ENTRY, [], {
+        execArgv: ['--import', 'tsx'],
+        env: { ...process.env, ...opts.env },
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        serialization: 'advanced',
+      });
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-2000);
+      });
+      children.push(child);
+      const pending = { count: 0 };
+      child.on('message', (msg: WorkerMessage) => {
+        if (msg.type === 'ready') feed(child, pending);
+        else if (msg.type === 'result') {
+          byId.set(msg.result.id, msg.result);
+          pending.count--;
+          done++;
+          opts.onResult?.(msg.result, done);
+          if (done === jobs.length) finish();
+          else if (pending.count === 0) feed(child, pending);
+        } else if (msg.type === 'fatal') finish(new WarpdeskError('Internal', `A sweep worker failed: ${msg.message}`));
+      });
+      child.on('exit', (code) => {
+        if (!settled && done < jobs.length && pending.count > 0) {
+          finish(new WarpdeskError('Internal', `A sweep worker exited early (code ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+        }
+      });
+    }
+  });
+}
