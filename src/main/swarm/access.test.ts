@@ -149,4 +149,21 @@ describe('swarm access control', () => {
     await g.stop({ graceful: true });
     expect((await left).why).toBe('left');
   });
+
+  it('renews membership before it expires', async () => {
+    const short = await Coordinator.start({ dataDir: path.join(tmp, 'short'), quicPort: 0, wsPort: 0, logger: log, heartbeatMs: 300, membershipTtlMs: 3_000 });
+    try {
+      const h = await Agent.start({ dataDir: path.join(tmp, 'h'), join: short.multiaddrs(), token: short.createToken(), logger: log, heartbeatMs: 300 });
+      agents.push(h);
+      await h.waitConnected();
+      const first = h.status().membershipNotAfter!;
+      const deadline = Date.now() + 20_000;
+      while (h.status().membershipNotAfter === first && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(h.status().membershipNotAfter).toBeGreaterThan(first);
+      expect(short.store.member(h.peerId)!.notAfter).toBeGreaterThan(first);
+      await h.stop();
+    } finally {
+      await short.stop();
+    }
+  });
 });
