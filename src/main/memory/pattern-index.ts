@@ -342,15 +342,7 @@ export class PatternIndex {
     if (this.scratch.weight.length < count) this.scratch = newScratch(b.at.length);
     const { weight, ub, key, order } = this.scratch;
     if (!pure) refreshDecay(b, score.halfLifeMs);
-    const eligible = new Uint8Array(count);
-    for (let r = 0; r < count; r++) {
-      if (!b.active[r]) continue;
-      if ((ft >= 0 && b.type[r] !== ft) || (fd >= 0 && b.dataset[r] !== fd) || (ff >= 0 && b.timeframe[r] !== ff)) continue;
-      if (filter.exclude?.has(b.ids[r]!)) continue;
-      eligible[r] = 1;
-      stats.rows++;
-    }
-    const bounds: BoundParams = { pure, p: score, c: pure ? 0 : decayNow(b, score), typeMean, segCount: seg.count, segOrder, segU, segL, segLen, n };
+    const bounds: BoundParams = { segCount: seg.count, segOrder, segU, segL, segLen, n };
 
     // The top set, best first, and exact DTW for a batch of rows.
     const top: Array<{ row: number; distance: number; similarity: number; recency: number; reliability: number; score: number }> = [];
@@ -382,38 +374,80 @@ export class PatternIndex {
       pending.length = 0;
     };
 
-    // Seed: exact DTW for the best-bounded rows of a strided sample, so pass 1 starts with a real threshold.
-    if (stats.rows > 8 * pool) {
-      const stride = Math.max(1, Math.floor(count / 2048));
-      const sample: number[] = [];
-      for (let r = 0; r < count; r += stride) if (eligible[r]) sample.push(r);
-      for (const r of sample) ub[r] = rowBound(b, r, bounds, -1, weight);
-      sample.sort((a, c) => ub[c]! - ub[a]!);
+    // Pass 0: the weight (recency x reliability) of every eligible row, counting-sorted descending.
+    const c = pure ? 0 : decayNow(b, score);
+    const direct = !Number.isFinite(c);
+    const W_BUCKETS = 1024;
+    const wStarts = new Int32Array(W_BUCKETS + 1);
+    for (let r = 0; r < count; r++) {
+      key[r] = -1;
+      if (!b.active[r]) continue;
+      if ((ft >= 0 && b.type[r] !== ft) || (fd >= 0 && b.dataset[r] !== fd) || (ff >= 0 && b.timeframe[r] !== ff)) continue;
+      if (filter.exclude?.has(b.ids[r]!)) continue;
+      stats.rows++;
+      let w = 1;
+      if (!pure) {
+        let rec: number;
+        if (direct) rec = recencyOf(b.at[r]!, score);
+        else {
+          let f = c * b.decay[r]!;
+          if (!(f <= 1)) f = 1; // rows after `now` (and 0 x Infinity) count as brand new
+          rec = score.recencyFloor + (1 - score.recencyFloor) * f;
+        }
+        const q = b.quality[r]!;
+        w = rec * (0.5 + 0.5 * (q === q ? q : typeMean[b.type[r]!]!));
+      }
+      weight[r] = w;
+      const k = Math.min(W_BUCKETS - 1, Math.floor(w * W_BUCKETS));
+      key[r] = k;
+      wStarts[k + 1]!++;
+    }
+    for (let k = 0; k < W_BUCKETS; k++) wStarts[k + 1]! += wStarts[k]!;
+    const byWeight = order; // rows ascending by weight bucket; read from the end
+    {
+      const fillW = wStarts.slice(0, W_BUCKETS);
+      for (let r = 0; r < count; r++) {
+        const k = key[r]!;
+        if (k >= 0) byWeight[fillW[k]!++] = r;
+      }
+    }
+    const eligibleCount = stats.rows;
+
+    // Seed: exact DTW for the best-bounded of the 1,024 heaviest rows, so pass 1 starts with a real threshold.
+    const done = new Uint8Array(count);
+    if (eligibleCount > 8 * pool) {
+      const sample = Array.from(byWeight.subarray(Math.max(0, eligibleCount - 1024), eligibleCount));
+      for (const r of sample) ub[r] = rowBound(b, r, bounds, -1, weight[r]!);
+      sample.sort((a, c2) => ub[c2]! - ub[a]!);
       for (const r of sample.slice(0, 2 * pool)) {
         pending.push(r);
-        eligible[r] = 0;
+        done[r] = 1;
       }
       flush();
     }
 
-    // Pass 1: LB_PAA score bound for every remaining row (early-abandoned against the threshold);
-    // survivors are counting-sorted by bound.
+    // Pass 1, heaviest rows first, until the weight alone cannot beat the threshold: LB_PAA score bound
+    // (early-abandoned against the threshold); survivors counting-sorted by bound for pass 2.
+    const survivors: number[] = [];
     const starts = new Int32Array(UB_BUCKETS + 1);
-    for (let r = 0; r < count; r++) {
-      key[r] = -1;
-      if (!eligible[r]) continue;
-      const bound = rowBound(b, r, bounds, thr, weight);
+    for (let o = eligibleCount - 1; o >= 0; o--) {
+      const r = byWeight[o]!;
+      const w = weight[r]!;
+      // Rows are in descending weight buckets: once a bucket's upper edge is at most thr, no row left can enter.
+      if ((Math.min(W_BUCKETS - 1, Math.floor(w * W_BUCKETS)) + 1) / W_BUCKETS <= thr) break;
+      if (w <= thr || done[r]) continue;
+      const bound = rowBound(b, r, bounds, thr, w);
       if (bound <= thr) continue;
       ub[r] = bound;
       const k = Math.min(UB_BUCKETS - 1, Math.floor(bound * UB_BUCKETS));
       key[r] = k;
       starts[k + 1]!++;
+      survivors.push(r);
     }
     for (let k = 0; k < UB_BUCKETS; k++) starts[k + 1]! += starts[k]!;
-    const fill = starts.slice(0, UB_BUCKETS);
-    for (let r = 0; r < count; r++) {
-      const k = key[r]!;
-      if (k >= 0) order[fill[k]!++] = r;
+    {
+      const fill = starts.slice(0, UB_BUCKETS);
+      for (const r of survivors) order[fill[key[r]!]!++] = r;
     }
 
     // Pass 2: best first, full LB_Keogh then exact DTW in small batches; stop when bounds fall to thr.
@@ -499,11 +533,6 @@ function recencyFast(b: Bucket, r: number, p: ScoreParams, c: number = decayNow(
 }
 
 interface BoundParams {
-  pure: boolean;
-  p: ScoreParams;
-  /** decayNow(b, p), computed once per query. */
-  c: number;
-  typeMean: Float64Array;
   segCount: number;
   segOrder: Int32Array;
   segU: Float64Array;
@@ -513,20 +542,12 @@ interface BoundParams {
 }
 
 /**
- * Upper bound on a row's score: sim(LB_PAA) x weight, where LB_PAA = sum over segments of
+ * Upper bound on a row's score: sim(LB_PAA) x weight w, where LB_PAA = sum over segments of
  * len x dist(segment mean, [min lower, max upper] of the query envelope over the segment)^2 <= LB_Keogh.
- * Sets weight[r]. With thr >= 0 it may stop early and return any value <= thr once the bound is below it.
+ * With thr >= 0 it may stop early and return thr once the bound cannot exceed it.
  */
-function rowBound(b: Bucket, r: number, o: BoundParams, thr: number, weight: Float64Array): number {
-  let w = 1;
-  if (!o.pure) {
-    const q = b.quality[r]!;
-    w = recencyFast(b, r, o.p, o.c) * (0.5 + 0.5 * (q === q ? q : o.typeMean[b.type[r]!]!));
-  }
-  weight[r] = w;
-  if (w <= thr) return w;
-  // Distance at which the bound falls to thr.
-  const cap = thr < 0 ? Infinity : distanceForSimilarity(thr / w, o.n);
+function rowBound(b: Bucket, r: number, o: BoundParams, thr: number, w: number): number {
+  const cap = thr < 0 ? Infinity : distanceForSimilarity(thr / w, o.n); // distance at which the bound falls to thr
   const paa = b.paa;
   const base = r * SEGMENTS;
   let lb = 0;

@@ -211,6 +211,8 @@ export function openDb(file: string, options: OpenDbOptions = {}): Db {
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       // Checkpoints are run by the store off the record path (see MemoryStore.noteWrite).
       db.pragma('wal_autocheckpoint = 0');
+      // After a checkpoint, a WAL file grown by a burst is truncated back to 16 MB.
+      db.pragma('journal_size_limit = 16777216');
     }
     db.pragma('foreign_keys = ON');
     return db;

@@ -980,14 +980,13 @@ export class MemoryStore {
     this.open();
     const c = this.st.counts.get() as Record<string, number>;
     const flags = Object.fromEntries((this.st.flagCounts.all() as Array<{ kind: string; n: number }>).map((r) => [r.kind, r.n]));
-    let bytes = 0;
-    for (const f of [this.file, `${this.file}-wal`]) {
+    const size = (f: string): number => {
       try {
-        bytes += fs.statSync(f).size;
+        return fs.statSync(f).size;
       } catch {
-        /* no WAL */
+        return 0;
       }
-    }
+    };
     return {
       experiences: c['experiences']!,
       outcomes: c['outcomes']!,
@@ -998,7 +997,8 @@ export class MemoryStore {
       chainLength: c['chain']!,
       keyIds: (this.st.keyIds.all() as Array<{ key_id: string }>).map((r) => r.key_id),
       file: this.file,
-      bytes,
+      bytes: size(this.file),
+      walBytes: size(`${this.file}-wal`),
     };
   }
 

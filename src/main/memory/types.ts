@@ -299,5 +299,7 @@ export interface MemoryStats {
   chainLength: number;
   keyIds: string[];
   file: string;
+  /** Size of the database file, and of its write-ahead log (not yet checkpointed or not truncated). */
   bytes: number;
+  walBytes: number;
 }
