@@ -4,10 +4,12 @@
 import type { Command } from '../command';
 import { agentCommand } from './agent';
 import { auditCommand } from './audit';
+import { backtestCommand } from './backtest';
 import { coordinatorCommand } from './coordinator';
 import { memoryCommand } from './memory';
 import { searchCommand } from './search';
 import { serveCommand } from './serve';
 import { swarmCommand } from './swarm';
+import { sweepCommand } from './sweep';
 
-export const COMMANDS: Command[] = [agentCommand, auditCommand, coordinatorCommand, memoryCommand, searchCommand, serveCommand, swarmCommand];
+export const COMMANDS: Command[] = [agentCommand, auditCommand, backtestCommand, coordinatorCommand, memoryCommand, searchCommand, serveCommand, swarmCommand, sweepCommand];

@@ -18,7 +18,7 @@ export const BacktestParamsSchema = z
     /** H: bars after an analog over which its outcome is measured (also the forecast horizon). */
     horizon: z.number().int().min(1).max(1000).default(5),
     /** What is matched: z-normalized log returns or z-normalized closes. */
-    representation: z.enum(['returns', 'price']).default('returns'),
+    representation: z.enum(['returns', 'price']).default('price'),
     /** Sakoe-Chiba band as a fraction of W (half-width = ceil(ratio * W)). */
     bandRatio: z.number().min(0).max(1).default(0.1),
     /** Two analogs' start indices must differ by more than this; default floor(W / 2). */
