@@ -157,7 +157,6 @@ struct SearchJob : JobBase {
   long w = 0;
   bool znorm = true;
   std::vector<double> q, U, L;
-  std::vector<int> order;
   std::vector<wd::Cand> result;
 
   void setup(const Arr& series, const Arr& query, long window, size_t k_, bool z, size_t ex, bool copy) {
@@ -200,9 +199,6 @@ struct SearchJob : JobBase {
       U[i] = hi;
       L[i] = lo;
     }
-    order.resize(m);
-    for (size_t i = 0; i < m; ++i) order[i] = (int)i;
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return std::fabs(q[a]) > std::fabs(q[b]); });
     total = N - m + 1;
   }
 
@@ -212,7 +208,7 @@ struct SearchJob : JobBase {
     uint64_t bits;
     std::memcpy(&bits, &inf, 8);
     sharedT.store(bits);
-    wd::SearchParams P{x, N, q.data(), m, w, k, znorm, excl, U.data(), L.data(), order.data(), &sharedT, &cancel, &progress};
+    wd::SearchParams P{x, N, q.data(), m, w, k, znorm, excl, U.data(), L.data(), &sharedT, &cancel, &progress};
     const size_t CHUNK = 16384;  // multiple of ZBLOCK
     const size_t chunks = (total + CHUNK - 1) / CHUNK;
     unsigned nt = (unsigned)std::min<size_t>(threads(), chunks);

@@ -20,7 +20,6 @@ struct SearchParams {
   size_t excl;           // exclusion zone
   const double* U;       // query envelope (upper), length m
   const double* L;       // query envelope (lower)
-  const int* order;      // query visiting order (largest |q| first)
   std::atomic<uint64_t>* sharedT;   // bit pattern of the best shared pruning threshold (double)
   std::atomic<bool>* cancel;
   std::atomic<size_t>* progress;    // starts processed

@@ -53,6 +53,9 @@ export function loadNativeBinding(): { binding?: NativeBinding; reason: string }
   if (cached) return cached;
   const entry = findNativeEntry();
   if (!entry) return (cached = { reason: 'the native/ package was not found next to the app' });
+  // the facade reports a fallback itself (once), so keep the loader's own stderr note quiet
+  const quiet = process.env.WARPDESK_QUIET_NATIVE;
+  process.env.WARPDESK_QUIET_NATIVE = '1';
   try {
     const req = createRequire(entry);
     const mod = req(entry) as NativeBinding;
@@ -60,6 +63,9 @@ export function loadNativeBinding(): { binding?: NativeBinding; reason: string }
     return (cached = { binding: mod, reason: '' });
   } catch (err) {
     return (cached = { reason: `loading the native addon failed: ${err instanceof Error ? err.message : String(err)}` });
+  } finally {
+    if (quiet === undefined) delete process.env.WARPDESK_QUIET_NATIVE;
+    else process.env.WARPDESK_QUIET_NATIVE = quiet;
   }
 }
 
