@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../cli/main';
+
+const root = path.resolve(__dirname, '../../../..');
+const msft = path.join(root, 'resources/data/msft_daily_2000_2001.csv');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-bt-cli-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), interactive: false });
+  return { code, out, err };
+}
+
+describe('warpdesk backtest / sweep', () => {
+  it('backtest prints metrics and writes the trade list', async () => {
+    const trades = path.join(dir, 'trades.csv');
+    const r = await cli(['backtest', '--data', msft, '--window', '12', '--top', '5', '--horizon', '3', '--trades', trades]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Sharpe/);
+    expect(r.out).toMatch(/max drawdown/);
+    expect(r.err).toBe('');
+    const lines = fs.readFileSync(trades, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('side,entry_time,exit_time,entry_price,exit_price,size,bars,net_return,open');
+    expect(lines.length).toBeGreaterThan(1);
+  });
+
+  it('--json is quiet machine output (stdout or a file), --learning included', async () => {
+    const r = await cli(['backtest', '--data', msft, '--window', '12', '--top', '5', '--learning', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const j = JSON.parse(r.out) as { metrics: { sharpe: number | null }; equity: number[]; params: { learning: boolean }; thresholdPath: number[] };
+    expect(j.params.learning).toBe(true);
+    expect(j.equity).toHaveLength(249);
+    expect(j.thresholdPath.length).toBeGreaterThan(0);
+    const out = path.join(dir, 'out.json');
+    const f = await cli(['backtest', '--data', msft, '--window', '12', '--top', '5', '--json', out]);
+    expect(f.code).toBe(0);
+    expect(f.out).toBe('');
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).barCount).toBe(249);
+  });
+
+  it('--evaluate reports the test period and the bootstrap', async () => {
+    const r = await cli(['backtest', '--data', msft, '--window', '10', '--top', '4', '--horizon', '2', '--evaluate', '--resamples', '100']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Test period/);
+    expect(r.out).toMatch(/learning vs baseline/);
+    expect(r.out).toMatch(/significant|Not enough/);
+  });
+
+  it('exit codes: 2 on bad usage, 1 on failure, each with one sentence', async () => {
+    const missingFlag = await cli(['backtest', '--window', '10']);
+    expect(missingFlag.code).toBe(2);
+    expect(missingFlag.err).toMatch(/Option --data is required\./);
+    expect((await cli(['backtest', '--data', msft, '--threshold', '0.2'])).code).toBe(2);
+    expect((await cli(['backtest', '--data', msft, '--timeframe', '7m'])).code).toBe(2);
+    expect((await cli(['backtest', '--data', msft, '--representation', 'ticks'])).code).toBe(2);
+    const missing = await cli(['backtest', '--data', path.join(dir, 'nope.csv')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/does not exist\./);
+    expect((await cli(['sweep', '--data', msft, '--window', '8,x'])).code).toBe(2);
+  });
+
+  it('sweep ranks jobs on validation and can emit jobs for sharding', async () => {
+    const emitted = await cli(['sweep', '--data', msft, '--window', '8,12', '--top', '4', '--horizon', '2', '--threshold', '0.5,0.7', '--emit-jobs']);
+    expect(emitted.code).toBe(0);
+    const jobs = JSON.parse(emitted.out) as Array<{ id: string }>;
+    expect(jobs.map((j) => j.id)).toEqual(['W8-k4-H2-t0.5', 'W8-k4-H2-t0.7', 'W12-k4-H2-t0.5', 'W12-k4-H2-t0.7']);
+    const r = await cli(['sweep', '--data', msft, '--window', '8,12', '--top', '4', '--horizon', '2', '--threshold', '0.5,0.7', '--workers', '2', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { results: Array<{ id: string; error?: string }>; ranked: string[] };
+    expect(j.results).toHaveLength(4);
+    expect(j.ranked).toHaveLength(4);
+    for (const x of j.results) expect(x.error).toBeUndefined();
+  });
+});
