@@ -211,3 +211,25 @@ describe.skipIf(!isNative)('native engine through the facade', () => {
     expect(err).toBeInstanceOf(WarpdeskError);
   });
 });
+
+describe.skipIf(!isNative)('native addon never crashes on junk arguments', () => {
+  it('every function throws a coded error (or returns) for arbitrary argument lists', () => {
+    const junk: unknown[] = [undefined, null, 0, -1, 1.5, NaN, Infinity, 1e300, '', 'x', {}, [], [1, 2], true, new Float64Array(0), new Float64Array([1, 2, 3]), new Float32Array([NaN]), new Int32Array(3), new Float64Array(8), () => 1];
+    const fns = ['dtw', 'dtwPath', 'dtwBatch', 'dtwBatchAsync', 'dtwMulti', 'searchTopK', 'searchTopKAsync', 'lcss', 'lcssMatrix', 'lcssMatrixAsync', 'setSimdLevel', 'setThreads'] as const;
+    const codes = new Set(['InvalidInput', 'InvalidDimensions', 'NonFinite', 'TooLarge', 'Cancelled']);
+    const nat = native as unknown as Record<string, (...args: unknown[]) => unknown>;
+    fc.assert(
+      fc.property(fc.constantFrom(...fns), fc.array(fc.constantFrom(...junk), { maxLength: 6 }), (fn, args) => {
+        try {
+          const r = nat[fn]!(...args) as { promise?: Promise<unknown> } | undefined;
+          if (r && typeof r === 'object' && 'promise' in r && r.promise) r.promise.catch(() => undefined);
+        } catch (e) {
+          expect(codes.has((e as { code?: string }).code ?? '')).toBe(true);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+    native.setSimdLevel(initial);
+    native.setThreads(0);
+  });
+});
