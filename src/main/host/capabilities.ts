@@ -34,7 +34,7 @@ export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
   const host = new Host();
   host.register(dataCapability(data));
   host.register(searchCapability(data));
-  host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p) }));
+  host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p), bars: (id, tf) => data.bars(id, tf) }));
   return {
     dataDir,
     host,

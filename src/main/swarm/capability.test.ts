@@ -7,8 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SwarmStatus } from '../../shared/contract';
+import type { Bars } from '../../shared/market';
+import { getEngine } from '../engine';
 import { Host } from '../host/host';
 import { swarmCapability } from './capability';
+import { testSeries } from './testing/series';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-swarm-cap-'));
 const hosts: Host[] = [];
@@ -20,7 +23,9 @@ afterAll(async () => {
 function makeHost(name: string): { host: Host; events: Array<{ event: string; payload: unknown }> } {
   const host = new Host();
   const events: Array<{ event: string; payload: unknown }> = [];
-  host.register(swarmCapability({ dataDir: path.join(tmp, name), emit: (e, p) => host.emit(e, p) }));
+  const close = testSeries(6000, 11);
+  const bars: Bars = { time: close.map((_, i) => i * 60_000), open: close, high: close, low: close, close, volume: new Float64Array(close.length) };
+  host.register(swarmCapability({ dataDir: path.join(tmp, name), emit: (e, p) => host.emit(e, p), bars: () => bars }));
   host.onEvent((event, payload) => events.push({ event, payload }));
   hosts.push(host);
   return { host, events };
@@ -71,6 +76,18 @@ describe('swarm capability', () => {
     expect(cs.coordinator?.members.find((m) => m.peerId === agentId)?.status).toBe('allowed');
     expect(c.events.some((e) => e.event === 'swarm:changed')).toBe(true);
     expect(a.events.some((e) => e.event === 'swarm:changed' && (e.payload as { reason: string }).reason === 'connected')).toBe(true);
+
+    // A sharded analog search dispatched to the agent: same answer as the engine over the history.
+    const req = { datasetId: 1, timeframe: '1m' as const, queryStart: 5000, queryEnd: 5039, k: 4, windowRatio: 0.1, shards: 3 };
+    const res = await c.host.invoke('swarm:search', req);
+    if (!res.ok) throw new Error(res.error.message);
+    const found = res.value as { shards: number; matches: Array<{ start: number; end: number; agent: string; similarity: number }> };
+    expect(found.shards).toBe(3);
+    const series = testSeries(6000, 11);
+    const direct = getEngine().searchTopK(series.subarray(0, 5000), series.slice(5000, 5040), { window: 4, k: 4 });
+    expect(found.matches.map((m) => m.start)).toEqual(direct.map((d) => d.index));
+    expect(found.matches.every((m) => m.end === m.start + 39 && m.end < 5000 && m.agent === agentId && m.similarity > 0 && m.similarity <= 1)).toBe(true);
+    expect(await a.host.invoke('swarm:search', req)).toMatchObject({ ok: false, error: { code: 'Unavailable' } });
 
     expect(await c.host.invoke('swarm:revoke', { peerId: agentId })).toMatchObject({ ok: true });
     const refused = await until(

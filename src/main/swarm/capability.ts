@@ -5,6 +5,7 @@
  * SecretBox in through `box`).
  */
 import type { EventName, EventPayloadOf, SwarmStatus } from '../../shared/contract';
+import type { Bars, Timeframe } from '../../shared/market';
 import { WarpdeskError } from '../../shared/errors';
 import type { Capability } from '../host/host';
 import { createLogger } from '../metrics';
@@ -22,6 +23,8 @@ export interface SwarmCapabilityOptions {
   box?: SecretBox;
   /** Where shared experiences land on an agent (the lead passes memorySink(memory)). */
   sink?: ExperienceSink;
+  /** Bars of a data set at a timeframe (DataStore.bars), for swarm:search. */
+  bars?: (datasetId: number, timeframe: Timeframe) => Bars;
 }
 
 export function swarmCapability(options: SwarmCapabilityOptions): Capability & { coordinator(): Coordinator | null; agent(): Agent | null } {
@@ -90,6 +93,33 @@ export function swarmCapability(options: SwarmCapabilityOptions): Capability & {
         agent = null;
         if (had) changed('stopped');
         return { stopped: had };
+      },
+      'swarm:search': async (req) => {
+        const c = needCoordinator();
+        if (!options.bars) throw new WarpdeskError('Unavailable', 'This host has no data sets to search.');
+        const bars = options.bars(req.datasetId, req.timeframe);
+        const n = bars.close.length;
+        if (req.queryEnd >= n) throw new WarpdeskError('InvalidInput', `The query ends at bar ${req.queryEnd}, but the data set has ${n} bars at this timeframe.`);
+        const m = req.queryEnd - req.queryStart + 1;
+        // No look-ahead: candidates are windows that end before the query starts.
+        const history = bars.close.subarray(0, req.queryStart);
+        if (history.length < m) throw new WarpdeskError('InvalidInput', 'There is not enough history before the query to search.');
+        const t0 = performance.now();
+        const r = await c.runSearch(history, bars.close.slice(req.queryStart, req.queryEnd + 1), {
+          window: Math.ceil(req.windowRatio * m),
+          k: req.k,
+          shards: req.shards,
+          onProgress: () => changed('task-progress'),
+        });
+        changed('task-finished');
+        const agentOf = (index: number): string => r.answeredBy[r.plans.findIndex((p) => index >= p.start && index < p.end)] ?? '';
+        return {
+          taskId: r.taskId,
+          shards: r.shards,
+          reassigned: r.reassigned,
+          elapsedMs: performance.now() - t0,
+          matches: r.matches.map((mm) => ({ start: mm.index, end: mm.index + m - 1, distance: mm.distance, similarity: 1 / (1 + mm.distance / m), agent: agentOf(mm.index) })),
+        };
       },
       'swarm:token': (req) => ({ token: needCoordinator().createToken(req.ttlHours * 3600_000) }),
       'swarm:allow': (req) => {

@@ -88,6 +88,8 @@ export interface SearchTaskResult {
   reassigned: number;
   /** Which agent answered each shard. */
   answeredBy: string[];
+  /** The shards' candidate ranges, in shard order. */
+  plans: ShardPlan[];
 }
 
 interface TaskState {
@@ -566,7 +568,7 @@ export class Coordinator extends EventEmitter {
     if (task.results.size === task.plans.length) {
       const matches = mergeTopK([...task.results.values()], task.opts.k, task.opts.exclusionZone);
       patternMetrics.matchesTotal.inc(matches.length);
-      this.finishTask(task, { taskId: task.taskId, matches, shards: task.plans.length, reassigned: task.reassigned, answeredBy: task.answeredBy });
+      this.finishTask(task, { taskId: task.taskId, matches, shards: task.plans.length, reassigned: task.reassigned, answeredBy: task.answeredBy, plans: task.plans });
     }
     this.pump();
   }

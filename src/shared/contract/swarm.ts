@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { channel } from './define';
+import { TimeframeSchema } from './data';
 
 const PeerId = z.string().regex(/^(12D3KooW[1-9A-HJ-NP-Za-km-z]{44}|Qm[1-9A-HJ-NP-Za-km-z]{44})$/, 'not a PeerId');
 const Transport = z.enum(['quic', 'ws', 'other']);
@@ -68,6 +69,28 @@ export const swarmChannels = {
   'swarm:token': channel('Creates a new one-time enrollment token (coordinator only).', z.object({ ttlHours: z.number().int().min(1).max(8760).default(24) }).strict(), z.object({ token: z.string() })),
   'swarm:allow': channel('Allows an agent by PeerId (coordinator only).', z.object({ peerId: PeerId }).strict(), z.object({ ok: z.boolean() })),
   'swarm:revoke': channel('Revokes an agent by PeerId at once, everywhere (coordinator only).', z.object({ peerId: PeerId }).strict(), z.object({ ok: z.boolean() })),
+  'swarm:search': channel(
+    'Shards an analog search over the connected agents (coordinator only): the query window against all earlier bars, merged top-k.',
+    z
+      .object({
+        datasetId: z.number().int().positive(),
+        timeframe: TimeframeSchema,
+        queryStart: z.number().int().nonnegative(),
+        queryEnd: z.number().int().nonnegative(),
+        k: z.number().int().min(1).max(100),
+        windowRatio: z.number().min(0).max(1),
+        shards: z.number().int().min(1).max(1024).optional(),
+      })
+      .strict()
+      .refine((r) => r.queryEnd > r.queryStart, { message: 'The query must span at least two bars.' }),
+    z.object({
+      taskId: z.string(),
+      shards: z.number().int(),
+      reassigned: z.number().int(),
+      elapsedMs: z.number(),
+      matches: z.array(z.object({ start: z.number().int(), end: z.number().int(), distance: z.number(), similarity: z.number(), agent: z.string() })),
+    }),
+  ),
 } as const;
 
 export const swarmEvents = {
