@@ -10,9 +10,9 @@ import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/market';
 import { formatTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
 import { loadBacktestBars } from '../../main/backtest/data';
-import { evaluate } from '../../main/backtest/evaluate';
+import { evaluateAsync } from '../../main/backtest/evaluate';
 import { MemoryLearningLoop, scratchDir } from '../../main/backtest/memory-loop';
-import { parseParams, runBacktest } from '../../main/backtest/run';
+import { parseParams, runBacktestAsync } from '../../main/backtest/run';
 import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { progressBar } from '../progress';
@@ -54,7 +54,7 @@ export function backtestParamsFromArgs(args: ParsedArgs): BacktestParamsInput {
   }
   const search = stringFlag(args, 'search');
   if (search !== undefined) {
-    if (search !== 'indexed' && search !== 'engine') throw new UsageError('Option --search must be indexed or engine.');
+    if (search !== 'auto' && search !== 'indexed' && search !== 'engine') throw new UsageError('Option --search must be auto, indexed or engine.');
     p.search = search;
   }
   const check = (ok: boolean, msg: string): void => {
@@ -90,7 +90,7 @@ export const BACKTEST_PARAM_FLAGS: Command['flags'] = {
   'long-only': { type: 'boolean', description: 'never go short' },
   commission: { type: 'string', description: 'commission in basis points per unit traded (default 1)' },
   slippage: { type: 'string', description: 'slippage in basis points per unit traded (default 1)' },
-  search: { type: 'string', description: 'indexed (default, exact and pruned across decisions) or engine (one engine.searchTopK per decision)' },
+  search: { type: 'string', description: 'auto (default), engine (engine.searchTopK per decision, parallel) or indexed (exact TypeScript search pruned across decisions)' },
   seed: { type: 'string', description: 'seed of the random baseline and the bootstrap (default 1)' },
 };
 
@@ -164,7 +164,7 @@ export const backtestCommand: Command = {
     const bar = !json.enabled && io.interactive ? progressBar(io, boolFlag(args, 'evaluate') ? 'evaluating' : 'backtesting') : undefined;
 
     if (boolFlag(args, 'evaluate')) {
-      const ev = evaluate(bars, input, engine, { onProgress: bar?.update, resamples });
+      const ev = await evaluateAsync(bars, input, engine, { onProgress: bar?.update, resamples });
       bar?.done();
       if (json.enabled) {
         const out = JSON.stringify({ file, timeframe: tfLabel, params, evaluation: ev }, null, 2) + '\n';
@@ -182,7 +182,7 @@ export const backtestCommand: Command = {
         const memory = await openMemory({ dataDir: scratch.dir, keyProvider: staticKeyProvider([generateKey()]) });
         try {
           const loop = new MemoryLearningLoop(memory, { patternType: `backtest:${tfLabel}:W${params.window}`, dataset: file, timeframe: tfLabel, k: params.top, target: params.threshold, close: bars.close });
-          result = runBacktest(bars, input, engine, { onProgress: bar?.update, timeframe: tfLabel, learningLoop: loop });
+          result = await runBacktestAsync(bars, input, engine, { onProgress: bar?.update, timeframe: tfLabel, learningLoop: loop });
         } finally {
           memory.close();
         }
@@ -190,7 +190,7 @@ export const backtestCommand: Command = {
         scratch.remove();
       }
     } else {
-      result = runBacktest(bars, input, engine, { onProgress: bar?.update, timeframe: tfLabel });
+      result = await runBacktestAsync(bars, input, engine, { onProgress: bar?.update, timeframe: tfLabel });
     }
     bar?.done();
     const tradesFile = stringFlag(args, 'trades');

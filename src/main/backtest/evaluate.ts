@@ -16,7 +16,7 @@ import { defaultMeanBlock, hitRateStat, pairedBootstrap, sharpeStat } from './bo
 import { computeForecasts, type ForecastTable, type ProgressOptions } from './forecast';
 import { periodsPerYear } from './metrics';
 import type { LearningLoop } from './policy';
-import { buyAndHold, metricsOf, metricsStart, parseParams, randomSameExposure, runStrategy } from './run';
+import { buyAndHold, forecastsAsync, metricsOf, metricsStart, parseParams, randomSameExposure, runStrategy } from './run';
 import type { Simulation } from './simulate';
 
 export interface EvaluateOptions extends ProgressOptions {
@@ -83,6 +83,13 @@ export function compare(
 export function evaluate(bars: Bars, input: BacktestParamsInput, engine: PatternEngine, opts: EvaluateOptions = {}): Evaluation {
   const base = parseParams({ ...input, learning: false });
   const table = computeForecasts(bars, base, engine, opts);
+  return evaluateTable(bars, table, base, opts);
+}
+
+/** Same answer as evaluate, with the async (parallel on the native engine) search pass. */
+export async function evaluateAsync(bars: Bars, input: BacktestParamsInput, engine: PatternEngine, opts: EvaluateOptions = {}): Promise<Evaluation> {
+  const base = parseParams({ ...input, learning: false });
+  const table = await forecastsAsync(bars, base, engine, { onProgress: opts.onProgress, signal: opts.signal });
   return evaluateTable(bars, table, base, opts);
 }
 

@@ -126,7 +126,7 @@ export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEng
   const table = emptyTable(close.length, k, plan.decisions, engine.backend);
   out.table = table;
   const { x, offset, decisions } = plan;
-  const index = p.search === 'indexed' ? new AnalogIndex(x, W, plan.band, plan.exclusion, engine) : null;
+  const index = resolveSearch(p, engine) === 'indexed' ? new AnalogIndex(x, W, plan.band, plan.exclusion, engine) : null;
   let done = 0;
   for (let d = 0; d < decisions.length; d++) {
     const t = decisions[d]!;
@@ -161,6 +161,73 @@ export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEng
     done += plan.work[d]!;
     yield plan.totalWork > 0 ? done / plan.totalWork : (d + 1) / decisions.length;
   }
+  return table;
+}
+
+/** Which search path a run uses ('auto': the engine's own search when native, else the indexed one). */
+export function resolveSearch(p: Pick<BacktestParams, 'search'>, engine: PatternEngine): 'indexed' | 'engine' {
+  if (p.search === 'auto') return engine.backend === 'native' ? 'engine' : 'indexed';
+  return p.search;
+}
+
+/** Fills decision d of the table from the engine's matches (indices relative to x[lo..]). */
+function storeMatches(table: ForecastTable, d: number, matches: SearchMatch[], lo: number, L: number, t: number, bars: Bars, p: BacktestParams, offset: number): void {
+  const W = p.window;
+  const H = p.horizon;
+  const close = bars.close;
+  const base = d * table.k;
+  const count = Math.min(table.k, matches.length);
+  for (let j = 0; j < count; j++) {
+    const m = matches[j]!;
+    const e = lo + m.index + W - 1 + offset;
+    if (e + H >= t || lo + m.index < lo || lo + m.index + W > L) {
+      throw new WarpdeskError('Internal', `The engine returned an analog (end ${e}) whose outcome is not known at bar ${t}.`);
+    }
+    table.matchEnd[base + j] = e;
+    table.distance[base + j] = m.distance;
+    table.forward[base + j] = close[e + H]! / close[e]! - 1;
+  }
+}
+
+/**
+ * The engine path with several off-thread searches in flight (searchTopKAsync): decisions are independent
+ * given the data, so the table is identical to the sequential one. Used by async runs when the path is
+ * 'engine'.
+ */
+export async function computeForecastsParallel(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions & { concurrency?: number } = {}): Promise<ForecastTable> {
+  const plan = planForecasts(bars, p);
+  const n = bars.close.length;
+  const table = emptyTable(n, p.top, plan.decisions, engine.backend);
+  const { x, offset, decisions } = plan;
+  const W = p.window;
+  const H = p.horizon;
+  const concurrency = Math.max(1, opts.concurrency ?? 2);
+  let next = 0;
+  let doneWork = 0;
+  let lastReport = -1;
+  const worker = async (): Promise<void> => {
+    while (next < decisions.length) {
+      if (opts.signal?.aborted) throw new WarpdeskError('Cancelled', 'The backtest was cancelled.');
+      const d = next++;
+      const t = decisions[d]!;
+      const L = t - H - offset;
+      const lo = p.maxHistory > 0 ? Math.max(0, L - p.maxHistory) : 0;
+      const qs = t - W + 1 - offset;
+      if (L - lo >= W) {
+        const matches = await engine.searchTopKAsync(x.subarray(lo, L), x.subarray(qs, qs + W), { window: plan.band, k: p.top, znormalize: true, exclusionZone: plan.exclusion, signal: opts.signal });
+        storeMatches(table, d, matches, lo, L, t, bars, p, offset);
+        table.candidates += plan.work[d]!;
+      }
+      doneWork += plan.work[d]!;
+      const f = plan.totalWork > 0 ? doneWork / plan.totalWork : 1;
+      if (opts.onProgress && f - lastReport >= 0.002) {
+        lastReport = f;
+        opts.onProgress(f);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, () => worker()));
+  opts.onProgress?.(1);
   return table;
 }
 

@@ -4,16 +4,19 @@
  * learning run is compared with: buy-and-hold and a random signal with the same exposure.
  * Uses the same engine as the app (injected: `getEngine()` in callers). Never imports Electron.
  */
+import os from 'node:os';
 import type { Bars } from '../../shared/market';
 import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput, type BacktestResult, type Metrics } from '../../shared/contract/backtest';
 import type { PatternEngine } from '../engine/types';
 import { rng } from './bootstrap';
-import { computeForecasts, computeForecastsAsync, type ForecastTable, type ProgressOptions } from './forecast';
+import { computeForecasts, computeForecastsAsync, computeForecastsParallel, resolveSearch, type ForecastTable, type ProgressOptions } from './forecast';
 import { computeMetrics, periodsPerYear } from './metrics';
 import { defaultLearningLoop, runPolicy, type LearningLoop, type PolicyResult } from './policy';
 import { simulate, type Simulation } from './simulate';
 
 export interface RunOptions extends ProgressOptions {
+  /** Async runs on the engine path: searches in flight at once (default: cores, at most 4). */
+  concurrency?: number;
   /** Learning loop for learning runs (default: in-process CalibratedThreshold). */
   learningLoop?: LearningLoop;
   timeframe?: string;
@@ -99,11 +102,19 @@ export function runBacktest(bars: Bars, input: BacktestParamsInput, engine: Patt
   return assembleResult(bars, table, p, run, performance.now() - t0, opts.timeframe ?? 'native');
 }
 
+/** The async search pass: parallel engine jobs on the engine path, a yielding loop on the indexed one. */
+export function forecastsAsync(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: RunOptions = {}): Promise<ForecastTable> {
+  if (resolveSearch(p, engine) === 'engine') {
+    return computeForecastsParallel(bars, p, engine, { ...opts, concurrency: opts.concurrency ?? Math.min(4, Math.max(1, os.cpus().length)) });
+  }
+  return computeForecastsAsync(bars, p, engine, opts);
+}
+
 /** Same answer as runBacktest, yielding to the event loop (for the app host). */
 export async function runBacktestAsync(bars: Bars, input: BacktestParamsInput, engine: PatternEngine, opts: RunOptions = {}): Promise<BacktestResult> {
   const p = parseParams(input);
   const t0 = performance.now();
-  const table = await computeForecastsAsync(bars, p, engine, opts);
+  const table = await forecastsAsync(bars, p, engine, opts);
   const run = runStrategy(bars, table, p, opts.learningLoop);
   return assembleResult(bars, table, p, run, performance.now() - t0, opts.timeframe ?? 'native');
 }

@@ -25,9 +25,10 @@ export const BacktestParamsSchema = z
     exclusionZone: z.number().int().min(0).optional(),
     /** Search and decide every `step` bars; the position is held in between. */
     step: z.number().int().min(1).max(10_000).default(1),
-    /** 'indexed': exact walk-forward search (same answers as engine.searchTopK, pruned across decisions);
-     *  'engine': one engine.searchTopK call per decision. */
-    search: z.enum(['indexed', 'engine']).default('indexed'),
+    /** 'engine': one engine.searchTopK per decision (parallel off-thread jobs in async runs);
+     *  'indexed': exact walk-forward search in TypeScript (same answers, pruned across decisions: the faster
+     *  path on the JS reference backend); 'auto': engine when the native backend is loaded, else indexed. */
+    search: z.enum(['auto', 'indexed', 'engine']).default('auto'),
     /** Search only the most recent `maxHistory` bars of eligible history (0 = all of it). */
     maxHistory: z.number().int().min(0).default(0),
     /** Bars of eligible history required before the first decision; default max(4W, 4k + W). */
