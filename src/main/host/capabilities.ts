@@ -6,6 +6,7 @@ import path from 'node:path';
 import { dataCapability } from '../data/capability';
 import { ensureSamples } from '../data/samples';
 import { DataStore } from '../data/store';
+import { memoryCapability } from '../memory/capability';
 import { searchCapability } from '../search/capability';
 import { swarmCapability } from '../swarm/capability';
 import { Host } from './host';
@@ -34,6 +35,7 @@ export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
   const host = new Host();
   host.register(dataCapability(data));
   host.register(searchCapability(data));
+  host.register(memoryCapability({ dataDir, data, emit: (e, p) => host.emit(e, p) }));
   host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p), bars: (id, tf) => data.bars(id, tf) }));
   return {
     dataDir,

@@ -72,6 +72,8 @@ export interface Memory {
   recordExperiences(inputs: ExperienceInput[]): Experience[];
   getExperience(id: string): Experience;
   listExperiences(options?: { patternType?: string; limit?: number; before?: number }): ExperienceSummary[];
+  /** Ids of local experiences still waiting for an outcome, oldest first. */
+  pending(options?: { dataset?: string; limit?: number }): string[];
   /** Stores the realized outcome once; `judge` turns it into a verdict. */
   recordOutcome(experienceId: string, outcome: OutcomeInput): Outcome;
   /** Verdict from the recorded outcome (once), chained, and the thresholds of the pattern type adapt. */
@@ -111,6 +113,7 @@ function wrap(s: MemoryStore): Memory {
     recordExperiences: (i) => s.recordExperiences(i),
     getExperience: (id) => s.getExperience(id),
     listExperiences: (o) => s.listExperiences(o),
+    pending: (o) => s.pending(o),
     recordOutcome: (id, o) => s.recordOutcome(id, o),
     judge: (id) => s.judge(id),
     settle: (id, o) => s.settle(id, o),

@@ -440,6 +440,14 @@ export class MemoryStore {
     }));
   }
 
+  /** Ids of local experiences still waiting for an outcome, oldest first (optionally of one data set). */
+  pending(options: { dataset?: string; limit?: number } = {}): string[] {
+    this.open();
+    const dataset = options.dataset === undefined ? null : checkText(options.dataset, 'data set');
+    const limit = options.limit === undefined ? 10_000 : checkInteger(options.limit, 'limit', 1, 1_000_000);
+    return (this.st.pending.all(dataset, dataset, limit) as Array<{ id: string }>).map((r) => r.id);
+  }
+
   // ---------------------------------------------------------------- outcomes, verdicts, thresholds
 
   /** Stores the realized outcome of an experience (once). The verdict comes from `judge`. */
@@ -1133,6 +1141,10 @@ function prepare(db: Db, readonly: boolean) {
       `SELECT e.*, v.quality, v.profitability, v.risk, v.timing, v.consistency, v.success, v.judged_at, (o.experience_id IS NOT NULL) AS has_outcome
        FROM experiences e LEFT JOIN verdicts v ON v.experience_id = e.id LEFT JOIN outcomes o ON o.experience_id = e.id
        WHERE e.pattern_type = ? AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
+    ),
+    pending: db.prepare(
+      `SELECT e.id FROM experiences e WHERE e.origin = 'local' AND (? IS NULL OR e.dataset = ?)
+       AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.experience_id = e.id) ORDER BY e.at, e.id LIMIT ?`,
     ),
     flagsOf: db.prepare('SELECT kind, related_id, detail FROM flags WHERE experience_id = ? ORDER BY created_at'),
     experienceMeta: db.prepare(

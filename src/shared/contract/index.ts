@@ -8,21 +8,25 @@ import type { z } from 'zod';
 import { WarpdeskError } from '../errors';
 import { dataChannels } from './data';
 import type { ChannelDef } from './define';
+import { memoryChannels, memoryEvents } from './memory';
 import { searchChannels, searchEvents } from './search';
 import { swarmChannels, swarmEvents } from './swarm';
 
 export * from './define';
 export * from './data';
+export * from './memory';
 export * from './search';
 export * from './swarm';
 
 export const CHANNELS = {
   ...dataChannels,
+  ...memoryChannels,
   ...searchChannels,
   ...swarmChannels,
 } as const satisfies Record<string, ChannelDef>;
 
 export const EVENTS = {
+  ...memoryEvents,
   ...searchEvents,
   ...swarmEvents,
 } as const satisfies Record<string, z.ZodType>;
