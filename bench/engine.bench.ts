@@ -72,6 +72,15 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
     `load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores (other work on the machine inflates wall times; CPU ms is the process's own time)`,
   ];
   if (midNote) notes.push(midNote);
+  const version = (pkg: string): string => {
+    try {
+      return (req(`${pkg}/package.json`) as { version: string }).version;
+    } catch {
+      return 'n/a';
+    }
+  };
+  notes.push(`versions: node ${process.version}, warpdesk-native ${version('../native')}, node-addon-api ${version('node-addon-api')}, midstreamer ${version('midstreamer')}, N-API ${process.versions.napi}`);
+  notes.push('f64 rows are bit-identical to the TS reference; f32 rows are within (n+m+4)*2^-23 relative (native/README.md)');
   const withLevel = <T>(level: string, fn: () => T): T => {
     if (!hasNative) return fn();
     native.setSimdLevel(level);
