@@ -104,15 +104,24 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       const iters = (perCellNs: number) => Math.max(1, Math.min(quick ? 3 : 50, Math.ceil(3e7 / (cells * perCellNs * 1e3))));
       const caseName = `dtw ${n}x${n} ${full ? 'full' : '10% window'} (abs)`;
       const ts = measure(() => K.dtw(a, b, w, true), iters(4));
+      const midM = full && mid && (!quick || n <= 500) ? measure(() => mid!.dtw(a, b), n >= 2000 ? 1 : iters(30)) : undefined;
       const add = (impl: string, m: { wall: number; cpu: number }) =>
-        rows.push({ case: caseName, impl, 'ms (wall)': r3(m.wall), 'ms (cpu)': r3(m.cpu), 'ns/cell': r3((m.wall * 1e6) / cells), 'x TS': r3(ts.wall / m.wall) });
+        rows.push({
+          case: caseName,
+          impl,
+          'ms (wall)': r3(m.wall),
+          'ms (cpu)': r3(m.cpu),
+          'ns/cell': r3((m.wall * 1e6) / cells),
+          'x TS': r3(ts.wall / m.wall),
+          'x midstreamer': midM ? r3(midM.wall / m.wall) : '',
+        });
       add('TS reference f64', ts);
       if (hasNative) {
         add('native scalar f64', withLevel('scalar', () => measure(() => native.dtw(a, b, w, true), iters(1.5))));
         add(`native ${best} f64`, measure(() => native.dtw(a, b, w, true), iters(0.3)));
         add(`native ${best} f32`, measure(() => native.dtw(a32, b32, w, true), iters(0.15)));
       }
-      if (full && mid && (!quick || n <= 500)) add('midstreamer 0.2.4 WASM', measure(() => mid!.dtw(a, b), n >= 2000 ? 1 : iters(30)));
+      if (midM) add('midstreamer 0.2.4 WASM', midM);
     }
   }
 
