@@ -5,10 +5,10 @@
  * refused rather than touched.
  * Must never: edit a released migration (add a new version instead), or drop a chained table.
  */
-import Database from 'better-sqlite3';
 import { WarpdeskError } from '../../shared/errors';
+import { openDatabase, type SqliteDatabase } from '../host/sqlite';
 
-export type Db = Database.Database;
+export type Db = SqliteDatabase;
 
 export interface Migration {
   version: number;
@@ -197,24 +197,22 @@ export interface OpenDbOptions {
   synchronous?: 'normal' | 'full';
 }
 
+/** Opens through the workspace's openDatabase (WAL, foreign keys, Electron ABI; ADR 0007), then tunes. */
 export function openDb(file: string, options: OpenDbOptions = {}): Db {
   let db: Db;
   try {
-    db = new Database(file, { readonly: !!options.readonly, fileMustExist: !!options.readonly });
+    db = openDatabase(file, { readonly: !!options.readonly });
   } catch (err) {
     throw new WarpdeskError('Unavailable', `The memory database ${file} cannot be opened: ${(err as Error).message}.`);
   }
   try {
-    db.pragma('busy_timeout = 5000');
     if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      if (options.synchronous === 'full') db.pragma('synchronous = FULL');
       // Checkpoints are run by the store off the record path (see MemoryStore.noteWrite).
       db.pragma('wal_autocheckpoint = 0');
       // After a checkpoint, a WAL file grown by a burst is truncated back to 16 MB.
       db.pragma('journal_size_limit = 16777216');
     }
-    db.pragma('foreign_keys = ON');
     return db;
   } catch (err) {
     db.close();
