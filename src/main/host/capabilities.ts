@@ -3,6 +3,7 @@
  * Capabilities plug in here with one line each. Used by the Electron entry, the browser host and tests.
  */
 import path from 'node:path';
+import { backtestCapability } from '../backtest/capability';
 import { dataCapability } from '../data/capability';
 import { ensureSamples } from '../data/samples';
 import { DataStore } from '../data/store';
@@ -36,6 +37,7 @@ export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
   host.register(dataCapability(data));
   host.register(searchCapability(data));
   host.register(memoryCapability({ dataDir, data, emit: (e, p) => host.emit(e, p) }));
+  host.register(backtestCapability({ dataDir, bars: (id, tf) => data.bars(id, tf) }));
   host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p), bars: (id, tf) => data.bars(id, tf) }));
   return {
     dataDir,

@@ -6,12 +6,14 @@
  */
 import type { z } from 'zod';
 import { WarpdeskError } from '../errors';
+import { backtestChannels, backtestEvents } from './backtest';
 import { dataChannels } from './data';
 import type { ChannelDef } from './define';
 import { memoryChannels, memoryEvents } from './memory';
 import { searchChannels, searchEvents } from './search';
 import { swarmChannels, swarmEvents } from './swarm';
 
+export * from './backtest';
 export * from './define';
 export * from './data';
 export * from './memory';
@@ -19,6 +21,7 @@ export * from './search';
 export * from './swarm';
 
 export const CHANNELS = {
+  ...backtestChannels,
   ...dataChannels,
   ...memoryChannels,
   ...searchChannels,
@@ -26,6 +29,7 @@ export const CHANNELS = {
 } as const satisfies Record<string, ChannelDef>;
 
 export const EVENTS = {
+  ...backtestEvents,
   ...memoryEvents,
   ...searchEvents,
   ...swarmEvents,

@@ -1,0 +1,78 @@
+/**
+ * The backtest capability behind the contract: runs a walk-forward backtest over a stored data set (with
+ * progress events and cancellation), optionally its learning/baseline twin on the same search pass, saves
+ * it as a session in `<dataDir>/backtests.sqlite`, lists / reopens / deletes sessions and stores replay
+ * state. The search pass runs off the JS thread on the native engine and yields to the event loop
+ * otherwise, so the host stays responsive. Never imports Electron.
+ */
+import type { BacktestResult } from '../../shared/contract/backtest';
+import type { Bars, Timeframe } from '../../shared/market';
+import { WarpdeskError } from '../../shared/errors';
+import { getEngine } from '../engine';
+import type { PatternEngine } from '../engine/types';
+import type { Capability, HandlerContext } from '../host/host';
+import { assembleResult, forecastsAsync, parseParams, runStrategy } from './run';
+import { SessionStore } from './sessions';
+
+export interface BacktestCapabilityOptions {
+  dataDir: string;
+  /** Bars of a stored data set at a timeframe (the data capability's store). */
+  bars: (datasetId: number, timeframe: Timeframe) => Bars;
+  engine?: PatternEngine;
+}
+
+export function backtestCapability(o: BacktestCapabilityOptions): Capability & { sessions: SessionStore } {
+  const sessions = SessionStore.open(o.dataDir);
+  const running = new Map<string, AbortController>();
+  return {
+    name: 'backtest',
+    sessions,
+    handlers: {
+      'backtest:run': async (req, ctx: HandlerContext) => {
+        if (running.has(req.requestId)) throw new WarpdeskError('Conflict', `A backtest with id ${req.requestId} is already running.`);
+        const ctrl = new AbortController();
+        running.set(req.requestId, ctrl);
+        try {
+          const engine = o.engine ?? getEngine();
+          const bars = o.bars(req.datasetId, req.timeframe);
+          const params = parseParams(req.params);
+          const t0 = Date.now();
+          let lastEmit = 0;
+          const onProgress = (fraction: number): void => {
+            const now = Date.now();
+            if (now - lastEmit < 100 && fraction < 1) return;
+            lastEmit = now;
+            const elapsed = now - t0;
+            ctx.emit('backtest:progress', { requestId: req.requestId, fraction, etaMs: fraction > 0.01 ? (elapsed / fraction) * (1 - fraction) : null, phase: 'search' });
+          };
+          const table = await forecastsAsync(bars, params, engine, { onProgress, signal: ctrl.signal });
+          const main = assembleResult(bars, table, params, runStrategy(bars, table, params), Date.now() - t0, req.timeframe);
+          let twin: BacktestResult | null = null;
+          if (req.compare) {
+            const p2 = { ...params, learning: !params.learning };
+            twin = assembleResult(bars, table, p2, runStrategy(bars, table, p2), Date.now() - t0, req.timeframe);
+          }
+          ctx.emit('backtest:progress', { requestId: req.requestId, fraction: 1, etaMs: 0, phase: 'done' });
+          const name = req.name ?? `W${params.window} k${params.top} H${params.horizon} ${req.timeframe}${params.learning ? ' learning' : ''}`;
+          return sessions.save({ name, datasetId: req.datasetId, timeframe: req.timeframe, result: main, compare: twin });
+        } finally {
+          running.delete(req.requestId);
+        }
+      },
+      'backtest:cancel': (req) => {
+        const c = running.get(req.requestId);
+        if (!c) return { cancelled: false };
+        c.abort();
+        return { cancelled: true };
+      },
+      'backtest:sessions': () => sessions.list(),
+      'backtest:open': (req) => sessions.open(req.id),
+      'backtest:saveView': (req) => ({ saved: sessions.saveView(req.id, req.view) }),
+      'backtest:delete': (req) => ({ removed: sessions.remove(req.id) }),
+    },
+    close() {
+      for (const c of running.values()) c.abort();
+      sessions.close();
+    },
+  };
+}
