@@ -166,4 +166,46 @@ describe('swarm access control', () => {
       await short.stop();
     }
   });
+
+  it('follows a coordinator key rotation, online (rotation frame) and offline (signed chain in the welcome)', async () => {
+    const online = await agent('rot-online', { token: coord.createToken() });
+    const offline = await agent('rot-offline', { token: coord.createToken() });
+    await Promise.all([online.waitConnected(), offline.waitConnected()]);
+    const oldJoin = coord.multiaddrs();
+    const oldId = coord.peerId;
+    await offline.stop();
+    const followed = once<{ next: string }>(online, 'coordinator-rotated');
+    const reconnected = once(online, 'connected');
+    const nextId = await coord.rotateKey();
+    expect(nextId).not.toBe(oldId);
+    expect((await followed).next).toBe(nextId);
+    await reconnected;
+    expect(online.status().connected).toBe(true);
+    expect(online.coordinator).toBe(nextId);
+    expect(await online.ping()).toBeGreaterThan(0);
+    // The agent that was away still has the old multiaddrs (old PeerId) and follows the chain.
+    expect(oldJoin[0]).toContain(oldId);
+    const back = await agent('rot-offline', { join: oldJoin });
+    await back.waitConnected();
+    expect(back.coordinator).toBe(nextId);
+    expect(back.status().membershipNotAfter).toBeGreaterThan(Date.now());
+    // A restart of the coordinator keeps the new identity.
+    const { loadOrCreateIdentity } = await import('./identity');
+    expect((await loadOrCreateIdentity(path.join(tmp, 'coord'), 'coordinator')).peerId.toString()).toBe(nextId);
+  });
+
+  it('refuses to talk to a node that is not its coordinator and shows no rotation from it', async () => {
+    const { loadStack } = await import('./stack');
+    const { keys, peerId } = await loadStack();
+    const stranger = peerId.peerIdFromPrivateKey(await keys.generateKeyPair('Ed25519')).toString();
+    const wrong = coord.multiaddrs().map((a) => a.replace(/\/p2p\/[^/]+$/, `/p2p/${stranger}`));
+    const i = await agent('impostor-victim', { join: wrong, token: coord.createToken() });
+    // Without the token the node there refuses it; once allowed there, the agent itself refuses the node.
+    expect((await once<{ message: string }>(i, 'dial-failed')).message).toMatch(/NotAllowed/);
+    coord.allow(i.peerId);
+    expect((await once<{ message: string }>(i, 'dial-failed', (e) => /no signed rotation/.test(e.message))).message).toMatch(/not the coordinator/);
+    expect(i.status().connected).toBe(false);
+    // The token was never sent to the node at that address.
+    expect(coord.store.db.prepare(`SELECT COUNT(*) AS n FROM tokens WHERE used_by = ?`).get(i.peerId)).toEqual({ n: 0 });
+  });
 });

@@ -13,7 +13,7 @@ import { WarpdeskError } from '../../shared/errors';
 import { getEngine } from '../engine';
 import { createLogger, patternMetrics, swarmMetrics, type Logger } from '../metrics';
 import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type SecretBox } from './identity';
-import { checkMembership, signRotation, type SignedMembership } from './membership';
+import { checkMembership, checkRotation, signRotation, type SignedMembership, type SignedRotation } from './membership';
 import { createSwarmNode, type SwarmLibp2p } from './node';
 import { CONTROL_TOPIC, EXPERIENCE_TOPIC, FrameChannel, FrameError, PROTOCOL, SharedRecord, decodeFloat64, transportOf, type Frame, type RefusalCode } from './protocol';
 import { noopSink, type ExperienceSink } from './sink';
@@ -77,7 +77,8 @@ const PERMANENT: ReadonlySet<string> = new Set<RefusalCode>(['NotAllowed', 'Revo
 
 export class Agent extends EventEmitter {
   peerId: string;
-  readonly coordinator: string;
+  /** The coordinator's current PeerId (follows the coordinator's signed key rotations). */
+  coordinator: string;
   private node!: SwarmLibp2p;
   private privateKey!: PrivateKey;
   private live: Live | null = null;
@@ -102,7 +103,8 @@ export class Agent extends EventEmitter {
     if (opts.join.length === 0) throw new WarpdeskError('InvalidInput', 'An agent needs at least one coordinator multiaddr to join.');
     const ids = new Set(opts.join.map((a) => /\/p2p\/([^/]+)$/.exec(a)?.[1] ?? ''));
     if (ids.has('') || ids.size !== 1) throw new WarpdeskError('InvalidInput', 'Every join multiaddr must end in /p2p/<the coordinator PeerId>, the same for all.');
-    this.coordinator = [...ids][0]!;
+    const joinId = [...ids][0]!;
+    this.coordinator = joinId;
     const dbPath = opts.dbPath ?? (opts.dataDir ? agentDbPath(opts.dataDir) : undefined);
     if (!dbPath) throw new WarpdeskError('InvalidInput', 'An agent needs a data folder or a database path.');
     this.store = new AgentStore(dbPath);
@@ -112,6 +114,34 @@ export class Agent extends EventEmitter {
     this.peerId = '';
     const m = this.store.getMeta('membership');
     if (m) this.membership = JSON.parse(m) as SignedMembership;
+    // A coordinator that rotated its key since we joined: follow the PeerId we verified then.
+    if (this.store.getMeta('coordinator.origin') === joinId) this.coordinator = this.store.getMeta('coordinator.current') ?? joinId;
+    else {
+      this.store.setMeta('coordinator.origin', joinId);
+      this.store.setMeta('coordinator.current', joinId);
+    }
+  }
+
+  /** Follows a rotation chain from the coordinator we know to `target`; true when every link verifies. */
+  private async followRotations(chain: SignedRotation[] | undefined, target: string): Promise<boolean> {
+    let cur = this.coordinator;
+    for (const st of chain ?? []) {
+      if (cur === target) break;
+      if (st.body.old !== cur) continue;
+      if (!(await checkRotation(st, cur))) return false;
+      cur = st.body.next;
+    }
+    if (cur !== target) return false;
+    this.adoptCoordinator(target);
+    return true;
+  }
+
+  private adoptCoordinator(next: string): void {
+    if (next === this.coordinator) return;
+    this.log.warn({ old: this.coordinator, next }, 'the coordinator rotated its key; following it');
+    this.coordinator = next;
+    this.store.setMeta('coordinator.current', next);
+    this.emit('coordinator-rotated', { next });
   }
 
   static async start(opts: AgentOptions): Promise<Agent> {
@@ -140,16 +170,16 @@ export class Agent extends EventEmitter {
   private async startNode(): Promise<void> {
     const { peerId } = await loadStack();
     this.peerId = peerId.peerIdFromPrivateKey(this.privateKey).toString();
-    const coordinator = this.coordinator;
     this.node = await createSwarmNode({
       privateKey: this.privateKey,
       listen: [],
       server: false,
       gater: {
-        denyDialPeer: (p: PeerId) => p.toString() !== coordinator,
+        denyDialPeer: (p: PeerId) => p.toString() !== this.coordinator,
         denyInboundConnection: () => true,
         denyInboundEncryptedConnection: () => true,
-        denyOutboundEncryptedConnection: (p: PeerId) => p.toString() !== coordinator,
+        // Outbound dials go only to the configured addresses; a different PeerId there is accepted for the
+        // handshake only and must then prove, in its welcome, a signed rotation chain from our coordinator.
       },
     });
     const pubsub = this.node.services.pubsub;
@@ -158,12 +188,15 @@ export class Agent extends EventEmitter {
     pubsub.addEventListener('message', (evt) => {
       const msg = evt.detail;
       // Attribution by gossipsub signature: only the coordinator's signed messages count.
-      if (msg.type !== 'signed' || msg.from.toString() !== coordinator) return;
+      if (msg.type !== 'signed' || msg.from.toString() !== this.coordinator) return;
       try {
         const body = JSON.parse(new TextDecoder().decode(msg.data)) as Record<string, unknown>;
         if (msg.topic === EXPERIENCE_TOPIC) {
           const rec = SharedRecord.safeParse(body['record']);
           if (rec.success && typeof body['seq'] === 'number' && typeof body['origin'] === 'string') void this.deliver(body['seq'], body['origin'], rec.data, 'gossip');
+        } else if (msg.topic === CONTROL_TOPIC && body['t'] === 'coordinator-rotated') {
+          const st = body['statement'] as SignedRotation;
+          void checkRotation(st, this.coordinator).then((ok) => ok && this.adoptCoordinator(ok.next));
         } else if (msg.topic === CONTROL_TOPIC && body['t'] === 'revoked' && typeof body['peer'] === 'string') {
           this.store.markRevoked(body['peer']);
           this.emit('revoked', { peerId: body['peer'] });
@@ -239,6 +272,7 @@ export class Agent extends EventEmitter {
         const e = err as Error & { refusal?: string };
         permanent = e.refusal !== undefined && PERMANENT.has(e.refusal);
         this.log.warn({ coordinator: this.coordinator, attempt, err: e.message }, 'could not reach the coordinator');
+        this.emit('dial-failed', { message: e.message, attempt });
       }
       if (this.stopped) break;
       if (this.pendingRotation && this.rotationReady) {
@@ -272,13 +306,7 @@ export class Agent extends EventEmitter {
         // QUIC dial would swallow the WebSocket fallback. The gater (denyOutboundEncryptedConnection) and the
         // check below still insist that the remote end is the coordinator.
         const bare = addr.replace(/\/p2p\/[^/]+$/, '');
-        const dialing = this.node.dial(multiaddr.multiaddr(bare), { signal: ac.signal }).then((c) => {
-          if (c.remotePeer.toString() !== this.coordinator) {
-            void c.close();
-            throw new WarpdeskError('Unauthorized', `The node at ${bare} is not the coordinator ${this.coordinator}.`);
-          }
-          return c;
-        });
+        const dialing = this.node.dial(multiaddr.multiaddr(bare), { signal: ac.signal });
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
@@ -305,6 +333,8 @@ export class Agent extends EventEmitter {
 
   private async handshake(conn: Connection): Promise<Live> {
     const transport = transportOf(conn.remoteAddr);
+    // An enrollment token only ever goes to the PeerId we were given (never to a claimed successor).
+    const tokenOk = conn.remotePeer.toString() === this.coordinator;
     const stream = await conn.newStream(PROTOCOL, { signal: AbortSignal.timeout(5_000) });
     const channel = await FrameChannel.open(stream, { readTimeoutMs: Math.max(this.heartbeatMs * 3 + 2_000, 5_000) });
     await channel.send({
@@ -312,7 +342,7 @@ export class Agent extends EventEmitter {
       agentType: this.opts.agentType ?? 'headless',
       software: 'warpdesk/0.1.0',
       capabilities: ['search'],
-      token: this.membership ? undefined : this.opts.token,
+      token: this.membership || !tokenOk ? undefined : this.opts.token,
       cursor: this.store.cursor(),
     });
     const first = await channel.read().catch((err: unknown) => {
@@ -329,6 +359,12 @@ export class Agent extends EventEmitter {
     if (first.t !== 'welcome') {
       await channel.fail({ t: 'error', code: 'BadFrame', message: 'Expected welcome.' });
       throw new FrameError('BadFrame', `Expected welcome, got ${first.t}.`);
+    }
+    const remote = conn.remotePeer.toString();
+    if (remote !== this.coordinator && !(await this.followRotations(first.rotations, remote))) {
+      await channel.close();
+      conn.abort(new Error('not our coordinator'));
+      throw new WarpdeskError('Unauthorized', `The node at ${conn.remoteAddr.toString()} is ${remote}, not the coordinator ${this.coordinator}, and shows no signed rotation from it.`);
     }
     await this.acceptMembership(first.membership);
     let end!: (why: string) => void;
@@ -463,6 +499,12 @@ export class Agent extends EventEmitter {
       case 'welcome':
         await this.acceptMembership(frame.membership);
         break;
+      case 'coordinatorRotated': {
+        const body = await checkRotation(frame.statement, this.coordinator);
+        if (!body) throw new FrameError('BadFrame', 'The coordinator’s rotation statement does not verify.');
+        this.adoptCoordinator(body.next);
+        break;
+      }
       case 'refused':
         this.lastRefusal = { code: frame.code, message: frame.message };
         this.log.error({ code: frame.code, message: frame.message }, 'the coordinator closed this session');

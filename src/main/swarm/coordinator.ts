@@ -13,8 +13,9 @@ import crypto from 'node:crypto';
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import { WarpdeskError } from '../../shared/errors';
 import { createLogger, patternMetrics, swarmMetrics, type Logger } from '../metrics';
-import { fileSecretBox, loadOrCreateIdentity, type NodeIdentity, type SecretBox } from './identity';
-import { checkRotation, issueMembership } from './membership';
+import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type NodeIdentity, type SecretBox } from './identity';
+import { checkRotation, issueMembership, signRotation, type SignedRotation } from './membership';
+import { loadStack } from './stack';
 import { createSwarmNode, type SwarmLibp2p } from './node';
 import {
   CONTROL_TOPIC,
@@ -111,7 +112,7 @@ interface TaskState {
 const DAY = 24 * 3600 * 1000;
 
 export class Coordinator extends EventEmitter {
-  readonly peerId: string;
+  peerId: string;
   private readonly sessions = new Map<string, Session>();
   private readonly tasks: TaskState[] = [];
   private pendingEnrollments = 0;
@@ -125,37 +126,51 @@ export class Coordinator extends EventEmitter {
   readonly membershipTtlMs: number;
 
   private constructor(
-    readonly node: SwarmLibp2p,
-    readonly identity: NodeIdentity,
+    private libp2pNode: SwarmLibp2p,
+    private identityValue: NodeIdentity,
     readonly store: CoordinatorStore,
     private readonly opts: CoordinatorOptions,
     private readonly log: Logger,
   ) {
     super();
-    this.peerId = identity.peerId.toString();
+    this.peerId = identityValue.peerId.toString();
     this.heartbeatMs = opts.heartbeatMs ?? 2_000;
     this.readTimeoutMs = opts.readTimeoutMs ?? this.heartbeatMs * 3 + 2_000;
     this.membershipTtlMs = opts.membershipTtlMs ?? DAY;
+  }
+
+  get node(): SwarmLibp2p {
+    return this.libp2pNode;
+  }
+
+  get identity(): NodeIdentity {
+    return this.identityValue;
+  }
+
+  private static async makeNode(identity: NodeIdentity, opts: CoordinatorOptions, quicPort: number, wsPort: number, gate: (peer: string) => boolean): Promise<SwarmLibp2p> {
+    const host = opts.listenHost ?? '127.0.0.1';
+    const ipv = host.includes(':') ? 'ip6' : 'ip4';
+    return createSwarmNode({
+      privateKey: identity.privateKey,
+      listen: [`/${ipv}/${host}/udp/${quicPort}/quic-v1`, `/${ipv}/${host}/tcp/${wsPort}/ws`],
+      server: true,
+      gater: {
+        denyInboundEncryptedConnection: (peer: PeerId) => gate(peer.toString()),
+        denyDialPeer: () => true,
+      },
+    }).catch((err: unknown) => {
+      throw new WarpdeskError('Unavailable', `The coordinator could not listen on ${host} (QUIC ${quicPort}, WebSockets ${wsPort}): ${err instanceof Error ? err.message : String(err)}.`);
+    });
   }
 
   static async start(opts: CoordinatorOptions): Promise<Coordinator> {
     const log = opts.logger ?? createLogger('swarm-coordinator');
     const identity = await loadOrCreateIdentity(opts.dataDir, 'coordinator', opts.box ?? fileSecretBox(opts.dataDir));
     const store = new CoordinatorStore(coordinatorDbPath(opts.dataDir));
-    const host = opts.listenHost ?? '127.0.0.1';
-    const ipv = host.includes(':') ? 'ip6' : 'ip4';
     let self: Coordinator | undefined;
-    const node = await createSwarmNode({
-      privateKey: identity.privateKey,
-      listen: [`/${ipv}/${host}/udp/${opts.quicPort}/quic-v1`, `/${ipv}/${host}/tcp/${opts.wsPort}/ws`],
-      server: true,
-      gater: {
-        denyInboundEncryptedConnection: (peer: PeerId) => self?.deny(peer.toString()) ?? true,
-        denyDialPeer: () => true,
-      },
-    }).catch((err: unknown) => {
+    const node = await Coordinator.makeNode(identity, opts, opts.quicPort, opts.wsPort, (peer) => self?.deny(peer) ?? true).catch((err: unknown) => {
       store.close();
-      throw new WarpdeskError('Unavailable', `The coordinator could not listen on ${host} (QUIC ${opts.quicPort}, WebSockets ${opts.wsPort}): ${err instanceof Error ? err.message : String(err)}.`);
+      throw err;
     });
     self = new Coordinator(node, identity, store, opts, log);
     await self.init();
@@ -165,15 +180,49 @@ export class Coordinator extends EventEmitter {
   private async init(): Promise<void> {
     this.lastRev = this.store.lastChange();
     this.lastSeq = this.store.maxSeq();
+    await this.initNode();
+    this.poller = setInterval(() => this.applyChanges(), this.opts.changePollMs ?? 200);
+    this.poller.unref?.();
+    this.log.info({ peerId: this.peerId, addrs: this.multiaddrs(), identityCreated: this.identity.created }, 'coordinator listening');
+  }
+
+  private async initNode(): Promise<void> {
     await this.node.handle(PROTOCOL, (stream, connection) => void this.onStream(stream, connection), { maxInboundStreams: 4, maxOutboundStreams: 1 });
     this.node.addEventListener('connection:close', (evt) => {
       const conn = evt.detail;
       const s = this.sessions.get(conn.remotePeer.toString());
       if (s && s.connection.id === conn.id) this.endSession(s, 'connection closed');
     });
-    this.poller = setInterval(() => this.applyChanges(), this.opts.changePollMs ?? 200);
-    this.poller.unref?.();
-    this.log.info({ peerId: this.peerId, addrs: this.multiaddrs(), identityCreated: this.identity.created }, 'coordinator listening');
+  }
+
+  /**
+   * Rotates the coordinator's key: a statement signed by the old key names the new PeerId; it is stored
+   * (and sent in every welcome, so agents that were offline can follow), sent to every connected agent and
+   * gossiped; then the node restarts with the new key on the same ports. Resolves with the new PeerId.
+   */
+  async rotateKey(): Promise<string> {
+    const { keys, peerId } = await loadStack();
+    const next = await keys.generateKeyPair('Ed25519');
+    const nextId = peerId.peerIdFromPrivateKey(next).toString();
+    const statement: SignedRotation = await signRotation(this.identity.privateKey, this.peerId, nextId);
+    this.store.addRotation(statement);
+    await replaceIdentity(this.opts.dataDir, 'coordinator', next, this.opts.box ?? fileSecretBox(this.opts.dataDir));
+    const sessions = [...this.sessions.values()];
+    await Promise.all(sessions.map((s) => s.channel.send({ t: 'coordinatorRotated', statement }).catch(() => undefined)));
+    await this.node.services.pubsub.publish(CONTROL_TOPIC, new TextEncoder().encode(JSON.stringify({ v: 1, t: 'coordinator-rotated', statement }))).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    const addrs = this.multiaddrs();
+    const quicPort = Number(/\/udp\/(\d+)\//.exec(addrs.find((a) => a.includes('/quic-v1')) ?? '')?.[1] ?? this.opts.quicPort);
+    const wsPort = Number(/\/tcp\/(\d+)\//.exec(addrs.find((a) => a.includes('/ws')) ?? '')?.[1] ?? this.opts.wsPort);
+    for (const s of sessions) this.endSession(s, 'coordinator key rotated');
+    await this.node.stop();
+    this.identityValue = { privateKey: next, peerId: peerId.peerIdFromPrivateKey(next), created: true, file: this.identity.file };
+    this.libp2pNode = await Coordinator.makeNode(this.identityValue, this.opts, quicPort, wsPort, (peer) => this.deny(peer));
+    this.log.warn({ old: statement.body.old, next: nextId }, 'coordinator rotated its key');
+    this.peerId = nextId;
+    await this.initNode();
+    this.emit('rotated', { old: statement.body.old, next: nextId });
+    return nextId;
   }
 
   /** Listening multiaddrs with the coordinator's /p2p/ PeerId, QUIC first. */
@@ -263,7 +312,7 @@ export class Coordinator extends EventEmitter {
       this.sessions.set(peer, session);
       this.updateGauges();
       this.store.touch(peer, { agentType: hello.agentType, transport });
-      await channel.send({ t: 'welcome', membership: await this.membershipFor(peer), heartbeatMs: this.heartbeatMs, transport });
+      await channel.send({ t: 'welcome', membership: await this.membershipFor(peer), heartbeatMs: this.heartbeatMs, transport, rotations: this.rotations() });
       this.log.info({ peer, transport, agentType: hello.agentType, cursor: hello.cursor }, 'agent joined');
       this.emit('agent-joined', { peerId: peer, transport });
       void this.catchUp(session, hello.cursor);
@@ -299,6 +348,11 @@ export class Coordinator extends EventEmitter {
     }
     this.log.info({ peer }, 'agent enrolled with a token');
     return null;
+  }
+
+  private rotations(): SignedRotation[] | undefined {
+    const r = this.store.rotations() as SignedRotation[];
+    return r.length > 0 ? r.slice(-64) : undefined;
   }
 
   private async membershipFor(peer: string) {

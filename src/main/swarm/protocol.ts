@@ -45,7 +45,15 @@ export const Frame = z.discriminatedUnion('t', [
     /** Highest experience sequence number already received (for catch-up). */
     cursor: z.number().int().nonnegative(),
   }),
-  f('welcome', { membership: SignedMembership, heartbeatMs: z.number().int().positive(), transport: z.string().max(16) }),
+  f('welcome', {
+    membership: SignedMembership,
+    heartbeatMs: z.number().int().positive(),
+    transport: z.string().max(16),
+    /** The coordinator's key rotations, oldest first: lets an agent that knew an older PeerId follow it. */
+    rotations: z.array(SignedRotation).max(64).optional(),
+  }),
+  /** Coordinator → agent: the coordinator rotated its key (statement signed by the old key). */
+  f('coordinatorRotated', { statement: SignedRotation }),
   f('refused', { code: RefusalCode, message: z.string().max(500) }),
   f('ping', { id: z.number().int(), sentAt: z.number(), lastRttMs: z.number().nonnegative().optional(), cursor: z.number().int().nonnegative().optional() }),
   f('pong', { id: z.number().int(), sentAt: z.number() }),

@@ -76,6 +76,7 @@ export class CoordinatorStore {
       CREATE TABLE IF NOT EXISTS shared(
         seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, origin TEXT NOT NULL, kind TEXT NOT NULL,
         created_at REAL NOT NULL, received_at INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS rotations(idx INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS changes(
         rev INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, peer_id TEXT NOT NULL, at INTEGER NOT NULL);
     `);
@@ -189,6 +190,14 @@ export class CoordinatorStore {
 
   sharedCount(): number {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM shared`).get() as { n: number }).n;
+  }
+
+  /** The coordinator's own key rotations (signed statements), oldest first. */
+  addRotation(statement: unknown): void {
+    this.db.prepare(`INSERT INTO rotations(body) VALUES (?)`).run(JSON.stringify(statement));
+  }
+  rotations(): unknown[] {
+    return (this.db.prepare(`SELECT body FROM rotations ORDER BY idx`).all() as Array<{ body: string }>).map((r) => JSON.parse(r.body) as unknown);
   }
 
   lastChange(): number {
