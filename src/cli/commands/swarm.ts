@@ -5,21 +5,21 @@
  */
 import fs from 'node:fs';
 import { resolveDataDir } from '../../main/host/workspace';
-import { CoordinatorStore, PEER_ID_RE, coordinatorDbPath, identityFile, loadOrCreateIdentity } from '../../main/swarm';
+import { Coordinator, CoordinatorStore, PEER_ID_RE, coordinatorDbPath, identityFile, loadOrCreateIdentity } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
 import type { Command } from '../command';
 
 export const swarmCommand: Command = {
   name: 'swarm',
-  summary: "Manage the swarm coordinator's allowlist: allow, revoke, list, token, id.",
-  usage: 'warpdesk swarm allow PEER_ID [--ttl-hours H] | revoke PEER_ID | list | token [--ttl-hours H] | id [--role agent|coordinator]  [--data-dir DIR] [--json]',
+  summary: "Manage the swarm coordinator's allowlist and identity: allow, revoke, list, token, id, rotate-key.",
+  usage: 'warpdesk swarm allow PEER_ID [--ttl-hours H] | revoke PEER_ID | list | token [--ttl-hours H] | id [--role agent|coordinator] | rotate-key  [--data-dir DIR] [--json]',
   flags: {
     'ttl-hours': { type: 'string', description: 'membership (allow) or token lifetime in hours (default 24)' },
     role: { type: 'string', description: 'for `id`: which identity of this workspace (default agent)' },
   },
   async run(args, io) {
     const [sub, peer, ...extra] = args.positionals;
-    if (!sub) throw new UsageError('Name a subcommand: allow, revoke, list, token or id.');
+    if (!sub) throw new UsageError('Name a subcommand: allow, revoke, list, token, id or rotate-key.');
     if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
     const dataDir = resolveDataDir(stringFlag(args, 'data-dir'));
     const json = jsonTarget(args).enabled;
@@ -35,6 +35,15 @@ export const swarmCommand: Command = {
       const existed = fs.existsSync(identityFile(dataDir, role));
       const id = await loadOrCreateIdentity(dataDir, role);
       io.stdout(json ? JSON.stringify({ role, peerId: id.peerId.toString(), created: !existed }) + '\n' : `${id.peerId.toString()}\n`);
+      return 0;
+    }
+    if (sub === 'rotate-key') {
+      const r = await Coordinator.rotateStoredKey(dataDir);
+      io.stdout(
+        json
+          ? JSON.stringify(r) + '\n'
+          : `Coordinator key rotated: ${r.old} -> ${r.next}.\nIt takes effect when the coordinator (re)starts; agents follow the signed rotation on their next connection.\n`,
+      );
       return 0;
     }
     const store = new CoordinatorStore(coordinatorDbPath(dataDir));
@@ -71,7 +80,7 @@ export const swarmCommand: Command = {
           return 0;
         }
         default:
-          throw new UsageError(`Unknown subcommand "${sub}"; use allow, revoke, list, token or id.`);
+          throw new UsageError(`Unknown subcommand "${sub}"; use allow, revoke, list, token, id or rotate-key.`);
       }
     } finally {
       store.close();

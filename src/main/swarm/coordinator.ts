@@ -196,6 +196,27 @@ export class Coordinator extends EventEmitter {
   }
 
   /**
+   * Rotates the coordinator identity of a workspace without a running coordinator (`warpdesk swarm
+   * rotate-key`): the signed statement goes into coordinator.db and the new key replaces the old one; it takes
+   * effect at the next start, and agents follow the chain in the welcome.
+   */
+  static async rotateStoredKey(dataDir: string, box: SecretBox = fileSecretBox(dataDir)): Promise<{ old: string; next: string }> {
+    const { keys, peerId } = await loadStack();
+    const current = await loadOrCreateIdentity(dataDir, 'coordinator', box);
+    const next = await keys.generateKeyPair('Ed25519');
+    const nextId = peerId.peerIdFromPrivateKey(next).toString();
+    const statement = await signRotation(current.privateKey, current.peerId.toString(), nextId);
+    const store = new CoordinatorStore(coordinatorDbPath(dataDir));
+    try {
+      store.addRotation(statement);
+    } finally {
+      store.close();
+    }
+    await replaceIdentity(dataDir, 'coordinator', next, box);
+    return { old: current.peerId.toString(), next: nextId };
+  }
+
+  /**
    * Rotates the coordinator's key: a statement signed by the old key names the new PeerId; it is stored
    * (and sent in every welcome, so agents that were offline can follow), sent to every connected agent and
    * gossiped; then the node restarts with the new key on the same ports. Resolves with the new PeerId.

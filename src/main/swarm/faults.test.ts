@@ -2,8 +2,10 @@
  * Faults with real processes on loopback (coordinator and agents are separate `node --import tsx`
  * processes): a SIGKILLed agent's shard is reassigned and the merged answer equals the single-node one;
  * records made while the coordinator is dead wait in the agent's SQLite outbox and are delivered exactly
- * once after it restarts (SIGKILL) on the same ports, and every other agent receives each record once.
+ * once after it restarts (SIGKILL) on the same ports, and every other agent receives each record once;
+ * the coordinator's key is rotated offline (`warpdesk swarm rotate-key`) meanwhile and the agents follow it.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,9 +80,13 @@ describe('swarm faults (multi-process)', () => {
     expect(await x.call<boolean>('record', { record: rec(7) })).toBe(false); // same id: queued once
     expect((await x.call<{ outboxPending: number }>('status')).outboxPending).toBe(10);
 
+    // While it is down, rotate its key from the command line; agents must follow the signed statement.
+    const rotated = JSON.parse(execFileSync(process.execPath, [path.resolve(__dirname, '../../../bin/warpdesk.cjs'), 'swarm', 'rotate-key', '--data-dir', dataDir, '--json'], { encoding: 'utf8' })) as { old: string; next: string };
+    expect(join[0]).toContain(rotated.old);
+
     const xEvents = x.events.length;
     coord = start('coordinator', { dataDir, quicPort, wsPort, heartbeatMs: HB });
-    await coord.waitEvent((e) => e['event'] === 'ready');
+    expect((await coord.waitEvent((e) => e['event'] === 'ready'))['peerId']).toBe(rotated.next);
     await x.waitEvent((e) => e['event'] === 'connected', 60_000, xEvents);
     await y.waitEvent((e) => e['event'] === 'shared' && e['id'] === 'exp-14', 60_000);
     for (;;) {
@@ -94,8 +100,10 @@ describe('swarm faults (multi-process)', () => {
     expect([...yIds].sort()).toEqual(Array.from({ length: 15 }, (_, i) => `exp-${i}`).sort());
     const sharedEvents = y.events.filter((e) => e['event'] === 'shared').map((e) => e['id']);
     expect(sharedEvents).toHaveLength(15); // each id landed once, whichever path brought it
-    // Membership survived the restart: both rejoined without a token.
+    // Membership survived the restart: both rejoined without a token, and follow the new PeerId.
     expect((await coord.call<Array<{ peerId: string }>>('agents')).length).toBe(2);
+    expect((await x.call<{ coordinator: string }>('status')).coordinator).toBe(rotated.next);
+    expect((await y.call<{ coordinator: string }>('status')).coordinator).toBe(rotated.next);
     await Promise.all([coord, x, y].map((p) => p.kill()));
   });
 });
