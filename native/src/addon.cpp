@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -43,16 +44,32 @@ unsigned defaultThreads() {
 std::atomic<unsigned> threadCount{defaultThreads()};
 unsigned threads() { return threadCount.load(); }
 
+// Runs f(0..n-1) on n threads (the caller's is thread 0). An exception in any thread (e.g. bad_alloc) is
+// rethrown here after all threads joined, never left to std::terminate.
 template <class F>
 void parallel(unsigned n, F&& f) {
   if (n <= 1) {
     f(0u);
     return;
   }
+  std::vector<std::exception_ptr> errs(n);
   std::vector<std::thread> ts;
-  for (unsigned t = 1; t < n; ++t) ts.emplace_back([&f, t] { f(t); });
-  f(0u);
+  for (unsigned t = 1; t < n; ++t)
+    ts.emplace_back([&f, &errs, t] {
+      try {
+        f(t);
+      } catch (...) {
+        errs[t] = std::current_exception();
+      }
+    });
+  try {
+    f(0u);
+  } catch (...) {
+    errs[0] = std::current_exception();
+  }
   for (auto& t : ts) t.join();
+  for (auto& e : errs)
+    if (e) std::rethrow_exception(e);
 }
 
 struct Arr {
@@ -229,14 +246,12 @@ struct SearchJob : JobBase {
         for (int i = 0; i < 5; ++i) t5[i] += l.stats[i];
       std::fprintf(stderr, "warpdesk search: %zu starts; pruned by LB_Kim(first/last) %zu, LB_Kim(layers) %zu, LB_Keogh(EQ) %zu, LB_Keogh(EC) %zu; DTW %zu\n", total, t5[0], t5[1], t5[2], t5[3], t5[4]);
     }
+    // final threshold: the best any thread reached (each is a valid bound on the answer)
     double T;
-    std::memcpy(&T, &bits, 8);
-    uint64_t fb = sharedT.load();
+    const uint64_t fb = sharedT.load();
     std::memcpy(&T, &fb, 8);
+    for (auto& l : locals) T = std::min(T, l.T);
     std::vector<wd::Cand> all;
-    for (auto& l : locals) {
-      T = std::min(T, l.T);
-    }
     for (auto& l : locals)
       for (auto& c : l.kept)
         if (c.d <= T) all.push_back(c);
@@ -561,11 +576,16 @@ std::shared_ptr<SearchJob> makeSearch(const CallbackInfo& info, bool copy) {
   Env env = info.Env();
   Arr s = getArr(env, info[0], "series"), q = getArr(env, info[1], "query");
   if (q.n > s.n) fail(env, "InvalidDimensions", "The query is longer than the series.");
+  if (q.n > 262144) fail(env, "TooLarge", "The search query is longer than 262,144 values.");
   long w = getWindow(env, info[2]);
   size_t k = getCount(env, info[3], "k", 1, 100000);
   bool z = info[4].IsUndefined() ? true : getBool(info[4]);
   size_t ex = info[5].IsUndefined() ? q.n / 2 : getCount(env, info[5], "exclusionZone", 0, 9e15);
-  checkCells(env, (double)(s.n - q.n + 1), q.n, w < 0 ? (long)q.n : w, q.n);
+  {
+    const double band = std::min((double)q.n, 2.0 * (double)std::min(w < 0 ? (long)q.n : w, (long)q.n) + 1);
+    if ((double)(s.n - q.n + 1) * (double)q.n * band > MAX_CELLS * 100)
+      fail(env, "TooLarge", "The search would need more than 1e13 DP cells without pruning; use a shorter query or window.");
+  }
   auto job = std::make_shared<SearchJob>();
   job->setup(s, q, w, k, z, ex, copy);
   return job;

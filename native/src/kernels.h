@@ -32,7 +32,7 @@ struct Cand {
 
 // Per-thread state of a search: the pruning set (at most k seen candidates pairwise > 2*excl apart, whose
 // worst distance T bounds the answer) and the candidates kept (distance <= T when evaluated).
-struct SearchLocal {
+struct alignas(128) SearchLocal {  // own cache lines: one per thread, updated per candidate
   std::vector<Cand> kept;
   std::vector<Cand> best;
   double T;

@@ -8,6 +8,7 @@ import type { AsyncOptions, DtwOptions, DtwResult, LcssOptions, MultivariateOpti
 import {
   checkArray,
   checkCells,
+  MAX_CELLS,
   checkCost,
   checkInt,
   checkLcssOptions,
@@ -34,13 +35,16 @@ export function checkSearch(series: unknown, query: unknown, options: SearchOpti
   const q = checkArray(query, 'query');
   if (!options || typeof options !== 'object') throw new WarpdeskError('InvalidInput', 'The search options must be an object with window and k.');
   if (q.length > s.length) throw new WarpdeskError('InvalidDimensions', `The query (${q.length} values) is longer than the series (${s.length} values).`);
+  if (q.length > 262144) throw new WarpdeskError('TooLarge', `The search query has ${q.length} values; at most 262,144 are accepted.`);
   const w = checkWindow(options.window);
   const window = w < 0 ? q.length : Math.min(w, q.length);
   const k = checkInt(options.k, 'k', 1, 100000);
   if (options.znormalize !== undefined && typeof options.znormalize !== 'boolean') throw new WarpdeskError('InvalidInput', 'The znormalize option must be true or false.');
   const znormalize = options.znormalize ?? true;
   const exclusion = checkInt(options.exclusionZone, 'exclusionZone', 0, Number.MAX_SAFE_INTEGER, Math.floor(q.length / 2));
-  checkCells(s.length - q.length + 1, q.length, window, 'search');
+  const cells = (s.length - q.length + 1) * q.length * Math.min(q.length, 2 * window + 1);
+  if (cells > MAX_CELLS * 100)
+    throw new WarpdeskError('TooLarge', `The search would need ${cells.toExponential(2)} DTW cells without pruning, more than 1e13; use a shorter query or window.`);
   return { s, q, p: { window, k, znormalize, exclusion } };
 }
 
