@@ -643,6 +643,7 @@ export class Coordinator extends EventEmitter {
     if (task.results.size === task.plans.length) {
       const matches = mergeTopK([...task.results.values()], task.opts.k, task.opts.exclusionZone);
       patternMetrics.matchesTotal.inc(matches.length);
+      for (const mm of matches) patternMetrics.similarity.observe(1 / (1 + mm.distance / task.query.length));
       this.finishTask(task, { taskId: task.taskId, matches, shards: task.plans.length, reassigned: task.reassigned, answeredBy: task.answeredBy, plans: task.plans });
     }
     this.pump();
