@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNativeEngine } from '../../src/main/engine/native-adapter';
@@ -14,6 +15,24 @@ afterAll(() => {
 
 const finite = fc.double({ min: -50, max: 50, noNaN: true, noDefaultInfinity: true });
 const arr = (min: number, max: number) => fc.array(finite, { minLength: min, maxLength: max }).map((v) => Float64Array.from(v));
+
+describe.skipIf(!isNative)('WARPDESK_SIMD', () => {
+  it('caps the level at load time; an unavailable level is reported and ignored', () => {
+    const entry = require.resolve('../index.js');
+    const run = (value: string) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['-e', `const n = require(${JSON.stringify(entry)}); console.log(JSON.stringify([n.simdLevel(), n.simdNote]))`], {
+          env: { ...process.env, WARPDESK_SIMD: value },
+          encoding: 'utf8',
+        }),
+      ) as [string, string];
+    expect(run('scalar')).toEqual(['scalar', '']);
+    const best = levels[levels.length - 1]!;
+    const [lv, note] = run('avx9000');
+    expect(lv).toBe(best);
+    expect(note).toMatch(/not available/);
+  });
+});
 
 describe.skipIf(!isNative)('native addon loads', () => {
   it('reports native backend and the levels of this machine', () => {
