@@ -27,6 +27,8 @@ export interface ForecastTable {
   /** Candidate windows examined over the whole run (work measure). */
   candidates: number;
   backend: string;
+  /** When the pass ran in worker processes: their largest peak RSS in MiB. */
+  workerPeakRssMiB?: number;
 }
 
 export interface ForecastPlan {
@@ -117,7 +119,7 @@ function emptyTable(n: number, k: number, decisions: Int32Array, backend: string
  * Generator form: performs one decision's search per `next()`; lets sync and async drivers share code.
  * Yields the fraction of work done.
  */
-export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEngine, out: { table?: ForecastTable }): Generator<number, ForecastTable> {
+export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEngine, out: { table?: ForecastTable }, range?: { from: number; to: number }): Generator<number, ForecastTable> {
   const plan = planForecasts(bars, p);
   const close = bars.close;
   const W = p.window;
@@ -128,7 +130,11 @@ export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEng
   const { x, offset, decisions } = plan;
   const index = resolveSearch(p, engine) === 'indexed' ? new AnalogIndex(x, W, plan.band, plan.exclusion, engine) : null;
   let done = 0;
-  for (let d = 0; d < decisions.length; d++) {
+  const dFrom = range ? Math.max(0, range.from) : 0;
+  const dTo = range ? Math.min(decisions.length, range.to) : decisions.length;
+  let rangeWork = 0;
+  for (let d = dFrom; d < dTo; d++) rangeWork += plan.work[d]!;
+  for (let d = dFrom; d < dTo; d++) {
     const t = decisions[d]!;
     const L = t - H - offset;
     const lo = p.maxHistory > 0 ? Math.max(0, L - p.maxHistory) : 0;
@@ -159,7 +165,7 @@ export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEng
       table.candidates += plan.work[d]!;
     }
     done += plan.work[d]!;
-    yield plan.totalWork > 0 ? done / plan.totalWork : (d + 1) / decisions.length;
+    yield rangeWork > 0 ? done / rangeWork : (d - dFrom + 1) / Math.max(1, dTo - dFrom);
   }
   return table;
 }
@@ -231,9 +237,9 @@ export async function computeForecastsParallel(bars: Bars, p: BacktestParams, en
   return table;
 }
 
-/** Runs the whole search pass synchronously (CLI, workers, benchmarks). */
-export function computeForecasts(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions = {}): ForecastTable {
-  const gen = forecastSteps(bars, p, engine, {});
+/** Runs the whole search pass (or decisions [range.from, range.to)) synchronously (CLI, workers, benchmarks). */
+export function computeForecasts(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions & { range?: { from: number; to: number } } = {}): ForecastTable {
+  const gen = forecastSteps(bars, p, engine, {}, opts.range);
   let lastReport = -1;
   for (;;) {
     if (opts.signal?.aborted) throw new WarpdeskError('Cancelled', 'The backtest was cancelled.');

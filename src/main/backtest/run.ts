@@ -9,12 +9,18 @@ import type { Bars } from '../../shared/market';
 import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput, type BacktestResult, type Metrics } from '../../shared/contract/backtest';
 import type { PatternEngine } from '../engine/types';
 import { rng } from './bootstrap';
-import { computeForecasts, computeForecastsAsync, computeForecastsParallel, resolveSearch, type ForecastTable, type ProgressOptions } from './forecast';
+import { computeForecasts, computeForecastsAsync, computeForecastsParallel, planForecasts, resolveSearch, type ForecastTable, type ProgressOptions } from './forecast';
+import { computeForecastsInWorkers } from './forecast-workers';
 import { computeMetrics, periodsPerYear } from './metrics';
 import { defaultLearningLoop, runPolicy, type LearningLoop, type PolicyResult } from './policy';
 import { simulate, type Simulation } from './simulate';
 
+/** Above this much search work (candidate windows), async runs split the pass across worker processes. */
+export const WORKER_THRESHOLD = 100_000_000;
+
 export interface RunOptions extends ProgressOptions {
+  /** Async runs: worker processes for the search pass ('auto': cores when the work exceeds WORKER_THRESHOLD; 0: never). */
+  workers?: number | 'auto';
   /** Async runs on the engine path: searches in flight at once (default: cores, at most 4). */
   concurrency?: number;
   /** Learning loop for learning runs (default: in-process CalibratedThreshold). */
@@ -104,6 +110,12 @@ export function runBacktest(bars: Bars, input: BacktestParamsInput, engine: Patt
 
 /** The async search pass: parallel engine jobs on the engine path, a yielding loop on the indexed one. */
 export function forecastsAsync(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: RunOptions = {}): Promise<ForecastTable> {
+  const cores = Math.max(1, os.cpus().length);
+  const workers = opts.workers ?? 'auto';
+  if (workers !== 0 && cores > 1) {
+    const count = workers === 'auto' ? (planForecasts(bars, p).totalWork > WORKER_THRESHOLD ? cores : 0) : workers;
+    if (count > 0) return computeForecastsInWorkers(bars, p, { workers: count, onProgress: opts.onProgress, signal: opts.signal });
+  }
   if (resolveSearch(p, engine) === 'engine') {
     return computeForecastsParallel(bars, p, engine, { ...opts, concurrency: opts.concurrency ?? Math.min(4, Math.max(1, os.cpus().length)) });
   }
