@@ -161,22 +161,23 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
   }
 
   // ---- search -------------------------------------------------------------------------------------
-  const searches: Array<[number, number, number]> = quick
-    ? [[100_000, 128, 0.05]]
+  const searches: Array<[number, number, number, number]> = quick
+    ? [[100_000, 128, 0.05, 1]]
     : [
-        [1_000_000, 128, 0.05],
-        [1_000_000, 256, 0.1],
-        [2_000_000, 128, 0.05],
-        [2_000_000, 256, 0.1],
+        [1_000_000, 128, 0.05, 1],
+        [1_000_000, 256, 0.1, 1],
+        [2_000_000, 128, 0.05, 1],
+        [2_000_000, 256, 0.1, 1],
+        [1_000_000, 128, 0.05, 10],
       ];
   const walks = new Map<number, Float64Array>();
-  for (const [N, m, R] of searches) {
+  for (const [N, m, R, k] of searches) {
     if (!walks.has(N)) walks.set(N, randomWalk(N, 42));
     const s = walks.get(N)!;
     const q = randomWalk(m, 7 + m);
     const w = Math.ceil(R * m);
-    const caseName = `searchTopK ${N / 1e6}M, q ${m}, R ${R} (k 1)`;
-    const refSearch = K.createSearch(s, q, w, 1, true, Math.floor(m / 2));
+    const caseName = `searchTopK ${N / 1e6}M, q ${m}, R ${R} (k ${k})`;
+    const refSearch = K.createSearch(s, q, w, k, true, Math.floor(m / 2));
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     refSearch.step(refSearch.total);
@@ -187,12 +188,12 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       rows.push({ case: caseName, impl, 'ms (wall)': r3(mm.wall), 'ms (cpu)': r3(mm.cpu), 'ns/cell': '', 'x TS': r3(ts.wall / mm.wall), note: same ? 'same answer' : 'DIFFERENT ANSWER' });
     add('TS reference (LB_Keogh + early abandon)', ts, true);
     if (hasNative) {
-      let ans = native.searchTopK(s, q, w, 1, true, Math.floor(m / 2));
+      const ans = native.searchTopK(s, q, w, k, true, Math.floor(m / 2));
       const same = JSON.stringify(ans) === JSON.stringify(refAnswer);
-      add(`native scalar, ${nThreads} threads`, withLevel('scalar', () => measure(() => native.searchTopK(s, q, w, 1, true, Math.floor(m / 2)), 3)), same);
-      add(`native ${best}, ${nThreads} threads`, measure(() => (ans = native.searchTopK(s, q, w, 1, true, Math.floor(m / 2))), 5), same);
+      add(`native scalar, ${nThreads} threads`, withLevel('scalar', () => measure(() => native.searchTopK(s, q, w, k, true, Math.floor(m / 2)), 3)), same);
+      add(`native ${best}, ${nThreads} threads`, measure(() => native.searchTopK(s, q, w, k, true, Math.floor(m / 2)), 5), same);
       native.setThreads(1);
-      add(`native ${best}, 1 thread`, measure(() => native.searchTopK(s, q, w, 1, true, Math.floor(m / 2)), 3), same);
+      add(`native ${best}, 1 thread`, measure(() => native.searchTopK(s, q, w, k, true, Math.floor(m / 2)), 3), same);
       native.setThreads(0);
     }
   }
