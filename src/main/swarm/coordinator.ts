@@ -305,8 +305,12 @@ export class Coordinator extends EventEmitter {
       return;
     }
     const gate = this.store.gate(peer);
-    const enrolling = gate.allow && !gate.enrolled;
+    let enrolling = gate.allow && !gate.enrolled;
     if (enrolling) this.pendingEnrollments++;
+    const doneEnrolling = (): void => {
+      if (enrolling) this.pendingEnrollments--;
+      enrolling = false;
+    };
     let session: Session | undefined;
     try {
       const hello = await channel.read();
@@ -320,9 +324,7 @@ export class Coordinator extends EventEmitter {
         await connection.close().catch(() => undefined);
         return;
       }
-      if (enrolling) {
-        this.pendingEnrollments--;
-      }
+      doneEnrolling();
       const previous = this.sessions.get(peer);
       if (previous) {
         this.endSession(previous, 'replaced by a new connection');
@@ -350,7 +352,7 @@ export class Coordinator extends EventEmitter {
         await channel.close();
       }
     } finally {
-      if (enrolling && !session) this.pendingEnrollments--;
+      doneEnrolling();
       if (session) this.endSession(session, 'stream ended');
     }
   }
