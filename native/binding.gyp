@@ -20,7 +20,8 @@
       "target_name": "wd_kernels_scalar",
       "type": "static_library",
       "sources": ["src/kernel_scalar.cpp"],
-      "cflags_cc": ["-fno-tree-vectorize", "-fno-tree-slp-vectorize"]
+      "cflags_cc": ["-fno-tree-vectorize", "-fno-tree-slp-vectorize"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off", "-fno-vectorize", "-fno-slp-vectorize"] }
     },
     {
       "target_name": "warpdesk_native",
@@ -36,11 +37,14 @@
     ["target_arch=='x64'", {
       "targets": [
         { "target_name": "wd_kernels_sse4", "type": "static_library", "sources": ["src/kernel_sse4.cpp"],
-          "cflags_cc": ["-msse4.1"] },
+          "cflags_cc": ["-msse4.1"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off", "-msse4.1"] } },
         { "target_name": "wd_kernels_avx2", "type": "static_library", "sources": ["src/kernel_avx2.cpp"],
-          "cflags_cc": ["-mavx2", "-mfma", "-mbmi2"] },
+          "cflags_cc": ["-mavx2", "-mfma", "-mbmi2"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off", "-mavx2", "-mfma", "-mbmi2"] } },
         { "target_name": "wd_kernels_avx512", "type": "static_library", "sources": ["src/kernel_avx512.cpp"],
-          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mprefer-vector-width=512"] }
+          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mprefer-vector-width=512"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mprefer-vector-width=512"] } }
       ]
     }],
     ["target_arch=='arm64'", {
