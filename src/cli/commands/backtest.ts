@@ -12,6 +12,7 @@ import { getEngine } from '../../main/engine';
 import { loadBacktestBars } from '../../main/backtest/data';
 import { evaluateAsync } from '../../main/backtest/evaluate';
 import { MemoryLearningLoop, scratchDir } from '../../main/backtest/memory-loop';
+import { generateKey, openMemory, staticKeyProvider } from '../../main/memory';
 import { parseParams, runBacktestAsync } from '../../main/backtest/run';
 import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
@@ -176,7 +177,6 @@ export const backtestCommand: Command = {
 
     let result: BacktestResult;
     if (params.learning && boolFlag(args, 'memory')) {
-      const { openMemory, staticKeyProvider, generateKey } = await import('../../main/memory');
       const scratch = scratchDir();
       try {
         const memory = await openMemory({ dataDir: scratch.dir, keyProvider: staticKeyProvider([generateKey()]) });

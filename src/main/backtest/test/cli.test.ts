@@ -44,6 +44,15 @@ describe('warpdesk backtest / sweep', () => {
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).barCount).toBe(249);
   });
 
+  it('--learning --memory learns through the pattern memory in a scratch workspace', async () => {
+    const r = await cli(['backtest', '--data', msft, '--window', '12', '--top', '5', '--learning', '--memory', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { params: { learning: boolean }; thresholdPath: number[]; searches: number };
+    expect(j.params.learning).toBe(true);
+    expect(j.thresholdPath).toHaveLength(j.searches);
+    expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('warpdesk-backtest-memory-'))).toEqual([]);
+  });
+
   it('--evaluate reports the test period and the bootstrap', async () => {
     const r = await cli(['backtest', '--data', msft, '--window', '10', '--top', '4', '--horizon', '2', '--evaluate', '--resamples', '100']);
     expect(r.code).toBe(0);
