@@ -496,6 +496,9 @@ export class Agent extends EventEmitter {
       case 'task':
         void this.runTask(live, frame);
         break;
+      case 'sweepTask':
+        void this.runSweepTask(live, frame);
+        break;
       case 'welcome':
         await this.acceptMembership(frame.membership);
         break;
@@ -554,6 +557,19 @@ export class Agent extends EventEmitter {
       const elapsedMs = performance.now() - t0;
       patternMetrics.matchDurationMs.observe(elapsedMs);
       await live.channel.send({ t: 'taskResult', taskId: frame.taskId, shard: frame.shard, matches: matches.map((m) => ({ index: m.index + frame.offset, distance: m.distance })), elapsedMs });
+    } catch (err) {
+      await live.channel.send({ t: 'taskError', taskId: frame.taskId, shard: frame.shard, message: (err as Error).message.slice(0, 500) }).catch(() => undefined);
+    }
+  }
+
+  /** Runs a batch of backtest sweep jobs in a worker process (keeps this event loop free for heartbeats). */
+  private async runSweepTask(live: Live, frame: Extract<Frame, { t: 'sweepTask' }>): Promise<void> {
+    const t0 = performance.now();
+    try {
+      const { runSweepParallel } = await import('../backtest/sweep');
+      const results = await runSweepParallel(frame.jobs, { workers: 1 });
+      if (live.ended) return;
+      await live.channel.send({ t: 'sweepResult', taskId: frame.taskId, shard: frame.shard, results, elapsedMs: performance.now() - t0 });
     } catch (err) {
       await live.channel.send({ t: 'taskError', taskId: frame.taskId, shard: frame.shard, message: (err as Error).message.slice(0, 500) }).catch(() => undefined);
     }

@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import crypto from 'node:crypto';
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
+import type { SweepJob, SweepResult } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import { createLogger, patternMetrics, swarmMetrics, type Logger } from '../metrics';
 import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type NodeIdentity, type SecretBox } from './identity';
@@ -26,6 +27,7 @@ import {
   encodeFloat64,
   transportOf,
   type Frame,
+  type OutFrame,
   type RefusalCode,
   type SharedRecord,
 } from './protocol';
@@ -93,18 +95,36 @@ export interface SearchTaskResult {
   plans: ShardPlan[];
 }
 
+export interface SweepTaskOptions {
+  /** Give up after this long (default 30 min). */
+  timeoutMs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SweepTaskResult {
+  taskId: string;
+  /** In the order of the jobs given. */
+  results: SweepResult[];
+  shards: number;
+  reassigned: number;
+  answeredBy: string[];
+}
+
+/** A sharded task of any kind: how to build a shard's frame, take its answer, and merge. */
 interface TaskState {
   taskId: string;
-  series: Float64Array;
-  query: Float64Array;
-  opts: Required<Pick<SearchTaskOptions, 'window' | 'k' | 'exclusionZone' | 'znormalize'>>;
-  plans: ShardPlan[];
+  kind: 'search' | 'sweep';
+  shardCount: number;
   pending: number[];
-  results: Map<number, Match[]>;
+  answered: Set<number>;
   answeredBy: string[];
   reassigned: number;
   done: boolean;
-  resolve: (r: SearchTaskResult) => void;
+  frameFor(shard: number): OutFrame;
+  /** Stores a shard's answer; false when the answer is not acceptable. */
+  accept(shard: number, frame: Frame): boolean;
+  merge(): unknown;
+  resolve: (r: unknown) => void;
   reject: (e: unknown) => void;
   onProgress?: (done: number, total: number) => void;
 }
@@ -270,7 +290,7 @@ export class Coordinator extends EventEmitter {
 
   /** Search tasks in flight with their progress. */
   tasksInFlight(): Array<{ taskId: string; shards: number; done: number; reassigned: number }> {
-    return this.tasks.map((t) => ({ taskId: t.taskId, shards: t.plans.length, done: t.results.size, reassigned: t.reassigned }));
+    return this.tasks.map((t) => ({ taskId: t.taskId, shards: t.shardCount, done: t.answered.size, reassigned: t.reassigned }));
   }
 
   /** The gater: called after the encrypted handshake, before any stream. True = refuse. */
@@ -432,6 +452,7 @@ export class Coordinator extends EventEmitter {
         }
         case 'taskResult':
         case 'taskError':
+        case 'sweepResult':
           this.onTaskAnswer(s, frame);
           break;
         case 'renew':
@@ -561,31 +582,91 @@ export class Coordinator extends EventEmitter {
     const shardCount = options.shards ?? Math.max(1, this.sessions.size);
     const plans = planShards(series.length, m, shardCount);
     if (plans.length === 0) return Promise.reject(new WarpdeskError('InvalidDimensions', 'The series is shorter than the query.'));
-    return new Promise<SearchTaskResult>((resolve, reject) => {
+    const opts = { window: options.window, k: options.k, exclusionZone: options.exclusionZone ?? Math.floor(m / 2), znormalize: options.znormalize ?? true };
+    const encodedQuery = encodeFloat64(query);
+    const results = new Map<number, Match[]>();
+    const taskId = crypto.randomUUID();
+    return this.startTask<SearchTaskResult>('search', taskId, plans.length, options, {
+      frameFor: (shard) => {
+        const plan = plans[shard]!;
+        return { t: 'task', taskId, shard, kind: 'search', series: encodeFloat64(shardSlice(series, plan, m)), offset: plan.start, query: encodedQuery, ...opts };
+      },
+      accept: (shard, frame) => {
+        if (frame.t !== 'taskResult') return false;
+        const plan = plans[shard]!;
+        results.set(
+          shard,
+          frame.matches.filter((mm) => mm.index >= plan.start && mm.index < plan.end),
+        );
+        return true;
+      },
+      merge: (task) => {
+        const matches = mergeTopK([...results.values()], opts.k, opts.exclusionZone);
+        patternMetrics.matchesTotal.inc(matches.length);
+        for (const mm of matches) patternMetrics.similarity.observe(1 / (1 + mm.distance / m));
+        return { taskId, matches, shards: plans.length, reassigned: task.reassigned, answeredBy: task.answeredBy, plans };
+      },
+    });
+  }
+
+  /**
+   * Runs backtest sweep jobs on the connected agents: jobs sharing a search pass go to the same agent (one
+   * batch per shard); results come back in job order. Jobs name their data file, which each agent must be
+   * able to read (same machine or shared storage).
+   */
+  runSweep(jobs: SweepJob[], batches: SweepJob[][], options: SweepTaskOptions = {}): Promise<SweepTaskResult> {
+    if (jobs.length === 0) return Promise.reject(new WarpdeskError('InvalidInput', 'A sweep needs at least one job.'));
+    const byId = new Map<string, SweepResult>();
+    const taskId = crypto.randomUUID();
+    return this.startTask<SweepTaskResult>('sweep', taskId, batches.length, { timeoutMs: options.timeoutMs ?? 30 * 60_000, onProgress: options.onProgress }, {
+      frameFor: (shard) => ({ t: 'sweepTask', taskId, shard, jobs: batches[shard]! }),
+      accept: (shard, frame) => {
+        if (frame.t !== 'sweepResult') return false;
+        const want = new Set(batches[shard]!.map((j) => j.id));
+        if (frame.results.length !== want.size || !frame.results.every((r) => want.has(r.id))) return false;
+        for (const r of frame.results) byId.set(r.id, r);
+        return true;
+      },
+      merge: (task) => ({ taskId, results: jobs.map((j) => byId.get(j.id)!), shards: batches.length, reassigned: task.reassigned, answeredBy: task.answeredBy }),
+    });
+  }
+
+  private startTask<R>(
+    kind: TaskState['kind'],
+    taskId: string,
+    shardCount: number,
+    options: { timeoutMs?: number; onProgress?: (done: number, total: number) => void },
+    impl: Pick<TaskState, 'frameFor' | 'accept'> & { merge: (task: TaskState) => R },
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? 120_000;
+      let timer: NodeJS.Timeout | undefined;
       const task: TaskState = {
-        taskId: crypto.randomUUID(),
-        series,
-        query,
-        opts: { window: options.window, k: options.k, exclusionZone: options.exclusionZone ?? Math.floor(m / 2), znormalize: options.znormalize ?? true },
-        plans,
-        pending: plans.map((p) => p.shard),
-        results: new Map(),
-        answeredBy: new Array<string>(plans.length).fill(''),
+        taskId,
+        kind,
+        shardCount,
+        pending: Array.from({ length: shardCount }, (_, i) => i),
+        answered: new Set(),
+        answeredBy: new Array<string>(shardCount).fill(''),
         reassigned: 0,
         done: false,
-        resolve,
-        reject,
+        frameFor: impl.frameFor,
+        accept: impl.accept,
+        merge: () => impl.merge(task),
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r as R);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
         onProgress: options.onProgress,
       };
-      const timer = setTimeout(() => this.finishTask(task, new WarpdeskError('Unavailable', `The swarm search did not finish within ${options.timeoutMs ?? 120_000} ms.`)), options.timeoutMs ?? 120_000);
+      timer = setTimeout(() => this.finishTask(task, new WarpdeskError('Unavailable', `The swarm ${kind} did not finish within ${timeoutMs} ms.`)), timeoutMs);
       timer.unref?.();
-      const origResolve = task.resolve;
-      task.resolve = (r) => {
-        clearTimeout(timer);
-        origResolve(r);
-      };
       this.tasks.push(task);
-      this.log.info({ task: task.taskId, shards: plans.length, agents: this.sessions.size }, 'search task started');
+      this.log.info({ task: taskId, kind, shards: shardCount, agents: this.sessions.size }, 'task started');
       this.pump();
     });
   }
@@ -598,32 +679,16 @@ export class Coordinator extends EventEmitter {
         if (task.pending.length === 0) break;
         if (s.busy || s.ended) continue;
         const shard = task.pending.shift()!;
-        const plan = task.plans[shard]!;
         s.busy = { task, shard };
-        const slice = shardSlice(task.series, plan, task.query.length);
-        s.channel
-          .send({
-            t: 'task',
-            taskId: task.taskId,
-            shard,
-            kind: 'search',
-            series: encodeFloat64(slice),
-            offset: plan.start,
-            query: encodeFloat64(task.query),
-            window: task.opts.window,
-            k: task.opts.k,
-            exclusionZone: task.opts.exclusionZone,
-            znormalize: task.opts.znormalize,
-          })
-          .catch(() => {
-            // The session's reader will notice the closed stream and reassign the shard.
-          });
+        s.channel.send(task.frameFor(shard)).catch(() => {
+          // The session's reader will notice the closed stream and reassign the shard.
+        });
         swarmMetrics.tasksTotal.inc({ outcome: 'dispatched' });
       }
     }
   }
 
-  private onTaskAnswer(s: Session, frame: Extract<Frame, { t: 'taskResult' | 'taskError' }>): void {
+  private onTaskAnswer(s: Session, frame: Extract<Frame, { t: 'taskResult' | 'taskError' | 'sweepResult' }>): void {
     const busy = s.busy;
     if (!busy || busy.task.taskId !== frame.taskId || busy.shard !== frame.shard) {
       this.log.debug({ peer: s.peerId, task: frame.taskId }, 'ignoring an answer for a shard this agent does not hold');
@@ -636,30 +701,35 @@ export class Coordinator extends EventEmitter {
       this.finishTask(task, new WarpdeskError('Internal', `Agent ${s.peerId} failed a shard: ${frame.message}`));
       return;
     }
-    const plan = task.plans[frame.shard]!;
-    const valid = frame.matches.filter((mm) => mm.index >= plan.start && mm.index < plan.end);
-    task.results.set(frame.shard, valid);
+    if (!task.accept(frame.shard, frame)) {
+      swarmMetrics.tasksTotal.inc({ outcome: 'failed' });
+      this.finishTask(task, new WarpdeskError('Internal', `Agent ${s.peerId} answered shard ${frame.shard} of a ${task.kind} task with something else.`));
+      return;
+    }
+    task.answered.add(frame.shard);
     task.answeredBy[frame.shard] = s.peerId;
     swarmMetrics.tasksTotal.inc({ outcome: 'completed' });
-    task.onProgress?.(task.results.size, task.plans.length);
-    if (task.results.size === task.plans.length) {
-      const matches = mergeTopK([...task.results.values()], task.opts.k, task.opts.exclusionZone);
-      patternMetrics.matchesTotal.inc(matches.length);
-      for (const mm of matches) patternMetrics.similarity.observe(1 / (1 + mm.distance / task.query.length));
-      this.finishTask(task, { taskId: task.taskId, matches, shards: task.plans.length, reassigned: task.reassigned, answeredBy: task.answeredBy, plans: task.plans });
-    }
+    task.onProgress?.(task.answered.size, task.shardCount);
+    if (task.answered.size === task.shardCount) this.finishTask(task, null);
     this.pump();
   }
 
-  private finishTask(task: TaskState, outcome: SearchTaskResult | Error): void {
+  /** Ends a task with its merged result (outcome null) or an error. */
+  private finishTask(task: TaskState, outcome: Error | null): void {
     if (task.done) return;
     task.done = true;
     const i = this.tasks.indexOf(task);
     if (i >= 0) this.tasks.splice(i, 1);
     for (const s of this.sessions.values()) if (s.busy?.task === task) s.busy = null;
-    if (outcome instanceof Error) task.reject(outcome);
-    else task.resolve(outcome);
-    this.log.info({ task: task.taskId, ok: !(outcome instanceof Error), reassigned: task.reassigned }, 'search task finished');
+    if (outcome) task.reject(outcome);
+    else {
+      try {
+        task.resolve(task.merge());
+      } catch (err) {
+        task.reject(err);
+      }
+    }
+    this.log.info({ task: task.taskId, kind: task.kind, ok: !outcome, reassigned: task.reassigned }, 'task finished');
   }
 
   async stop(): Promise<void> {

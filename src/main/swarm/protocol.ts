@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { Stream } from '@libp2p/interface';
+import { SweepJobSchema, SweepResultSchema } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import { swarmMetrics } from '../metrics';
 import { PeerIdString, SignedMembership, SignedRotation } from './membership';
@@ -76,6 +77,9 @@ export const Frame = z.discriminatedUnion('t', [
     matches: z.array(z.object({ index: z.number().int().nonnegative(), distance: z.number() }).strict()).max(1000),
     elapsedMs: z.number().nonnegative(),
   }),
+  /** A batch of backtest sweep jobs (jobs sharing one search pass), run by the agent with the backtester. */
+  f('sweepTask', { taskId: z.string().max(64), shard: z.number().int().nonnegative(), jobs: z.array(SweepJobSchema).min(1).max(1000) }),
+  f('sweepResult', { taskId: z.string().max(64), shard: z.number().int().nonnegative(), results: z.array(SweepResultSchema).max(1000), elapsedMs: z.number().nonnegative() }),
   f('taskError', { taskId: z.string().max(64), shard: z.number().int().nonnegative(), message: z.string().max(500) }),
   /** Agent → coordinator: a record from the agent's outbox (acked by id). */
   f('share', { record: SharedRecord }),

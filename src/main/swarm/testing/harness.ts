@@ -48,6 +48,11 @@ async function main(): Promise<void> {
       const q = s.slice(cmd['qStart'] as number, (cmd['qStart'] as number) + (cmd['m'] as number));
       return c.runSearch(s, q, { window: cmd['window'] as number, k: cmd['k'] as number, shards: cmd['shards'] as number | undefined, timeoutMs: 60_000 });
     };
+    handlers['sweep'] = async (cmd) => {
+      const { batchJobs } = await import('../../backtest/sweep');
+      const jobs = cmd['jobs'] as never[];
+      return c.runSweep(jobs, batchJobs(jobs), { timeoutMs: 120_000 });
+    };
     handlers['metrics'] = async () => (await import('../../metrics')).metricsText();
     let cpu0 = process.cpuUsage();
     let t0 = performance.now();
