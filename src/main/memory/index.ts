@@ -94,7 +94,7 @@ export interface Memory {
   exportExperience(id: string): PortableExperience;
   importRemoteExperience(exp: PortableExperience): { imported: boolean; verdictImported: boolean };
   stats(): MemoryStats;
-  /** Copies the write-ahead log into the database now (otherwise done when idle; see ADR 0004). */
+  /** Copies the write-ahead log into the database and empties it now (otherwise done when idle; ADR 0004). */
   checkpoint(): { walPages: number; checkpointed: number };
   close(): void;
 }
@@ -130,7 +130,7 @@ function wrap(s: MemoryStore): Memory {
     exportExperience: (id) => s.exportExperience(id),
     importRemoteExperience: (e) => s.importRemoteExperience(e),
     stats: () => s.stats(),
-    checkpoint: () => s.checkpoint(),
+    checkpoint: () => s.checkpoint('TRUNCATE'),
     close: () => s.close(),
   };
 }

@@ -276,10 +276,13 @@ export class MemoryStore {
     }
   }
 
-  /** Copies the WAL into the database file (PASSIVE: never waits for other connections). */
-  checkpoint(): { walPages: number; checkpointed: number } {
+  /**
+   * Copies the WAL into the database file. PASSIVE (the idle timer) never waits for other connections;
+   * TRUNCATE (an explicit call) waits up to the busy timeout and then empties the WAL file.
+   */
+  checkpoint(mode: 'PASSIVE' | 'TRUNCATE' = 'PASSIVE'): { walPages: number; checkpointed: number } {
     if (this.closed || this.readonly) return { walPages: 0, checkpointed: 0 };
-    const r = (this.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>)[0]!;
+    const r = (this.db.pragma(`wal_checkpoint(${mode})`) as Array<{ busy: number; log: number; checkpointed: number }>)[0]!;
     this.writesSinceCheckpoint = 0;
     return { walPages: r.log, checkpointed: r.checkpointed };
   }
