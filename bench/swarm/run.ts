@@ -202,13 +202,15 @@ async function main(): Promise<void> {
   await coord.call('usageStart');
   await Promise.all(agentProcs.map((p) => p.call('startRtt')));
   await new Promise((r) => setTimeout(r, HOLD_MS));
-  const samples = (await Promise.all(agentProcs.map((p) => p.call<number[]>('stopRtt')))).flat().sort((x, y) => x - y);
-  const usage = await coord.call<{ cpuPercent: number; rssMiB: number; heapMiB: number }>('usage');
+  const perAgentProc = await Promise.all(agentProcs.map((p) => p.call<{ rtts: number[]; loopDelayP99Ms: number }>('stopRtt')));
+  const samples = perAgentProc.flatMap((x) => x.rtts).sort((x, y) => x - y);
+  const usage = await coord.call<{ cpuPercent: number; rssMiB: number; heapMiB: number; loopDelayP99Ms: number }>('usage');
   const hs = stats(samples);
   row('heartbeat round trip p50 (ms)', 'quic', hs.p50, '', `${samples.length} heartbeats over ${HOLD_MS / 1000} s, ${connected} agents`);
   row('heartbeat round trip p99 (ms)', 'quic', hs.p99, '', '');
   row('coordinator CPU while holding (%)', '', usage.cpuPercent, '', '100% = one core');
   row('coordinator RSS while holding (MiB)', '', usage.rssMiB, '', `heap ${r3(usage.heapMiB)} MiB`);
+  row('event-loop delay p99 while holding (ms)', '', `${r3(usage.loopDelayP99Ms)} coordinator`, '', `agent processes: ${perAgentProc.map((x) => r3(x.loopDelayP99Ms)).join(', ')}`);
 
   const total = (performance.now() - t0) / 1000;
   notes.push(`total run ${r3(total)} s; loopback only; 2-core machine shared with other work, so tails are noisy`);

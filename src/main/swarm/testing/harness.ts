@@ -56,15 +56,25 @@ async function main(): Promise<void> {
     handlers['metrics'] = async () => (await import('../../metrics')).metricsText();
     let cpu0 = process.cpuUsage();
     let t0 = performance.now();
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const lag = monitorEventLoopDelay({ resolution: 10 });
     handlers['usageStart'] = () => {
       cpu0 = process.cpuUsage();
       t0 = performance.now();
+      lag.reset();
+      lag.enable();
       return true;
     };
     handlers['usage'] = () => {
       const d = process.cpuUsage(cpu0);
       const wall = performance.now() - t0;
-      return { cpuPercent: ((d.user + d.system) / 1000 / wall) * 100, rssMiB: process.memoryUsage().rss / 2 ** 20, heapMiB: process.memoryUsage().heapUsed / 2 ** 20 };
+      lag.disable();
+      return {
+        cpuPercent: ((d.user + d.system) / 1000 / wall) * 100,
+        rssMiB: process.memoryUsage().rss / 2 ** 20,
+        heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+        loopDelayP99Ms: lag.percentile(99) / 1e6,
+      };
     };
     stop = () => c.stop();
     out({ event: 'ready', peerId: c.peerId, multiaddrs: c.multiaddrs() });
@@ -130,14 +140,19 @@ async function main(): Promise<void> {
       await Promise.all(made.map((a) => a.waitConnected(120_000).catch(() => undefined)));
     }
     handlers['connected'] = () => list.filter((a) => a.status().connected).length;
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const lag = monitorEventLoopDelay({ resolution: 10 });
     handlers['startRtt'] = () => {
       rtts = [];
       collecting = true;
+      lag.reset();
+      lag.enable();
       return true;
     };
     handlers['stopRtt'] = () => {
       collecting = false;
-      return rtts;
+      lag.disable();
+      return { rtts, loopDelayP99Ms: lag.percentile(99) / 1e6 };
     };
     handlers['gossip'] = () => gossip.splice(0);
     handlers['connectMs'] = () => connectMs;
