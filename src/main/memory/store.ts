@@ -29,7 +29,7 @@ import { GENESIS_HASH, linkHash } from './canonical';
 import { contentHash, experienceContent, verdictContent } from './chain';
 import { uuidv7, isRecordId } from './ids';
 import { checkOutcome, judgeOutcome, type OutcomeInput } from './judge';
-import { aadFor, Keyring, type KeyProvider, type MemoryKey, type Sealed } from './keys';
+import { aadFor, generateKey, KEY_ENV, Keyring, type KeyProvider, type MemoryKey, type Sealed } from './keys';
 import { DEFAULT_SCORE, mmrSelect, PatternIndex, zNormalize, zNormalizeInto, type ScoreParams } from './pattern-index';
 import { migrate, openDb, schemaVersion, SCHEMA_VERSION, type Db } from './schema';
 import type {
@@ -1216,9 +1216,9 @@ export async function openMemoryStore(options: OpenMemoryOptions, defaultProvide
     if (keys.length === 0) {
       if (known.length > 0)
         throw new WarpdeskError('WrongKey', `The memory in ${dataDir} is encrypted with key ${known.map((k) => k.key_id).join(', ')}, and the key provider (${provider.name}) has no key.`);
-      if (readonly) keys = [(await import('./keys')).generateKey()];
+      if (readonly) keys = [generateKey()]; // nothing is encrypted yet and nothing will be written
       else if (provider.createKey) keys = [await provider.createKey()];
-      else throw new WarpdeskError('WrongKey', `The key provider (${provider.name}) has no key; set ${'WARPDESK_MEMORY_KEY'} to a base64 32-byte key.`);
+      else throw new WarpdeskError('WrongKey', `The key provider (${provider.name}) has no key; set ${KEY_ENV} to a base64 32-byte key.`);
     }
     const ring = new Keyring(keys);
     const missing = known.filter((k) => !ring.has(k.key_id)).map((k) => k.key_id);
