@@ -5,13 +5,14 @@
  * Progress bar + ETA on a terminal (stderr); quiet machine output with --json.
  */
 import fs from 'node:fs';
-import type { BacktestParamsInput, BacktestResult, Evaluation, Metrics, Trade } from '../../shared/contract/backtest';
+import type { BacktestParams, BacktestParamsInput, BacktestResult, Evaluation, Metrics, Trade } from '../../shared/contract/backtest';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/market';
 import { formatTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
 import { loadBacktestBars } from '../../main/backtest/data';
 import { evaluateAsync } from '../../main/backtest/evaluate';
-import { MemoryLearningLoop, scratchDir } from '../../main/backtest/memory-loop';
+import { MemoryLearningLoop, scratchDir, type MemoryLike } from '../../main/backtest/memory-loop';
+import type { LearningLoop } from '../../main/backtest/policy';
 import { generateKey, openMemory, staticKeyProvider } from '../../main/memory';
 import { parseParams, runBacktestAsync } from '../../main/backtest/run';
 import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
@@ -147,7 +148,7 @@ export const backtestCommand: Command = {
   flags: {
     ...BACKTEST_PARAM_FLAGS,
     learning: { type: 'boolean', description: 'learn online: record experiences, judge them when their horizon passes, adapt the threshold' },
-    memory: { type: 'boolean', description: 'with --learning: learn through the pattern memory module (in a fresh scratch workspace)' },
+    memory: { type: 'boolean', description: 'with --learning or --evaluate: learn through the pattern memory module (each run in a fresh scratch workspace)' },
     evaluate: { type: 'boolean', description: 'train/validation/test comparison of learning vs baseline vs buy-and-hold vs random' },
     resamples: { type: 'string', description: 'bootstrap resamples for --evaluate (default 2000)' },
     trades: { type: 'string', description: 'write the trade list as CSV to this file' },
@@ -165,7 +166,32 @@ export const backtestCommand: Command = {
     const bar = !json.enabled && io.interactive ? progressBar(io, boolFlag(args, 'evaluate') ? 'evaluating' : 'backtesting') : undefined;
 
     if (boolFlag(args, 'evaluate')) {
-      const ev = await evaluateAsync(bars, input, engine, { onProgress: bar?.update, resamples });
+      // With --memory every learning run learns in its own fresh scratch memory (no run sees another's
+      // experiences, and nothing from a user's memory leaks in).
+      const thresholds = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8];
+      const scratches: Array<{ remove: () => void; close: () => void }> = [];
+      let learningLoop: ((p: BacktestParams) => LearningLoop) | undefined;
+      if (boolFlag(args, 'memory')) {
+        const memories: MemoryLike[] = [];
+        for (let i = 0; i < thresholds.length; i++) {
+          const scratch = scratchDir();
+          const memory = await openMemory({ dataDir: scratch.dir, keyProvider: staticKeyProvider([generateKey()]) });
+          memories.push(memory);
+          scratches.push({ remove: scratch.remove, close: () => memory.close() });
+        }
+        let next = 0;
+        learningLoop = (p) =>
+          new MemoryLearningLoop(memories[next++ % memories.length]!, { patternType: `backtest:${tfLabel}:W${p.window}:t${p.threshold}`, dataset: file, timeframe: tfLabel, k: p.top, target: p.threshold, close: bars.close });
+      }
+      let ev: Evaluation;
+      try {
+        ev = await evaluateAsync(bars, input, engine, { onProgress: bar?.update, resamples, thresholds, learningLoop });
+      } finally {
+        for (const s of scratches) {
+          s.close();
+          s.remove();
+        }
+      }
       bar?.done();
       if (json.enabled) {
         const out = JSON.stringify({ file, timeframe: tfLabel, params, evaluation: ev }, null, 2) + '\n';

@@ -36,7 +36,7 @@ export function stationaryIndices(n: number, meanBlock: number, random: () => nu
 /** Statistic of one series over an index resample; returns NaN when undefined. */
 export type ResampledStat = (series: Float64Array, aux: Float64Array | null, idx: Int32Array) => number;
 
-/** Mean / sample std of the resampled returns (per bar; annualization cancels in the test). */
+/** Mean / sample std of the resampled returns (per bar; annualized by the caller); 0 for an all-flat sample. */
 export const sharpeStat: ResampledStat = (r, _aux, idx) => {
   const n = idx.length;
   if (n < 2) return Number.NaN;
@@ -46,7 +46,9 @@ export const sharpeStat: ResampledStat = (r, _aux, idx) => {
   let v = 0;
   for (let i = 0; i < n; i++) v += (r[idx[i]!]! - mean) ** 2;
   const std = Math.sqrt(v / (n - 1));
-  return std > 0 ? mean / std : Number.NaN;
+  // A strategy that stayed flat (all returns exactly 0) has Sharpe 0 by convention, so it can be compared.
+  if (std === 0) return mean === 0 ? 0 : Number.NaN;
+  return mean / std;
 };
 
 /** Share of exposed bars (aux = |position| > 0) with a positive return. */

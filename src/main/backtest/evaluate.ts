@@ -135,8 +135,11 @@ export function evaluateTable(bars: Bars, table: ForecastTable, base: BacktestPa
     compare('baseline', baseline.sim, 'random', randomTargets, tFrom, n, cmpOpts),
   ];
   const main = comparisons[0]!;
+  const learnedTest = testMetrics(learning.sim);
   const summary =
-    main.sharpeP === null
+    learnedTest.exposure === 0
+      ? `The learning run stood aside for the whole test period (no position), so it shows no improvement; the baseline's test Sharpe was ${fmt(testMetrics(baseline.sim).sharpe)}.`
+      : main.sharpeP === null
       ? 'Not enough test data to judge learning.'
       : main.sharpeP >= alpha
         ? `No significant improvement from learning on the test period (Sharpe difference ${fmt(main.sharpeDiff)}, p = ${main.sharpeP.toFixed(3)}; hit-rate difference ${fmt(main.hitRateDiff)}, p = ${fmt(main.hitRateP)}).`

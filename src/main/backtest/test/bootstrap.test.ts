@@ -49,3 +49,14 @@ describe('bootstrap', () => {
     expect(hitRateStat(r, held, Int32Array.from([0, 1, 2, 3]))).toBeCloseTo(2 / 3, 12);
   });
 });
+
+describe('flat strategies', () => {
+  it('a flat strategy has Sharpe 0 in the bootstrap, so it can be compared', () => {
+    const flat = new Float64Array(300);
+    const other = noise(300, 9, 0.001);
+    expect(sharpeStat(flat, null, Int32Array.from({ length: 300 }, (_, i) => i))).toBe(0);
+    const t = pairedBootstrap(flat, null, other, null, sharpeStat, { resamples: 100, meanBlock: 5, seed: 2 });
+    expect(t.diff).not.toBeNull();
+    expect(t.p).not.toBeNull();
+  });
+});

@@ -28,7 +28,8 @@ describe('evaluation', () => {
       }
     }
     // A random walk has nothing to learn: the report must not claim an improvement.
-    expect(ev.summary).toMatch(/No significant improvement|worse|Not enough/);
+    expect(ev.summary).toMatch(/No significant improvement|worse|Not enough|stood aside/);
+    expect(ev.summary).not.toMatch(/improved/);
     // Deterministic for a seed.
     const again = evaluate(bars, { window: 12, top: 5, horizon: 3, minHistory: 60 }, engine, { resamples: 200 });
     expect(again).toEqual(ev);
