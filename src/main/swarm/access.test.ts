@@ -208,4 +208,39 @@ describe('swarm access control', () => {
     // The token was never sent to the node at that address.
     expect(coord.store.db.prepare(`SELECT COUNT(*) AS n FROM tokens WHERE used_by = ?`).get(i.peerId)).toEqual({ n: 0 });
   });
+
+  it('falls back to WebSockets while UDP is blocked and moves back to QUIC once it is not', async () => {
+    const dgram = await import('node:dgram');
+    const quicAddr = coord.multiaddrs().find((x) => x.includes('/quic-v1'))!;
+    const target = Number(/udp\/(\d+)/.exec(quicAddr)![1]);
+    // A UDP relay in front of the coordinator's QUIC port that drops everything while `blocked`.
+    let blocked = true;
+    const front = dgram.createSocket('udp4');
+    const back = dgram.createSocket('udp4');
+    let client: { address: string; port: number } | null = null;
+    front.on('message', (msg, rinfo) => {
+      client = { address: rinfo.address, port: rinfo.port };
+      if (!blocked) back.send(msg, target, '127.0.0.1');
+    });
+    back.on('message', (msg) => {
+      if (!blocked && client) front.send(msg, client.port, client.address);
+    });
+    await new Promise<void>((r) => front.bind(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => back.bind(0, '127.0.0.1', () => r()));
+    try {
+      const relayed = `/ip4/127.0.0.1/udp/${front.address().port}/quic-v1/p2p/${coord.peerId}`;
+      const ws = coord.multiaddrs().find((x) => x.includes('/ws/'))!;
+      const u = await agent('udp-blocked', { join: [relayed, ws], token: coord.createToken(), quicTimeoutMs: 500, quicReprobeMs: 700 });
+      await u.waitConnected(30_000);
+      expect(u.status().transport).toBe('ws');
+      const onQuic = once<{ transport: string }>(u, 'connected', (e) => e.transport === 'quic', 60_000);
+      blocked = false;
+      expect((await onQuic).transport).toBe('quic');
+      expect(u.status().transport).toBe('quic');
+      expect(await u.ping()).toBeGreaterThan(0);
+    } finally {
+      front.close();
+      back.close();
+    }
+  });
 });

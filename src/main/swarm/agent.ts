@@ -42,6 +42,8 @@ export interface AgentOptions {
   backoffMaxMs?: number;
   /** Runs a search shard (default: the pattern engine's searchTopK). Tests inject delays here. */
   executor?: (series: Float64Array, query: Float64Array, options: { window: number; k: number; exclusionZone: number; znormalize: boolean }) => Promise<Array<{ index: number; distance: number }>> | Array<{ index: number; distance: number }>;
+  /** While on WebSockets, try QUIC again this often and move the session when it answers (default 60 s; 0 = never). */
+  quicReprobeMs?: number;
   /** Max records in flight without an ack. */
   outboxWindow?: number;
   logger?: Logger;
@@ -92,6 +94,9 @@ export class Agent extends EventEmitter {
   private aboveCursor = new Set<number>();
   private wake: (() => void) | null = null;
   private pendingRotation: PrivateKey | null = null;
+  private probing = false;
+  private lastProbeAt = 0;
+  private redialNow = false;
   private rotationReady = false;
   readonly store: AgentStore;
   private readonly log: Logger;
@@ -279,6 +284,10 @@ export class Agent extends EventEmitter {
         await this.finishRotation();
         continue;
       }
+      if (this.redialNow) {
+        this.redialNow = false;
+        continue;
+      }
       const delay = this.backoff(attempt++, permanent);
       swarmMetrics.reconnectsTotal.inc();
       await new Promise<void>((resolve) => {
@@ -417,12 +426,41 @@ export class Agent extends EventEmitter {
         return;
       }
     }
+    this.maybeReprobeQuic(live);
     const id = ++this.pingId;
     live.pings.set(id, now);
     live.channel.send({ t: 'ping', id, sentAt: now, lastRttMs: this.rttMs ?? undefined, cursor: this.store.cursor() }).catch(() => live.end('write failed'));
     // Renew membership when less than a third of its life is left.
     const m = this.membership?.body;
     if (m && m.notAfter - Date.now() < (m.notAfter - m.issuedAt) / 3) live.channel.send({ t: 'renew' }).catch(() => undefined);
+  }
+
+  /** On WebSockets with QUIC addresses configured: probe QUIC now and then; when it answers, move over. */
+  private maybeReprobeQuic(live: Live): void {
+    const every = this.opts.quicReprobeMs ?? 60_000;
+    if (every <= 0 || live.transport !== 'ws' || this.probing || Date.now() - this.lastProbeAt < every) return;
+    if (this.opts.transports && !this.opts.transports.includes('quic')) return;
+    const quicAddrs = this.opts.join.filter((a) => a.includes('/quic-v1'));
+    if (quicAddrs.length === 0) return;
+    this.probing = true;
+    this.lastProbeAt = Date.now();
+    void (async () => {
+      try {
+        const { multiaddr } = await loadStack();
+        const budget = this.opts.quicTimeoutMs ?? 1_500;
+        const dialing = this.node.dial(multiaddr.multiaddr(quicAddrs[0]!.replace(/\/p2p\/[^/]+$/, '')));
+        dialing.then((c) => (this.live?.conn === c ? undefined : c.close().catch(() => undefined))).catch(() => undefined);
+        const conn = await Promise.race([dialing, new Promise<null>((r) => setTimeout(() => r(null), budget))]);
+        if (!conn || live.ended || conn.remotePeer.toString() !== this.coordinator) return;
+        this.log.info('QUIC answers again; moving the session from WebSockets to QUIC');
+        this.redialNow = true;
+        live.end('moving to QUIC');
+      } catch {
+        /* still no QUIC; stay on WebSockets */
+      } finally {
+        this.probing = false;
+      }
+    })();
   }
 
   /** Sends a ping now and resolves with its round trip (ms). For benchmarks and the UI. */
