@@ -268,12 +268,15 @@ export class Agent extends EventEmitter {
     let attempt = 0;
     while (!this.stopped) {
       let permanent = false;
+      let conn: Connection | undefined;
       try {
-        const conn = await this.dial();
+        conn = await this.dial();
         const live = await this.handshake(conn);
         attempt = 0;
         await live.endedPromise;
       } catch (err) {
+        // A connection whose handshake failed must not be handed back by the next dial.
+        if (conn && this.live?.conn !== conn) conn.abort(new Error('swarm handshake failed'));
         const e = err as Error & { refusal?: string };
         permanent = e.refusal !== undefined && PERMANENT.has(e.refusal);
         this.log.warn({ coordinator: this.coordinator, attempt, err: e.message }, 'could not reach the coordinator');
