@@ -5,7 +5,7 @@
  * state. The search pass runs off the JS thread on the native engine and yields to the event loop
  * otherwise, so the host stays responsive. Never imports Electron.
  */
-import type { BacktestResult } from '../../shared/contract/backtest';
+import type { BacktestResult, SweepResult } from '../../shared/contract/backtest';
 import type { Bars, Timeframe } from '../../shared/market';
 import { WarpdeskError } from '../../shared/errors';
 import { getEngine } from '../engine';
@@ -13,6 +13,7 @@ import type { PatternEngine } from '../engine/types';
 import type { Capability, HandlerContext } from '../host/host';
 import { assembleResult, forecastsAsync, parseParams, runStrategy } from './run';
 import { SessionStore } from './sessions';
+import { batchJobs, expandGrid, SweepRunner } from './sweep';
 
 export interface BacktestCapabilityOptions {
   dataDir: string;
@@ -55,6 +56,31 @@ export function backtestCapability(o: BacktestCapabilityOptions): Capability & {
           ctx.emit('backtest:progress', { requestId: req.requestId, fraction: 1, etaMs: 0, phase: 'done' });
           const name = req.name ?? `W${params.window} k${params.top} H${params.horizon} ${req.timeframe}${params.learning ? ' learning' : ''}`;
           return sessions.save({ name, datasetId: req.datasetId, timeframe: req.timeframe, result: main, compare: twin });
+        } finally {
+          running.delete(req.requestId);
+        }
+      },
+      'backtest:sweep': async (req, ctx: HandlerContext) => {
+        if (running.has(req.requestId)) throw new WarpdeskError('Conflict', `A backtest with id ${req.requestId} is already running.`);
+        const ctrl = new AbortController();
+        running.set(req.requestId, ctrl);
+        try {
+          const engine = o.engine ?? getEngine();
+          const data = `dataset:${req.datasetId}`;
+          const jobs = expandGrid(data, req.timeframe, req.params, req.grid);
+          const runner = new SweepRunner(engine, () => o.bars(req.datasetId, req.timeframe));
+          const results: SweepResult[] = [];
+          const t0 = Date.now();
+          for (const batch of batchJobs(jobs)) {
+            for (const job of batch) {
+              results.push(await runner.runAsync(job, { signal: ctrl.signal }));
+              const fraction = results.length / jobs.length;
+              const elapsed = Date.now() - t0;
+              ctx.emit('backtest:progress', { requestId: req.requestId, fraction, etaMs: (elapsed / fraction) * (1 - fraction), phase: 'sweep' });
+            }
+          }
+          const byId = new Map(results.map((r) => [r.id, r]));
+          return { results: jobs.map((j) => byId.get(j.id)!) };
         } finally {
           running.delete(req.requestId);
         }

@@ -10,7 +10,7 @@ import type { Bars } from '../../shared/market';
 import type { BacktestParams } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import { planForecasts, type ForecastTable, type ProgressOptions } from './forecast';
-import { WORKER_ENTRY } from './sweep';
+import { WORKER_ENTRY } from './worker-entry';
 
 export interface ForecastChunk {
   from: number;

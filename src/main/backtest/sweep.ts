@@ -16,8 +16,9 @@ import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput, ty
 import { WarpdeskError } from '../../shared/errors';
 import type { PatternEngine } from '../engine/types';
 import { computeForecasts, type ForecastTable } from './forecast';
-import { metricsOf, metricsStart, runStrategy } from './run';
+import { forecastsAsync, metricsOf, metricsStart, runStrategy } from './run';
 import { splitPoints } from './evaluate';
+import { WORKER_ENTRY } from './worker-entry';
 import { periodsPerYear } from './metrics';
 
 export interface SweepGrid {
@@ -63,19 +64,54 @@ export class SweepRunner {
   run(job: SweepJob): SweepResult {
     const params: BacktestParams = BacktestParamsSchema.parse(job.params);
     try {
-      const barsKey = `${job.data}|${job.timeframe ?? ''}`;
-      let bars = this.bars.get(barsKey);
-      if (!bars) {
-        bars = this.load(job.data, job.timeframe);
-        this.bars.set(barsKey, bars);
-      }
+      const bars = this.barsOf(job);
       const key = searchKey(job);
       if (key !== this.lastKey || !this.lastTable) {
         this.lastTable = null;
         this.lastTable = computeForecasts(bars, params, this.engine);
         this.lastKey = key;
       }
-      const table = this.lastTable;
+      return this.finish(job, params, bars, this.lastTable);
+    } catch (err) {
+      return this.failed(job, params, err);
+    }
+  }
+
+  /** Same result as run(), with the search pass off the JS thread / yielding (for the app host). */
+  async runAsync(job: SweepJob, opts: { signal?: AbortSignal } = {}): Promise<SweepResult> {
+    const params: BacktestParams = BacktestParamsSchema.parse(job.params);
+    try {
+      const bars = this.barsOf(job);
+      const key = searchKey(job);
+      if (key !== this.lastKey || !this.lastTable) {
+        this.lastTable = null;
+        this.lastTable = await forecastsAsync(bars, params, this.engine, { workers: 0, signal: opts.signal });
+        this.lastKey = key;
+      }
+      return this.finish(job, params, bars, this.lastTable);
+    } catch (err) {
+      if (err instanceof WarpdeskError && err.code === 'Cancelled') throw err;
+      return this.failed(job, params, err);
+    }
+  }
+
+  private barsOf(job: SweepJob): Bars {
+    const barsKey = `${job.data}|${job.timeframe ?? ''}`;
+    let bars = this.bars.get(barsKey);
+    if (!bars) {
+      bars = this.load(job.data, job.timeframe);
+      this.bars.set(barsKey, bars);
+    }
+    return bars;
+  }
+
+  private failed(job: SweepJob, params: BacktestParams, err: unknown): SweepResult {
+    const empty = metricsOf(emptyBars(), { ret: new Float64Array(0), equity: new Float64Array(0), held: new Float64Array(0), traded: new Float64Array(0), trades: [] }, 0, 0, 252);
+    return { id: job.id, params, validation: empty, test: empty, full: empty, error: err instanceof Error ? err.message : String(err) };
+  }
+
+  private finish(job: SweepJob, params: BacktestParams, bars: Bars, table: ForecastTable): SweepResult {
+    {
       const run = runStrategy(bars, table, params);
       const n = bars.close.length;
       const { trainEnd, validationEnd } = splitPoints(n, job.split ?? { train: 0.6, validation: 0.2 });
@@ -88,9 +124,6 @@ export class SweepRunner {
         test: metricsOf(bars, run.sim, Math.max(start, validationEnd), n, ppy),
         full: metricsOf(bars, run.sim, start, n, ppy),
       };
-    } catch (err) {
-      const empty = metricsOf(emptyBars(), { ret: new Float64Array(0), equity: new Float64Array(0), held: new Float64Array(0), traded: new Float64Array(0), trades: [] }, 0, 0, 252);
-      return { id: job.id, params, validation: empty, test: empty, full: empty, error: err instanceof Error ? err.message : String(err) };
     }
   }
 }
@@ -137,7 +170,7 @@ export interface ParallelOptions {
 
 type WorkerMessage = { type: 'result'; result: SweepResult } | { type: 'ready' } | { type: 'fatal'; message: string };
 
-export const WORKER_ENTRY = path.join(__dirname, 'sweep-worker.ts');
+export { WORKER_ENTRY } from './worker-entry';
 
 /** Runs jobs on `workers` child processes (default: cores - 1, at least 1); results in job order. */
 export function runSweepParallel(jobs: SweepJob[], opts: ParallelOptions = {}): Promise<SweepResult[]> {

@@ -197,6 +197,26 @@ export const backtestChannels = {
       .strict(),
     SessionSchema,
   ),
+  'backtest:sweep': channel(
+    'Runs a parameter grid (W, k, H, threshold) over a data set; results per job, ranked by the caller (choose on validation).',
+    z
+      .object({
+        datasetId: z.number().int().positive(),
+        timeframe: TimeframeSchema,
+        params: BacktestParamsSchema.partial().strict().default({}),
+        grid: z
+          .object({
+            window: z.array(z.number().int().min(4).max(1024)).min(1).max(12),
+            top: z.array(z.number().int().min(1).max(100)).min(1).max(12),
+            horizon: z.array(z.number().int().min(1).max(1000)).min(1).max(12),
+            threshold: z.array(z.number().min(0.5).max(1)).min(1).max(12),
+          })
+          .strict(),
+        requestId: RequestId,
+      })
+      .strict(),
+    z.object({ results: z.array(SweepResultSchema) }),
+  ),
   'backtest:cancel': channel('Cancels a running backtest.', z.object({ requestId: RequestId }).strict(), z.object({ cancelled: z.boolean() })),
   'backtest:sessions': channel('Lists saved backtest sessions, newest first.', z.object({}).strict(), z.array(SessionInfoSchema)),
   'backtest:open': channel('Reopens a saved session exactly as it was saved.', z.object({ id: z.number().int().positive() }).strict(), SessionSchema),

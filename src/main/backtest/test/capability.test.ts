@@ -68,3 +68,27 @@ describe('backtest capability', () => {
     await host.close();
   });
 });
+
+describe('backtest capability sweeps', () => {
+  it('runs a grid over a stored data set with progress events, results in grid order', async () => {
+    const { host, events } = setup(400);
+    const res = await host.invoke('backtest:sweep', {
+      datasetId: 1,
+      timeframe: '1D',
+      params: { minHistory: 50 },
+      grid: { window: [8, 12], top: [3], horizon: [2], threshold: [0.5, 0.7] },
+      requestId: 's1',
+    });
+    expect(res.ok).toBe(true);
+    if (!res.ok) return;
+    const results = (res.value as { results: Array<{ id: string; error?: string; full: { bars: number } }> }).results;
+    expect(results.map((r) => r.id)).toEqual(['W8-k3-H2-t0.5', 'W8-k3-H2-t0.7', 'W12-k3-H2-t0.5', 'W12-k3-H2-t0.7']);
+    for (const r of results) {
+      expect(r.error).toBeUndefined();
+      expect(r.full.bars).toBeGreaterThan(300);
+    }
+    const sweepEvents = events.filter((e) => e.event === 'backtest:progress' && (e.payload as { phase: string }).phase === 'sweep');
+    expect(sweepEvents).toHaveLength(4);
+    await host.close();
+  });
+});
