@@ -10,7 +10,7 @@ import type { Bars } from '../../shared/market';
 import type { BacktestParams } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import { planForecasts, type ForecastTable, type ProgressOptions } from './forecast';
-import { WORKER_ENTRY } from './worker-entry';
+import { WORKER_ENTRY, workerExecArgv } from './worker-entry';
 
 export interface ForecastChunk {
   from: number;
@@ -94,7 +94,7 @@ export async function computeForecastsInWorkers(
       child.send({ type: 'forecast', bars: plainBars, params: p, from: c.from, to: c.to });
     };
     for (let w = 0; w < Math.min(workers, chunks.length); w++) {
-      const child = fork(WORKER_ENTRY, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+      const child = fork(WORKER_ENTRY, [], { execArgv: workerExecArgv(), env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
       let stderr = '';
       child.stderr?.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-2000);

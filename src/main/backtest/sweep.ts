@@ -18,7 +18,7 @@ import type { PatternEngine } from '../engine/types';
 import { computeForecasts, type ForecastTable } from './forecast';
 import { forecastsAsync, metricsOf, metricsStart, runStrategy } from './run';
 import { splitPoints } from './evaluate';
-import { WORKER_ENTRY } from './worker-entry';
+import { WORKER_ENTRY, workerExecArgv } from './worker-entry';
 import { periodsPerYear } from './metrics';
 
 export interface SweepGrid {
@@ -206,7 +206,7 @@ export function runSweepParallel(jobs: SweepJob[], opts: ParallelOptions = {}): 
     };
     for (let w = 0; w < workers; w++) {
       const child = fork(WORKER_ENTRY, [], {
-        execArgv: ['--import', 'tsx'],
+        execArgv: workerExecArgv(),
         env: { ...process.env, ...opts.env },
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         serialization: 'advanced',
