@@ -6,22 +6,10 @@
  * Must never: change the content of a released version (add a new `v` instead).
  */
 import { canonicalJson, sha256Hex } from './canonical';
-import type { ContextValue, MatchInput, OutcomeInput, Signal } from './types';
+import type { OutcomeInput, PortableExperience } from './types';
 
-export interface ExperienceContentInput {
-  id: string;
-  agentId: string;
-  patternType: string;
-  dataset: string;
-  timeframe: string;
-  signal: Signal;
-  confidence: number;
-  similarity: number;
-  horizon: number;
-  at: number;
-  pattern: { length: number; scale: number; offset: number; codes: string };
-  payload: { matches: MatchInput[]; context: Record<string, ContextValue> };
-}
+/** The hashed content of an experience: its portable form without hashes or verdict. */
+export type ExperienceContentInput = Omit<PortableExperience, 'contentHash' | 'verdict'>;
 
 export function experienceContent(e: ExperienceContentInput): string {
   return canonicalJson({

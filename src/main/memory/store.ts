@@ -26,7 +26,7 @@ import {
   type AdaptConfig,
 } from './adapt';
 import { GENESIS_HASH, linkHash } from './canonical';
-import { contentHash, experienceContent, verdictContent } from './chain';
+import { contentHash, experienceContent, verdictContent, type ExperienceContentInput } from './chain';
 import { uuidv7, isRecordId } from './ids';
 import { checkOutcome, judgeOutcome, type OutcomeInput } from './judge';
 import { aadFor, generateKey, KEY_ENV, Keyring, type KeyProvider, type MemoryKey, type Sealed } from './keys';
@@ -37,6 +37,7 @@ import type {
   ContextValue,
   DistilledStats,
   Experience,
+  ExperienceFields,
   ExperienceInput,
   ExperienceSummary,
   MatchInput,
@@ -384,17 +385,7 @@ export class MemoryStore {
     const p = this.readPattern(id);
     const payload = this.readPayload(row);
     return {
-      id: row.id,
-      agentId: row.agent_id,
-      origin: row.origin,
-      patternType: row.pattern_type,
-      dataset: row.dataset,
-      timeframe: row.timeframe,
-      signal: row.signal,
-      confidence: row.confidence,
-      similarity: row.similarity,
-      horizon: row.horizon,
-      at: row.at,
+      ...fieldsOf(row),
       recordedAt: row.recorded_at,
       query: dequantizeInto(p, new Float64Array(p.length)),
       matches: payload.matches,
@@ -411,17 +402,7 @@ export class MemoryStore {
       options.patternType === undefined ? this.st.listAll.all(before, limit) : this.st.listType.all(checkText(options.patternType, 'pattern type'), before, limit)
     ) as Array<ExperienceRow & Partial<VerdictRow> & { has_outcome: number }>;
     return rows.map((r) => ({
-      id: r.id,
-      agentId: r.agent_id,
-      origin: r.origin,
-      patternType: r.pattern_type,
-      dataset: r.dataset,
-      timeframe: r.timeframe,
-      signal: r.signal,
-      confidence: r.confidence,
-      similarity: r.similarity,
-      horizon: r.horizon,
-      at: r.at,
+      ...fieldsOf(r),
       hasOutcome: r.has_outcome === 1,
       verdict:
         r.quality === null || r.quality === undefined
@@ -742,23 +723,7 @@ export class MemoryStore {
   exportExperience(id: string): PortableExperience {
     this.open();
     const row = this.experienceRow(id);
-    const p = this.readPattern(row.id);
-    const payload = this.readPayload(row);
-    const pattern = { length: p.length, scale: p.scale, offset: p.offset, codes: Buffer.from(p.codes).toString('base64') };
-    const base = {
-      id: row.id,
-      agentId: row.agent_id,
-      patternType: row.pattern_type,
-      dataset: row.dataset,
-      timeframe: row.timeframe,
-      signal: row.signal,
-      confidence: row.confidence,
-      similarity: row.similarity,
-      horizon: row.horizon,
-      at: row.at,
-      pattern,
-      payload,
-    };
+    const base = this.contentOf(row);
     const out: PortableExperience = { ...base, contentHash: contentHash(experienceContent(base)) };
     const v = this.st.verdict.get(row.id) as VerdictRow | undefined;
     if (v) {
@@ -880,27 +845,30 @@ export class MemoryStore {
     return result;
   }
 
+  /** What the chain hashes for a stored experience (decrypted): also its portable form without hashes. */
+  private contentOf(row: ExperienceRow): ExperienceContentInput {
+    const p = this.readPattern(row.id);
+    return {
+      id: row.id,
+      agentId: row.agent_id,
+      patternType: row.pattern_type,
+      dataset: row.dataset,
+      timeframe: row.timeframe,
+      signal: row.signal,
+      confidence: row.confidence,
+      similarity: row.similarity,
+      horizon: row.horizon,
+      at: row.at,
+      pattern: { length: p.length, scale: p.scale, offset: p.offset, codes: Buffer.from(p.codes).toString('base64') },
+      payload: this.readPayload(row),
+    };
+  }
+
   /** Canonical content of a chained record as stored now, or null when the record is gone. */
   private canonicalOf(kind: 'experience' | 'verdict', id: string): string | null {
     const row = this.st.experience.get(id) as ExperienceRow | undefined;
     if (!row) return null;
-    if (kind === 'experience') {
-      const p = this.readPattern(id);
-      return experienceContent({
-        id: row.id,
-        agentId: row.agent_id,
-        patternType: row.pattern_type,
-        dataset: row.dataset,
-        timeframe: row.timeframe,
-        signal: row.signal,
-        confidence: row.confidence,
-        similarity: row.similarity,
-        horizon: row.horizon,
-        at: row.at,
-        pattern: { length: p.length, scale: p.scale, offset: p.offset, codes: Buffer.from(p.codes).toString('base64') },
-        payload: this.readPayload(row),
-      });
-    }
+    if (kind === 'experience') return experienceContent(this.contentOf(row));
     const v = this.st.verdict.get(id) as VerdictRow | undefined;
     const outcome = v ? this.readOutcome(id) : undefined;
     if (!v || !outcome) return null;
@@ -1027,6 +995,22 @@ export class MemoryStore {
     this.dirty = true;
     this.noteWrite();
   }
+}
+
+function fieldsOf(row: ExperienceRow): ExperienceFields {
+  return {
+    id: row.id,
+    agentId: row.agent_id,
+    origin: row.origin,
+    patternType: row.pattern_type,
+    dataset: row.dataset,
+    timeframe: row.timeframe,
+    signal: row.signal,
+    confidence: row.confidence,
+    similarity: row.similarity,
+    horizon: row.horizon,
+    at: row.at,
+  };
 }
 
 function verdictFromRow(v: VerdictRow): Omit<Verdict, 'outcome'> {

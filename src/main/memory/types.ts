@@ -49,7 +49,8 @@ export interface ExperienceInput {
   context?: Record<string, ContextValue>;
 }
 
-export interface Experience {
+/** What every stored experience carries in the clear (listings, filters). */
+export interface ExperienceFields {
   id: string;
   agentId: string;
   origin: Origin;
@@ -62,6 +63,9 @@ export interface Experience {
   similarity: number;
   horizon: number;
   at: number;
+}
+
+export interface Experience extends ExperienceFields {
   recordedAt: number;
   /** The query window as stored (dequantized from 8 bits: |error| <= scale / 2). */
   query: Float64Array;
@@ -82,18 +86,7 @@ export interface Verdict extends VerdictScores {
 }
 
 /** A summary row for lists (no query values). */
-export interface ExperienceSummary {
-  id: string;
-  agentId: string;
-  origin: Origin;
-  patternType: string;
-  dataset: string;
-  timeframe: string;
-  signal: Signal;
-  confidence: number;
-  similarity: number;
-  horizon: number;
-  at: number;
+export interface ExperienceSummary extends ExperienceFields {
   hasOutcome: boolean;
   verdict: { quality: number; profitability: number; risk: number; timing: number; consistency: number; success: boolean; judgedAt: number } | null;
   flags: Array<{ kind: 'duplicate' | 'contradiction' | 'pruned'; relatedId: string | null; detail: string }>;
