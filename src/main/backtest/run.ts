@@ -112,11 +112,14 @@ export function runBacktest(bars: Bars, input: BacktestParamsInput, engine: Patt
 export function forecastsAsync(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: RunOptions = {}): Promise<ForecastTable> {
   const cores = Math.max(1, os.cpus().length);
   const workers = opts.workers ?? 'auto';
+  const large = planForecasts(bars, p).totalWork > WORKER_THRESHOLD;
   if (workers !== 0 && cores > 1) {
-    const count = workers === 'auto' ? (planForecasts(bars, p).totalWork > WORKER_THRESHOLD ? cores : 0) : workers;
+    const count = workers === 'auto' ? (large ? cores : 0) : workers;
     if (count > 0) return computeForecastsInWorkers(bars, p, { workers: count, onProgress: opts.onProgress, signal: opts.signal });
   }
-  if (resolveSearch(p, engine) === 'engine') {
+  // Thousands of in-flight async engine jobs hold memory until collected, so large in-process runs use
+  // the yielding sequential loop (bounded memory) instead.
+  if (resolveSearch(p, engine) === 'engine' && !large) {
     return computeForecastsParallel(bars, p, engine, { ...opts, concurrency: opts.concurrency ?? Math.min(4, Math.max(1, os.cpus().length)) });
   }
   return computeForecastsAsync(bars, p, engine, opts);
