@@ -136,22 +136,34 @@ async function main(): Promise<void> {
     await a.stop({ graceful: true });
   }
 
-  // 4. Coordinator SIGKILL + restart on the same ports: time back to service for a connected agent.
+  // 4. Coordinator SIGKILL + restart on the same ports: time back to service for a connected agent (repeated).
   {
     const a = await lightAgent(join, await token(), { heartbeatMs: 500, backoffBaseMs: 100, backoffMaxMs: 1000 });
     await a.waitConnected(30_000);
-    const tKill = performance.now();
-    await coord.kill('SIGKILL');
-    const reconnected = new Promise<number>((resolve) => a.once('connected', () => resolve(performance.now())));
-    coord = startProc('coordinator', { dataDir, quicPort, wsPort, heartbeatMs: 2000 });
-    procs.push(coord);
-    await coord.waitEvent((e) => e['event'] === 'ready', 60_000);
-    const tReady = performance.now();
-    const tBack = await Promise.race([reconnected, new Promise<number>((_, rej) => setTimeout(() => rej(new Error('no reconnect')), 60_000))]);
-    await a.ping();
-    const tService = performance.now();
-    row('back to service after coordinator restart (ms)', a.status().transport ?? '?', tService - tReady, '', `from coordinator listening; ${r3(tService - tKill)} ms from SIGKILL incl. process start`);
-    notes.push(`restart: reconnect ${r3(tBack - tReady)} ms after the new coordinator listened (agent heartbeat 500 ms, backoff 100-1000 ms jittered)`);
+    const fromReady: number[] = [];
+    const fromKill: number[] = [];
+    const transports: string[] = [];
+    for (let round = 0; round < (quick ? 2 : 5); round++) {
+      const tKill = performance.now();
+      await coord.kill('SIGKILL');
+      const reconnected = new Promise<number>((resolve) => a.once('connected', () => resolve(performance.now())));
+      coord = startProc('coordinator', { dataDir, quicPort, wsPort, heartbeatMs: 2000 });
+      procs.push(coord);
+      await coord.waitEvent((e) => e['event'] === 'ready', 60_000);
+      const tReady = performance.now();
+      await Promise.race([reconnected, new Promise<number>((_, rej) => setTimeout(() => rej(new Error('no reconnect')), 60_000))]);
+      await a.ping();
+      const tService = performance.now();
+      fromReady.push(tService - tReady);
+      fromKill.push(tService - tKill);
+      transports.push(a.status().transport ?? '?');
+    }
+    fromReady.sort((x, y) => x - y);
+    fromKill.sort((x, y) => x - y);
+    const t = [...new Set(transports)].join('+');
+    row('restart: back to service after SIGKILL p50 (ms)', t, quantile(fromKill, 0.5), '', `max ${r3(fromKill[fromKill.length - 1]!)} over ${fromKill.length} rounds; includes failure detection (3 missed 500 ms heartbeats) and the new process starting`);
+    row('restart: back to service after it listens p50 (ms)', t, quantile(fromReady, 0.5), '', `max ${r3(fromReady[fromReady.length - 1]!)}; the rest of the detection window + jittered backoff (100-1000 ms) + handshake`);
+    notes.push('restart: a first reconnect may use WebSockets while a stuck QUIC dial finishes; the session then moves to QUIC by itself');
     await a.stop({ graceful: true });
   }
 

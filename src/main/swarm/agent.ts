@@ -95,6 +95,7 @@ export class Agent extends EventEmitter {
   private wake: (() => void) | null = null;
   private pendingRotation: PrivateKey | null = null;
   private probing = false;
+  private quicDialing: Promise<void> | null = null;
   private lastProbeAt = 0;
   private redialNow = false;
   private rotationReady = false;
@@ -318,7 +319,23 @@ export class Agent extends EventEmitter {
         // QUIC dial would swallow the WebSocket fallback. The gater (denyOutboundEncryptedConnection) and the
         // check below still insist that the remote end is the coordinator.
         const bare = addr.replace(/\/p2p\/[^/]+$/, '');
+        if (kind === 'quic' && this.quicDialing) {
+          // An earlier QUIC dial is still stuck (it ignores abort); a new one would only join it. Go on to
+          // WebSockets now; if the stuck one connects later, the session moves to QUIC (lateQuic).
+          errors.push('quic: an earlier dial is still pending');
+          continue;
+        }
         const dialing = this.node.dial(multiaddr.multiaddr(bare), { signal: ac.signal });
+        if (kind === 'quic') {
+          const settled = dialing.then(
+            () => undefined,
+            () => undefined,
+          );
+          this.quicDialing = settled;
+          void settled.then(() => {
+            if (this.quicDialing === settled) this.quicDialing = null;
+          });
+        }
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
@@ -331,8 +348,14 @@ export class Agent extends EventEmitter {
           return conn;
         } catch (err) {
           errors.push(`${kind}: ${(err as Error).message}`);
-          // A late QUIC success after we moved on must not linger.
-          dialing.then((c) => (this.live?.conn === c ? undefined : c.close().catch(() => undefined))).catch(() => undefined);
+          // A late success after we moved on must not linger; a late QUIC success means QUIC works again.
+          dialing
+            .then((c) => {
+              if (this.live?.conn === c) return;
+              void c.close().catch(() => undefined);
+              if (kind === 'quic') this.lateQuic();
+            })
+            .catch(() => undefined);
         } finally {
           clearTimeout(timer);
         }
@@ -436,6 +459,15 @@ export class Agent extends EventEmitter {
     // Renew membership when less than a third of its life is left.
     const m = this.membership?.body;
     if (m && m.notAfter - Date.now() < (m.notAfter - m.issuedAt) / 3) live.channel.send({ t: 'renew' }).catch(() => undefined);
+  }
+
+  /** A QUIC dial we had given up on connected after all: if we are on WebSockets, move to QUIC now. */
+  private lateQuic(): void {
+    const live = this.live;
+    if (this.stopped || !live || live.ended || live.transport !== 'ws') return;
+    this.log.info('a late QUIC dial succeeded; moving the session from WebSockets to QUIC');
+    this.redialNow = true;
+    live.end('moving to QUIC');
   }
 
   /** On WebSockets with QUIC addresses configured: probe QUIC now and then; when it answers, move over. */
