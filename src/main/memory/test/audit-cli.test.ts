@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/main';
 import { openMemory } from '..';
-import { experience, raw, rng, tempDir, walk } from './helpers';
+import { experience, raw, rng, walk } from './helpers';
+import { tempDir } from './tmp';
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileKeyProvider, openMemory } from '..';
-import { experience, raw, rng, tempDir, walk } from './helpers';
+import { experience, raw, rng, walk } from './helpers';
+import { tempDir } from './tmp';
 
 const WRITER = path.join(__dirname, 'writer.ts');
 

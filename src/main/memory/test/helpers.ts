@@ -1,21 +1,7 @@
 /** Shared helpers for the memory tests: temporary workspaces, seeded series, tampering through raw SQL. */
 import Database from 'better-sqlite3';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { ExperienceInput } from '..';
-
-const made: string[] = [];
-process.on('exit', () => {
-  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** A fresh folder, removed when the test process exits. */
-export function tempDir(prefix = 'warpdesk-mem-'): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

@@ -5,7 +5,8 @@ import { WarpdeskError } from '../../../shared/errors';
 import { getEngine } from '../../engine';
 import { envKeyProvider, fileKeyProvider, generateKey, openMemory, staticKeyProvider, type Memory } from '..';
 import { zNormalize, similarityFromDistance } from '../pattern-index';
-import { experience, raw, rng, tempDir, walk } from './helpers';
+import { experience, raw, rng, walk } from './helpers';
+import { tempDir } from './tmp';
 
 const open: Memory[] = [];
 async function mem(dir: string, keys = staticKeyProvider([generateKey()]), extra: Record<string, unknown> = {}): Promise<Memory> {

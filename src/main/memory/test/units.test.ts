@@ -9,7 +9,7 @@ import { uuidv7 } from '../ids';
 import { checkOutcome, judgeOutcome } from '../judge';
 import { envKeyProvider, Keyring, generateKey, aadFor } from '../keys';
 import { migrate, openDb, schemaVersion, MIGRATIONS } from '../schema';
-import { tempDir } from './helpers';
+import { tempDir } from './tmp';
 
 describe('migrations', () => {
   it('applies each version once, in its own transaction, and refuses a newer database', () => {
