@@ -42,6 +42,8 @@ test('import a CSV, search, see the matches listed and highlighted', async ({ pa
   // 8 matches + the query are drawn as highlighted ranges.
   await expect(chart).toHaveAttribute('data-highlights', '9');
   await expect(page.getByTestId('search-summary')).toContainText('8 analogs');
+  // The search became an experience in the memory.
+  await expect(page.getByTestId('memory-summary')).toContainText('Recorded as analog:1D');
 
   // Clicking a match scrolls to it and overlays it on the query.
   await rows.nth(0).click();
@@ -82,6 +84,10 @@ test('30-minute data at coarser timeframes, and a query dragged on the chart', a
   expect(len).toBeLessThan(300);
   await page.getByTestId('run-search').click();
   await expect(page.getByTestId('match-row')).toHaveCount(10);
+  await expect(page.getByTestId('memory-summary')).toContainText('Recorded as analog:1D');
+  // The same query again: the memory now ranks the first experience for it.
+  await page.getByTestId('run-search').click();
+  await expect(page.getByTestId('past-experiences').locator('tbody tr')).not.toHaveCount(0);
 });
 
 test('a bad CSV is refused with a sentence naming the line', async ({ page }) => {
