@@ -3,7 +3,7 @@
  * the user-data folder, creates a locked-down window (contextIsolation, sandbox, no Node, strict CSP, no
  * navigation, no new windows, no permissions) and wires IPC to the Electron-free Host.
  */
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, session, shell } from 'electron';
 import path from 'node:path';
 import { openWorkspace, type Workspace } from '../host/capabilities';
 import { appRoot } from '../host/workspace';
@@ -48,8 +48,28 @@ function createWindow(ws: Workspace): BrowserWindow {
   return win;
 }
 
+/** The workspace's secrets sealed by the OS keychain (safeStorage), when it is available. */
+function osSecrets(): NonNullable<Parameters<typeof openWorkspace>[0]>['secrets'] {
+  if (!safeStorage.isEncryptionAvailable()) return undefined;
+  return {
+    memoryKeyring: {
+      seal: (plain) => safeStorage.encryptString(plain.toString('base64')),
+      unseal: (sealed) => Buffer.from(safeStorage.decryptString(sealed), 'base64'),
+    },
+    swarmIdentity: {
+      kind: 'electron-safestorage',
+      seal: (plain) => safeStorage.encryptString(Buffer.from(plain).toString('base64')),
+      open: (sealed) => Buffer.from(safeStorage.decryptString(Buffer.from(sealed)), 'base64'),
+    },
+  };
+}
+
 void app.whenReady().then(() => {
-  workspace = openWorkspace({ dataDir: process.env['WARPDESK_DATA_DIR'] ?? app.getPath('userData'), resourcesDir: path.join(appRoot(), 'resources') });
+  workspace = openWorkspace({
+    dataDir: process.env['WARPDESK_DATA_DIR'] ?? app.getPath('userData'),
+    resourcesDir: path.join(appRoot(), 'resources'),
+    secrets: osSecrets(),
+  });
   const ws = workspace;
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {

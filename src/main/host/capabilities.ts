@@ -7,7 +7,11 @@ import { backtestCapability } from '../backtest/capability';
 import { dataCapability } from '../data/capability';
 import { ensureSamples } from '../data/samples';
 import { DataStore } from '../data/store';
+import { fileKeyProvider, type KeyringProtection } from '../memory';
 import { memoryCapability } from '../memory/capability';
+import type { SecretBox } from '../swarm/identity';
+import { memorySink } from '../swarm/memory-sink';
+import type { ExperienceSink } from '../swarm/sink';
 import { searchCapability } from '../search/capability';
 import { swarmCapability } from '../swarm/capability';
 import { Host } from './host';
@@ -20,6 +24,8 @@ export interface WorkspaceOptions {
   samples?: boolean;
   /** Folder holding resources/ (default: the app root). */
   resourcesDir?: string;
+  /** OS-backed sealing of the workspace's secrets (the Electron entry passes safeStorage); headless: key files / env vars. */
+  secrets?: { memoryKeyring?: KeyringProtection; swarmIdentity?: SecretBox };
 }
 
 export interface Workspace {
@@ -36,9 +42,17 @@ export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
   const host = new Host();
   host.register(dataCapability(data));
   host.register(searchCapability(data));
-  host.register(memoryCapability({ dataDir, data, emit: (e, p) => host.emit(e, p) }));
+  const keyProvider = options.secrets?.memoryKeyring ? fileKeyProvider({ dataDir, protect: options.secrets.memoryKeyring }) : undefined;
+  const memory = memoryCapability({ dataDir, data, keyProvider, emit: (e, p) => host.emit(e, p) });
+  host.register(memory);
+  // Experiences shared by other agents land in this workspace's memory (opened on first use).
+  const sink: ExperienceSink = {
+    async accept(record, meta) {
+      await memorySink(await memory.memory()).accept(record, meta);
+    },
+  };
   host.register(backtestCapability({ dataDir, bars: (id, tf) => data.bars(id, tf) }));
-  host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p), bars: (id, tf) => data.bars(id, tf) }));
+  host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p), bars: (id, tf) => data.bars(id, tf), sink, box: options.secrets?.swarmIdentity }));
   return {
     dataDir,
     host,

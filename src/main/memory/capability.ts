@@ -120,7 +120,8 @@ function ranked(items: RetrievedItem[]) {
   return items.map(({ source: _s, members: _m, stats: _st, distance: _d, ...rest }) => rest);
 }
 
-export function memoryCapability(options: MemoryCapabilityOptions): Capability {
+/** The capability plus lazy access to the opened memory (for other capabilities, e.g. the swarm's sink). */
+export function memoryCapability(options: MemoryCapabilityOptions): Capability & { memory(): Promise<Memory> } {
   let opening: Promise<Memory> | undefined;
   const memory = (): Promise<Memory> => {
     opening ??= openMemory({ dataDir: options.dataDir, keyProvider: options.keyProvider, agentId: options.agentId }).catch((err: unknown) => {
@@ -141,6 +142,7 @@ export function memoryCapability(options: MemoryCapabilityOptions): Capability {
   };
   return {
     name: 'memory',
+    memory,
     handlers: {
       'memory:record-search': async (req) => {
         const m = await memory();
