@@ -48,7 +48,7 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       W: params.window ?? 32,
       k: params.top ?? 10,
       step: params.step ?? 1,
-      search: `${params.search ?? 'auto'}/${eng.backend}${mode === 'async' ? (workerRss !== undefined ? '/processes' : '/async jobs') : ''}`,
+      search: `${params.search ?? 'auto'}/${r.backend}${mode === 'async' ? (workerRss !== undefined ? '/processes' : '/async jobs') : ''}`,
       decisions: r.searches,
       'time s': Math.round(ms) / 1000,
       'ms/decision': Math.round((ms / Math.max(1, r.searches)) * 1000) / 1000,
