@@ -110,7 +110,7 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       const b32 = Float32Array.from(b);
       const w = full ? -1 : Math.ceil(0.1 * n);
       const cells = full ? n * n : n * Math.min(n, 2 * w + 1) - w * (w + 1);
-      const iters = (perCellNs: number) => Math.max(1, Math.min(quick ? 3 : 50, Math.ceil(3e7 / (cells * perCellNs * 1e3))));
+      const iters = (perCellNs: number) => Math.max(1, Math.min(quick ? 3 : 50, Math.ceil(3e7 / (cells * perCellNs))));
       const caseName = `dtw ${n}x${n} ${full ? 'full' : '10% window'} (abs)`;
       const ts = measure(() => K.dtw(a, b, w, true), iters(4));
       const midM = full && mid && (!quick || n <= 500) ? measure(() => mid!.dtw(a, b), n >= 2000 ? 1 : iters(30)) : undefined;
