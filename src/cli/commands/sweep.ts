@@ -5,7 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SweepResult } from '../../shared/contract/backtest';
+import { z } from 'zod';
+import { SweepJobSchema, type SweepJob, type SweepResult } from '../../shared/contract/backtest';
+import { WarpdeskError } from '../../shared/errors';
 import { expandGrid, runSweepParallel } from '../../main/backtest/sweep';
 import { boolFlag, intFlag, jsonTarget, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
@@ -22,12 +24,32 @@ function list(args: ParsedArgs, name: string, fallback: number[], integer: boole
   return values;
 }
 
+/** Runs a JSON file of SweepJob (as written by --emit-jobs, or a shard of it); results as JSON. */
+async function runJobsFile(jobsFile: string, args: ParsedArgs, io: Parameters<Command['run']>[1]): Promise<number> {
+  if (!fs.existsSync(jobsFile)) throw new WarpdeskError('NotFound', `The jobs file ${jobsFile} does not exist.`);
+  let jobs: SweepJob[];
+  try {
+    jobs = z.array(SweepJobSchema).parse(JSON.parse(fs.readFileSync(jobsFile, 'utf8')));
+  } catch (err) {
+    throw new WarpdeskError('InvalidInput', `The jobs file ${jobsFile} is not a list of sweep jobs (${err instanceof Error ? err.message.split('\n')[0] : String(err)}).`);
+  }
+  const workers = intFlag(args, 'workers', 0, 0, 256) || undefined;
+  const json = jsonTarget(args);
+  const bar = !json.enabled && io.interactive ? progressBar(io, `sweep (${jobs.length} jobs)`) : undefined;
+  const results = await runSweepParallel(jobs, { workers, onResult: (_r, done) => bar?.update(done / jobs.length) });
+  bar?.done();
+  const out = JSON.stringify({ jobs: jobs.length, results }, null, 2) + '\n';
+  if (json.file) fs.writeFileSync(json.file, out);
+  else io.stdout(out);
+  return results.length > 0 && results.every((r) => r.error) ? 1 : 0;
+}
+
 const f = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d));
 
 export const sweepCommand: Command = {
   name: 'sweep',
   summary: 'Parameter sweep (W, k, H, threshold) as parallel serializable jobs, ranked on validation, with test beside it.',
-  usage: 'warpdesk sweep --data FILE [--timeframe 1h] [--window 16,32] [--top 5,10] [--horizon 5] [--threshold 0.55,0.6,0.7] [--workers N] [--emit-jobs] [--json [FILE]]',
+  usage: 'warpdesk sweep --data FILE [--timeframe 1h] [--window 16,32] [--top 5,10] [--horizon 5] [--threshold 0.55,0.6,0.7] [--workers N] [--emit-jobs] [--json [FILE]] | warpdesk sweep --jobs jobs.json',
   flags: {
     ...BACKTEST_PARAM_FLAGS,
     window: { type: 'string', description: 'W values, comma-separated (default 32)' },
@@ -36,8 +58,11 @@ export const sweepCommand: Command = {
     threshold: { type: 'string', description: 'threshold values (default 0.55,0.6,0.65,0.7)' },
     workers: { type: 'string', description: 'worker processes (default: cores - 1, at least 1)' },
     'emit-jobs': { type: 'boolean', description: 'print the jobs as JSON and exit (to shard them elsewhere)' },
+    jobs: { type: 'string', description: 'run the jobs in this JSON file (e.g. a shard of --emit-jobs output) and print their results as JSON' },
   },
   async run(args, io) {
+    const jobsFile = stringFlag(args, 'jobs');
+    if (jobsFile !== undefined) return runJobsFile(jobsFile, args, io);
     const file = path.resolve(requiredString(args, 'data'));
     const timeframe = timeframeFromArgs(args);
     const grid = {

@@ -85,5 +85,16 @@ describe('warpdesk backtest / sweep', () => {
     expect(j.results).toHaveLength(4);
     expect(j.ranked).toHaveLength(4);
     for (const x of j.results) expect(x.error).toBeUndefined();
+    // A shard of the emitted jobs runs elsewhere with --jobs and gives the same results.
+    const shard = path.join(dir, 'shard.json');
+    fs.writeFileSync(shard, JSON.stringify(jobs.slice(2)));
+    const s = await cli(['sweep', '--jobs', shard, '--workers', '1']);
+    expect(s.code).toBe(0);
+    const sj = JSON.parse(s.out) as { results: unknown[] };
+    expect(sj.results).toEqual(j.results.slice(2));
+    fs.writeFileSync(shard, '{"not":"jobs"}');
+    const bad = await cli(['sweep', '--jobs', shard]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/is not a list of sweep jobs/);
   });
 });
