@@ -13,7 +13,9 @@
  *  - LB_Kim (first/last point) then LB_Keogh with early abandoning, both valid lower bounds of the banded
  *    squared-cost DTW, against the engine's pruning threshold T (the largest distance of k seen
  *    candidates pairwise more than 2 * exclusion apart; any candidate above T cannot be selected).
- * Memory is O(series length). Must never evaluate a candidate outside [lo, L - W] (the caller's
+ * With a bounded history window (maxHistory > 0) the z-normalization blocks stay anchored at absolute
+ * index 0, so distances can differ from a search over the sliced series in the last bits (same ranking
+ * except exact near-ties). Memory is O(series length). Must never evaluate a candidate outside [lo, L - W] (the caller's
  * no-look-ahead boundary) and never decide membership on its own bounds alone.
  */
 import { WarpdeskError } from '../../shared/errors';
