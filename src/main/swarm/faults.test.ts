@@ -73,6 +73,7 @@ describe('swarm faults (multi-process)', () => {
     const rec = (i: number) => ({ id: `exp-${i}`, kind: 'experience', createdAt: Date.now(), payload: { i } });
     for (let i = 0; i < 5; i++) await x.call('record', { record: rec(i) });
     await y.waitEvent((e) => e['event'] === 'shared' && e['id'] === 'exp-4');
+    while ((await x.call<{ outboxPending: number }>('status')).outboxPending > 0) await new Promise((r) => setTimeout(r, 20));
 
     await coord.kill('SIGKILL');
     await x.waitEvent((e) => e['event'] === 'disconnected');
@@ -101,6 +102,8 @@ describe('swarm faults (multi-process)', () => {
     const sharedEvents = y.events.filter((e) => e['event'] === 'shared').map((e) => e['id']);
     expect(sharedEvents).toHaveLength(15); // each id landed once, whichever path brought it
     // Membership survived the restart: both rejoined without a token, and follow the new PeerId.
+    // (An agent may be moving its session from WebSockets to QUIC right now; wait for both to be back.)
+    while ((await coord.call<Array<{ peerId: string }>>('agents')).length < 2) await new Promise((r) => setTimeout(r, 50));
     expect((await coord.call<Array<{ peerId: string }>>('agents')).length).toBe(2);
     expect((await x.call<{ coordinator: string }>('status')).coordinator).toBe(rotated.next);
     expect((await y.call<{ coordinator: string }>('status')).coordinator).toBe(rotated.next);
