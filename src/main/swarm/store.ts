@@ -9,18 +9,12 @@
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase, type SqliteDatabase } from '../host/sqlite';
 import type { SharedRecord } from './protocol';
 import type { SwarmRole } from './membership';
 import { swarmDir } from './identity';
 
-function open(file: string): Database.Database {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  return db;
-}
+const open = (file: string): SqliteDatabase => openDatabase(file);
 
 export function coordinatorDbPath(dataDir: string): string {
   return path.join(swarmDir(dataDir), 'coordinator.db');
@@ -62,7 +56,7 @@ export function hashToken(token: string): string {
 }
 
 export class CoordinatorStore {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
 
   constructor(file: string) {
     this.db = open(file);
@@ -230,7 +224,7 @@ function toMember(r: Record<string, unknown>): MemberRow {
 }
 
 export class AgentStore {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
 
   constructor(file: string) {
     this.db = open(file);
