@@ -169,10 +169,21 @@ describe.skipIf(!isNative)('native engine through the facade', () => {
     expect(sync[0]!.index).toBe(123456);
     expect(await eng.searchTopKAsync(s, q, { window: 7, k: 3, onProgress: (f) => progress.push(f) })).toEqual(sync);
     expect(progress[progress.length - 1]).toBe(1);
+    // cancel mid-run: abort at the first progress report of a long search (a 2M-point series)
     const ac = new AbortController();
-    const p = eng.searchTopKAsync(s, q, { window: 7, k: 3, signal: ac.signal });
-    setTimeout(() => ac.abort(), 1);
+    const long = walk(2_000_000, 13);
+    let reports = 0;
+    const p = eng.searchTopKAsync(long, walk(256, 14), {
+      window: 26,
+      k: 3,
+      signal: ac.signal,
+      onProgress: () => {
+        reports++;
+        ac.abort();
+      },
+    });
     await expect(p).rejects.toMatchObject({ code: 'Cancelled' });
+    expect(reports).toBeGreaterThan(0);
     const bq = walk(128, 1);
     const bc = Float32Array.from(walk(128 * 5000, 2));
     expect(await eng.dtwBatchAsync(Float32Array.from(bq), bc, { window: 12 })).toEqual(eng.dtwBatch(Float32Array.from(bq), bc, { window: 12 }));
