@@ -203,7 +203,8 @@ describe.skipIf(!isNative)('native engine through the facade', () => {
     const t0 = Date.now();
     await eng.searchTopKAsync(s, q, { window: 26, k: 3 });
     clearInterval(timer);
-    if (Date.now() - t0 > 20) expect(ticks).toBeGreaterThan(0);
+    // the JS thread stays free: a 1 ms interval keeps firing while the search runs (generous margin for load)
+    if (Date.now() - t0 > 200) expect(ticks).toBeGreaterThan(0);
   });
 
   it('bad input becomes WarpdeskError with a code, also straight from the addon', () => {
