@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findAnalogs, getEngine, resetEngineForTests } from '.';
+import { getEngine, resetEngineForTests } from '.';
 import { createReferenceEngine } from './reference';
 
 function walk(n: number, seed: number): Float64Array {
@@ -38,13 +38,4 @@ describe('engine facade', () => {
     }
   });
 
-  it('findAnalogs searches the history before the selection with window ceil(0.1 m)', async () => {
-    const closes = walk(20000, 4);
-    closes.set(closes.subarray(19000, 19060), 5000);
-    const got = await findAnalogs(closes, { start: 19000, end: 19060 }, { k: 3 });
-    expect(got[0]!.index).toBe(5000);
-    const want = createReferenceEngine().searchTopK(closes.subarray(0, 19000), closes.subarray(19000, 19060), { window: 6, k: 3 });
-    expect(got).toEqual(want);
-    await expect(findAnalogs(closes, { start: 10, end: 100 })).rejects.toMatchObject({ code: 'InvalidDimensions' });
-  });
 });

@@ -12,6 +12,7 @@ import { WarpdeskError } from '../../shared/errors';
 import type { AsyncOptions, NumericArray, PatternEngine, SearchMatch } from './types';
 
 export * from './types';
+export { similarityFromDistance } from './similarity';
 export { createReferenceEngine } from './reference';
 export { createNativeEngine, loadNativeBinding } from './native-adapter';
 
@@ -35,32 +36,6 @@ export function getEngine(): PatternEngine {
     }
   }
   return engine;
-}
-
-/**
- * The app's analog search as the UI uses it: the series is every close before the selection, the query is
- * the selected closes, window = ceil(0.1 * m), z-normalised; runs off the JS thread.
- */
-export function findAnalogs(
-  closes: NumericArray,
-  selection: { start: number; end: number },
-  options: { k?: number; windowRatio?: number; exclusionZone?: number } & AsyncOptions = {},
-): Promise<SearchMatch[]> {
-  const { start, end } = selection;
-  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > closes.length || end - start < 2)
-    return Promise.reject(new WarpdeskError('InvalidInput', 'The selection must cover at least two bars inside the series.'));
-  if (start < end - start)
-    return Promise.reject(new WarpdeskError('InvalidDimensions', 'There is not enough history before the selection to search for analogs.'));
-  const query = closes.subarray(start, end);
-  const m = query.length;
-  return getEngine().searchTopKAsync(closes.subarray(0, start), query, {
-    window: Math.ceil((options.windowRatio ?? 0.1) * m),
-    k: options.k ?? 10,
-    znormalize: true,
-    exclusionZone: options.exclusionZone,
-    onProgress: options.onProgress,
-    signal: options.signal,
-  });
 }
 
 /** For tests: drop the cached engine so the next getEngine() re-reads the environment. */

@@ -11,14 +11,10 @@
  * Because every bound is a true lower bound of the DTW distance, pruning never changes the answer.
  * Must never: return a row whose exact score was not computed, or hold key material.
  */
+import { similarityFromDistance } from '../engine/similarity';
 import type { NumericArray, PatternEngine } from '../engine/types';
 
-/** Similarity from a squared-cost DTW distance over two z-normalized series of length n (the engine's formula). */
-export function similarityFromDistance(distance: number, n: number): number {
-  if (distance <= 0) return 1;
-  const s = 1 / (1 + distance / n);
-  return s >= 1 ? 1 - 2 ** -53 : s;
-}
+export { similarityFromDistance };
 
 /** The largest distance that still reaches similarity s (s in (0, 1]). */
 export function distanceForSimilarity(s: number, n: number): number {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { WarpdeskError } from '../../shared/errors';
 import type { Bars } from '../../shared/market';
 import { createReferenceEngine } from '../engine';
-import { findAnalogs, similarityOf, summarizeForward } from './analogs';
+import { findAnalogs, summarizeForward } from './analogs';
+import { similarityFromDistance as similarityOf } from '../engine';
 
 const engine = createReferenceEngine('tests use the reference');
 

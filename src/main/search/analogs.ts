@@ -9,6 +9,7 @@
 import { WarpdeskError } from '../../shared/errors';
 import type { SearchMatchInfo } from '../../shared/contract';
 import type { Bars } from '../../shared/market';
+import { similarityFromDistance } from '../engine/similarity';
 import type { AsyncOptions, PatternEngine } from '../engine/types';
 
 export interface AnalogQuery {
@@ -32,10 +33,6 @@ export interface AnalogResult {
   forward: { mean: number | null; median: number | null; positiveShare: number | null; count: number };
 }
 
-/** Similarity of a DTW distance over a query of length m; the engine's formula, 1 / (1 + d / m). */
-export function similarityOf(distance: number, m: number): number {
-  return 1 / (1 + distance / m);
-}
 
 export function validateQuery(bars: Bars, q: AnalogQuery): void {
   const n = bars.close.length;
@@ -68,7 +65,7 @@ export async function findAnalogs(engine: PatternEngine, bars: Bars, q: AnalogQu
       startTime: bars.time[f.index]!,
       endTime: bars.time[end]!,
       distance: f.distance,
-      similarity: similarityOf(f.distance, m),
+      similarity: similarityFromDistance(f.distance, m),
       forwardReturn,
     };
   });
