@@ -88,6 +88,15 @@ test('30-minute data at coarser timeframes, and a query dragged on the chart', a
   // The same query again: the memory now ranks the first experience for it.
   await page.getByTestId('run-search').click();
   await expect(page.getByTestId('past-experiences').locator('tbody tr')).not.toHaveCount(0);
+
+  // The query lies in the past, so its outcome is already in the data: the Learning view shows it judged,
+  // with its four scores, and the audit chain verifies.
+  await page.getByTestId('tab-learning').click();
+  const judged = page.getByTestId('experiences').locator('tbody tr').filter({ hasText: /\d\.\d\d \/ \d\.\d\d \/ \d\.\d\d \/ \d\.\d\d/ });
+  await expect(judged.first()).toBeVisible();
+  await page.getByRole('button', { name: 'Verify audit chain' }).click();
+  await expect(page.getByTestId('memory-status')).toContainText(/intact|verified|ok/i);
+  await page.screenshot({ path: 'test-results/view-learning-judged.png' });
 });
 
 test('a bad CSV is refused with a sentence naming the line', async ({ page }) => {
