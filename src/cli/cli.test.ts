@@ -41,6 +41,12 @@ describe('warpdesk CLI', () => {
     expect(missing.err).toMatch(/does not exist/);
   });
 
+  it('bench runs a named benchmark through the bin and prints its table', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/warpdesk.cjs'), 'bench', 'data', '--quick'], { cwd: root });
+    expect(stdout).toMatch(/## data: CSV import and timeframes/);
+    expect(stdout).toMatch(/\| import USD\/CHF \(parse \+ SQLite txn\) \| 62496 \|/);
+  });
+
   it('runs as the `warpdesk` bin', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/warpdesk.cjs'), '--help'], { cwd: root });
     expect(stdout).toMatch(/Usage: warpdesk <command>/);

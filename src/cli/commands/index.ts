@@ -5,6 +5,7 @@ import type { Command } from '../command';
 import { agentCommand } from './agent';
 import { auditCommand } from './audit';
 import { backtestCommand } from './backtest';
+import { benchCommand } from './bench';
 import { coordinatorCommand } from './coordinator';
 import { memoryCommand } from './memory';
 import { searchCommand } from './search';
@@ -12,4 +13,4 @@ import { serveCommand } from './serve';
 import { swarmCommand } from './swarm';
 import { sweepCommand } from './sweep';
 
-export const COMMANDS: Command[] = [agentCommand, auditCommand, backtestCommand, coordinatorCommand, memoryCommand, searchCommand, serveCommand, swarmCommand, sweepCommand];
+export const COMMANDS: Command[] = [agentCommand, auditCommand, backtestCommand, benchCommand, coordinatorCommand, memoryCommand, searchCommand, serveCommand, swarmCommand, sweepCommand];
