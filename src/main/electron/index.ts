@@ -10,7 +10,10 @@ import { appRoot } from '../host/workspace';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 
 app.setName('Warpdesk');
+// The same folder the CLI uses by default (src/main/host/workspace.ts), so app and CLI share one workspace.
+app.setPath('userData', path.join(app.getPath('appData'), 'Warpdesk'));
 let workspace: Workspace | undefined;
+let closed = false;
 
 function rendererUrl(): string | undefined {
   return process.env['ELECTRON_RENDERER_URL'];
@@ -96,6 +99,10 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-app.on('will-quit', () => {
-  void workspace?.close();
+// Close the workspace (stop a hosted swarm, flush SQLite) before the process exits.
+app.on('before-quit', (e) => {
+  if (closed || !workspace) return;
+  e.preventDefault();
+  closed = true;
+  void workspace.close().finally(() => app.quit());
 });
