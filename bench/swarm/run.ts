@@ -4,6 +4,7 @@
  * stream), connect time per transport, time to fall back when QUIC is dead, time back to service after a
  * coordinator SIGKILL + restart, gossipsub delivery count and latency to 50 agents, and N agents held by one
  * coordinator (spread over P processes) with their heartbeat round trip and the coordinator's CPU and memory.
+ * `--rtt-only` (or SWARM_BENCH_RTT_ONLY=1) runs only the round-trip rows and prints them (no swarm.json).
  * Prints a table and writes bench-results/swarm.json. Benchmarks measure; nothing here asserts.
  */
 import fs from 'node:fs';
@@ -22,6 +23,8 @@ const argNum = (name: string, fallback: number): number => {
   return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
 };
 const quick = args.includes('--quick');
+/** `--rtt-only` (or SWARM_BENCH_RTT_ONLY=1): only the round-trip rows (ping/pong and bare echo), ~15 s. */
+const rttOnly = args.includes('--rtt-only') || process.env['SWARM_BENCH_RTT_ONLY'] === '1';
 const TOTAL_AGENTS = argNum('agents', quick ? 100 : 1000);
 const PROCS = argNum('procs', quick ? 2 : 4);
 const PINGS = quick ? 500 : 3000;
@@ -107,6 +110,10 @@ async function main(): Promise<void> {
       await stream.close().catch(() => undefined);
     }
     await a.stop({ graceful: true });
+  }
+  if (rttOnly) {
+    console.log(`\n## swarm (round trip only)\n${formatTable(rows)}`);
+    return;
   }
 
   // 2. Connect time per transport (agent start -> welcomed: libp2p node, dial, handshake, hello/welcome).

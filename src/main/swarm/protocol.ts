@@ -114,6 +114,8 @@ export interface ChannelOptions {
   readTimeoutMs: number;
   /** Pending writes beyond this are refused (backpressure to the producer). */
   maxPendingWrites?: number;
+  /** Unsent bytes the stream may hold before a writer waits for its drain. */
+  writeHighWaterBytes?: number;
 }
 
 /** Protocol error raised by the channel; `code` goes into the `error` frame and the metric label. */
@@ -126,35 +128,81 @@ export class FrameError extends WarpdeskError {
   }
 }
 
-/** Unsigned LEB128 varint of a frame length. */
-function varint(n: number): Uint8Array {
-  const out: number[] = [];
+/** Bytes of the unsigned LEB128 varint of a frame length. */
+function varintLength(n: number): number {
+  let len = 1;
   while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+/** Writes the unsigned LEB128 varint of a frame length at the start of `out`. */
+function writeVarint(out: Uint8Array, n: number): void {
+  let i = 0;
+  while (n >= 0x80) {
+    out[i++] = (n & 0x7f) | 0x80;
     n = Math.floor(n / 128);
   }
-  out.push(n);
-  return Uint8Array.from(out);
+  out[i] = n;
 }
 
 const MAX_LENGTH_BYTES = 4;
 
-/** Metric children per (type, direction), so the hot path skips prom-client's label hashing. */
-const counters = new Map<string, { frames: { inc(v?: number): void }; bytes: { inc(v?: number): void } }>();
+/** Metric children per (type, direction), so the hot path skips prom-client's label hashing and builds no key. */
+type FrameCounters = { frames: { inc(v?: number): void }; bytes: { inc(v?: number): void } };
+const counters = { in: new Map<string, FrameCounters>(), out: new Map<string, FrameCounters>() };
 function count(type: string, direction: 'in' | 'out', bytes: number): void {
-  const key = `${type}:${direction}`;
-  let c = counters.get(key);
+  const byType = counters[direction];
+  let c = byType.get(type);
   if (!c) {
     c = { frames: swarmMetrics.framesTotal.labels(type, direction), bytes: swarmMetrics.frameBytesTotal.labels(type, direction) };
-    counters.set(key, c);
+    byType.set(type, c);
   }
   c.frames.inc();
   c.bytes.inc(bytes);
 }
 
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+/** zod 4's `.int()`: a safe integer. */
+const isInt = (x: unknown): x is number => Number.isSafeInteger(x);
+
+/**
+ * Fast path for the hot frames (`ping`, `pong`, one per heartbeat per agent): checks exactly what `Frame`
+ * checks for them (own keys exactly the schema's, `v`, every field's type, integer and sign constraints)
+ * without zod's general machinery. It only ever accepts; anything it does not accept (any other frame type,
+ * an unknown or missing key, a bad field) goes to `Frame.safeParse`, which decides and words the error.
+ * frames.test.ts / protocol.test.ts exercise both paths.
+ */
+export function hotFrame(json: unknown): FrameOf<'ping'> | FrameOf<'pong'> | null {
+  if (typeof json !== 'object' || json === null) return null;
+  const o = json as Record<string, unknown>;
+  const t = o['t'];
+  if (t !== 'ping' && t !== 'pong') return null;
+  if (o['v'] !== PROTOCOL_VERSION || !isInt(o['id']) || !isNum(o['sentAt'])) return null;
+  let n = 4;
+  if (t === 'ping') {
+    if (Object.hasOwn(o, 'lastRttMs')) {
+      const r = o['lastRttMs'];
+      if (!isNum(r) || r < 0) return null;
+      n++;
+    }
+    if (Object.hasOwn(o, 'cursor')) {
+      const c = o['cursor'];
+      if (!isInt(c) || c < 0) return null;
+      n++;
+    }
+  }
+  const keys = Object.keys(o);
+  if (keys.length !== n) return null;
+  for (const k of keys) {
+    if (k !== 'v' && k !== 't' && k !== 'id' && k !== 'sentAt' && (t === 'pong' || (k !== 'lastRttMs' && k !== 'cursor'))) return null;
+  }
+  return o as FrameOf<'ping'> | FrameOf<'pong'>;
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const enc = new TextEncoder();
 
 /**
  * A framed, validated, bounded view of one stream. Bytes are decoded as they arrive (the stream's
@@ -170,6 +218,9 @@ export class FrameChannel {
   private readonly frames: Uint8Array[] = [];
   private failure: FrameError | null = null;
   private waiter: (() => void) | null = null;
+  /** performance.now() by which the waiting read must get a frame (0: no read waiting). */
+  private readDeadline = 0;
+  private readTimer: ReturnType<typeof setTimeout> | null = null;
   private waitingWriters = 0;
   private paused = false;
   private readonly opts: Required<ChannelOptions>;
@@ -178,7 +229,7 @@ export class FrameChannel {
     readonly stream: Stream,
     opts: ChannelOptions,
   ) {
-    this.opts = { maxFrameBytes: MAX_FRAME_BYTES, maxPendingWrites: 256, ...opts };
+    this.opts = { maxFrameBytes: MAX_FRAME_BYTES, maxPendingWrites: 256, writeHighWaterBytes: 64 * 1024, ...opts };
     stream.addEventListener('message', (evt) => this.onData(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()));
     const ended = (): void => this.setFailure(new FrameError('Closed', 'The stream ended.'));
     stream.addEventListener('close', ended);
@@ -196,6 +247,10 @@ export class FrameChannel {
 
   private setFailure(f: FrameError): void {
     this.failure ??= f;
+    if (this.readTimer !== null) {
+      clearTimeout(this.readTimer);
+      this.readTimer = null;
+    }
     this.wake();
   }
 
@@ -252,14 +307,10 @@ export class FrameChannel {
   async read(): Promise<Frame> {
     if (this.frames.length === 0 && !this.failure) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.setFailure(new FrameError('Timeout', `No complete frame within ${this.opts.readTimeoutMs} ms.`));
-        }, this.opts.readTimeoutMs);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+        this.armReadTimer();
+        this.waiter = resolve;
       });
+      this.readDeadline = 0;
     }
     const bytes = this.frames.shift();
     if (!bytes) throw this.failure ?? new FrameError('Closed', 'The stream ended.');
@@ -269,6 +320,27 @@ export class FrameChannel {
     }
     return this.decode(bytes);
   }
+
+  /**
+   * The read timeout: one deadline per waiting read, enforced by at most one timer per channel. The timer is
+   * not created and cleared per frame; when it fires it fails the channel if a read is still waiting past its
+   * deadline, re-arms itself for a later deadline, or lapses when nobody is waiting.
+   */
+  private armReadTimer(): void {
+    this.readDeadline = performance.now() + this.opts.readTimeoutMs;
+    if (this.readTimer === null) this.readTimer = setTimeout(this.onReadTimer, this.opts.readTimeoutMs);
+  }
+
+  private readonly onReadTimer = (): void => {
+    this.readTimer = null;
+    if (this.readDeadline === 0 || this.waiter === null || this.failure) return;
+    const remaining = this.readDeadline - performance.now();
+    if (remaining > 0) {
+      this.readTimer = setTimeout(this.onReadTimer, Math.ceil(remaining));
+      return;
+    }
+    this.setFailure(new FrameError('Timeout', `No complete frame within ${this.opts.readTimeoutMs} ms.`));
+  };
 
   private decode(bytes: Uint8Array): Frame {
     let json: unknown;
@@ -281,6 +353,11 @@ export class FrameChannel {
     if (json && typeof json === 'object' && 'v' in json && (json as { v: unknown }).v !== PROTOCOL_VERSION) {
       throw new FrameError('VersionMismatch', `Protocol version ${String((json as { v: unknown }).v)} is not supported (this node speaks ${PROTOCOL_VERSION}).`);
     }
+    const hot = hotFrame(json);
+    if (hot) {
+      count(hot.t, 'in', bytes.byteLength);
+      return hot;
+    }
     const parsed = Frame.safeParse(json);
     if (!parsed.success) {
       swarmMetrics.framesTotal.inc({ type: 'invalid', direction: 'in' });
@@ -291,12 +368,24 @@ export class FrameChannel {
     return parsed.data;
   }
 
-  /** Writes one frame; resolves when the stream can take more (it waits for drain when asked to). */
+  /**
+   * Writes one frame. Backpressure: while the transport asks for a drain and the stream already holds at
+   * least `writeHighWaterBytes` unsent bytes, a writer waits for the drain before adding its frame (and the
+   * number of waiting writers is bounded). A transport that asks for a drain after every write (QUIC does,
+   * until its native write completes) therefore does not hold back a small frame behind the previous one:
+   * the stream queues it and sends it on the drain, as it would any write.
+   */
   async send(frame: OutFrame): Promise<void> {
     if (this.isClosed) throw new FrameError('Closed', 'The stream is closed.');
-    const body = enc.encode(JSON.stringify({ v: PROTOCOL_VERSION, ...frame }));
-    if (body.byteLength > this.opts.maxFrameBytes) throw new FrameError('FrameTooLarge', `A ${frame.t} frame of ${body.byteLength} bytes exceeds the limit.`);
-    if (this.stream.writableNeedsDrain) {
+    const json = JSON.stringify({ v: PROTOCOL_VERSION, ...frame });
+    const bodyLen = Buffer.byteLength(json, 'utf8');
+    if (bodyLen > this.opts.maxFrameBytes) throw new FrameError('FrameTooLarge', `A ${frame.t} frame of ${bodyLen} bytes exceeds the limit.`);
+    // Length prefix + UTF-8 body in one allocation (no intermediate body copy).
+    const prefixLen = varintLength(bodyLen);
+    const out = Buffer.allocUnsafe(prefixLen + bodyLen);
+    writeVarint(out, bodyLen);
+    out.write(json, prefixLen, bodyLen, 'utf8');
+    if (this.stream.writableNeedsDrain && (this.stream.writeBufferLength ?? 0) >= this.opts.writeHighWaterBytes) {
       if (this.waitingWriters >= this.opts.maxPendingWrites) throw new FrameError('Backpressure', 'Too many frames are waiting to be written.');
       this.waitingWriters++;
       try {
@@ -308,10 +397,6 @@ export class FrameChannel {
       }
       if (this.isClosed) throw new FrameError('Closed', 'The stream is closed.');
     }
-    const prefix = varint(body.byteLength);
-    const out = new Uint8Array(prefix.length + body.length);
-    out.set(prefix, 0);
-    out.set(body, prefix.length);
     try {
       this.stream.send(out);
     } catch (err) {
