@@ -237,40 +237,42 @@ export async function computeForecastsParallel(bars: Bars, p: BacktestParams, en
   return table;
 }
 
+/**
+ * Advances the search pass by one decision: checks cancellation, reports progress (at most every 0.2%), and
+ * returns the table when the pass is done. Shared by the synchronous and the yielding drivers below.
+ */
+function advance(gen: Generator<number, ForecastTable>, opts: ProgressOptions, progress: { last: number }): ForecastTable | undefined {
+  if (opts.signal?.aborted) throw new WarpdeskError('Cancelled', 'The backtest was cancelled.');
+  const r = gen.next();
+  if (r.done) {
+    opts.onProgress?.(1);
+    return r.value;
+  }
+  if (opts.onProgress && r.value - progress.last >= 0.002) {
+    progress.last = r.value;
+    opts.onProgress(r.value);
+  }
+  return undefined;
+}
+
 /** Runs the whole search pass (or decisions [range.from, range.to)) synchronously (CLI, workers, benchmarks). */
 export function computeForecasts(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions & { range?: { from: number; to: number } } = {}): ForecastTable {
   const gen = forecastSteps(bars, p, engine, {}, opts.range);
-  let lastReport = -1;
+  const progress = { last: -1 };
   for (;;) {
-    if (opts.signal?.aborted) throw new WarpdeskError('Cancelled', 'The backtest was cancelled.');
-    const r = gen.next();
-    if (r.done) {
-      opts.onProgress?.(1);
-      return r.value;
-    }
-    if (opts.onProgress && r.value - lastReport >= 0.002) {
-      lastReport = r.value;
-      opts.onProgress(r.value);
-    }
+    const table = advance(gen, opts, progress);
+    if (table) return table;
   }
 }
 
 /** Same answer as computeForecasts, yielding to the event loop every ~30 ms (app host: stays responsive). */
 export async function computeForecastsAsync(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions = {}): Promise<ForecastTable> {
   const gen = forecastSteps(bars, p, engine, {});
+  const progress = { last: -1 };
   let slice = Date.now();
-  let lastReport = -1;
   for (;;) {
-    if (opts.signal?.aborted) throw new WarpdeskError('Cancelled', 'The backtest was cancelled.');
-    const r = gen.next();
-    if (r.done) {
-      opts.onProgress?.(1);
-      return r.value;
-    }
-    if (opts.onProgress && r.value - lastReport >= 0.002) {
-      lastReport = r.value;
-      opts.onProgress(r.value);
-    }
+    const table = advance(gen, opts, progress);
+    if (table) return table;
     if (Date.now() - slice > 30) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       slice = Date.now();
