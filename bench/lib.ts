@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { mulberry32 } from '../src/shared/random';
 
 export interface BenchContext {
   /** `--quick` shrinks sizes for a smoke run (used by tests of the runner itself, never for reported numbers). */
@@ -68,16 +69,7 @@ export function median(sorted: number[]): number {
 }
 
 /** Deterministic PRNG (mulberry32) so benchmark inputs are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** A seeded Gaussian random walk of `n` points. */
 export function randomWalk(n: number, seed: number): Float64Array {

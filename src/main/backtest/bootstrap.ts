@@ -7,17 +7,10 @@
  * observed one: p = (1 + #{|d* - d| >= |d|}) / (B + 1). Must never use Math.random (runs must reproduce).
  */
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../shared/random';
+
+/** The project's seeded PRNG (mulberry32, src/shared/random.ts). */
+export const rng = mulberry32;
 
 /** Fills `out` with a stationary-bootstrap index resample of 0..n-1 (geometric blocks, wrap-around). */
 export function stationaryIndices(n: number, meanBlock: number, random: () => number, out: Int32Array): Int32Array {

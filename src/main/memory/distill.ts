@@ -15,6 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WarpdeskError } from '../../shared/errors';
+import { mulberry32 } from '../../shared/random';
 import { uuidv7 } from './ids';
 import { PatternIndex } from './pattern-index';
 import { encodePattern, type MemoryStore } from './store';
@@ -114,16 +115,7 @@ export function dba(engine: MemoryStore['engine'], members: Float32Array[], init
   return center;
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = mulberry32;
 
 export function distill(store: MemoryStore, options: DistillOptions = {}): DistillReport {
   if (store.readonly) throw new WarpdeskError('Unavailable', 'The memory is open read-only.');

@@ -2,17 +2,9 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import type { ExperienceInput } from '..';
+import { mulberry32 } from '../../../shared/random';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export function walk(n: number, rnd: () => number, start = 100): number[] {
   const out: number[] = [];
