@@ -848,17 +848,10 @@ export class MemoryStore {
   /** What the chain hashes for a stored experience (decrypted): also its portable form without hashes. */
   private contentOf(row: ExperienceRow): ExperienceContentInput {
     const p = this.readPattern(row.id);
+    // The chain covers every field but `origin` (local vs remote is where a copy lives, not its content).
+    const { origin: _origin, ...fields } = fieldsOf(row);
     return {
-      id: row.id,
-      agentId: row.agent_id,
-      patternType: row.pattern_type,
-      dataset: row.dataset,
-      timeframe: row.timeframe,
-      signal: row.signal,
-      confidence: row.confidence,
-      similarity: row.similarity,
-      horizon: row.horizon,
-      at: row.at,
+      ...fields,
       pattern: { length: p.length, scale: p.scale, offset: p.offset, codes: Buffer.from(p.codes).toString('base64') },
       payload: this.readPayload(row),
     };
