@@ -3,7 +3,7 @@
  * enrolls with a one-time token on first join, redials by itself, and prints one line per connection change
  * (JSON lines with --json). Logs JSON (pino) to stderr; stops with a graceful leave on SIGINT/SIGTERM.
  */
-import { resolveDataDir } from '../../main/host/workspace';
+import { resolveDataDir } from '../../main/platform/workspace';
 import { serveMetrics } from '../../main/metrics';
 import { Agent } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';

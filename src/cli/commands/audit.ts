@@ -5,7 +5,7 @@
  * key file.
  */
 import fs from 'node:fs';
-import { resolveDataDir } from '../../main/host/workspace';
+import { resolveDataDir } from '../../main/platform/workspace';
 import { openMemory } from '../../main/memory';
 import { jsonTarget, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';

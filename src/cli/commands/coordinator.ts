@@ -3,7 +3,7 @@
  * one-time enrollment token, serves Prometheus metrics on loopback when asked, logs JSON (pino) to stderr,
  * and stops cleanly on SIGINT/SIGTERM. State lives in `<data>/swarm/coordinator.db`.
  */
-import { resolveDataDir } from '../../main/host/workspace';
+import { resolveDataDir } from '../../main/platform/workspace';
 import { serveMetrics } from '../../main/metrics';
 import { Coordinator } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';

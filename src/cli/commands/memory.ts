@@ -6,7 +6,7 @@
  *   consolidate  flag duplicates, contradictions and stale experiences (nothing chained is deleted)
  */
 import fs from 'node:fs';
-import { resolveDataDir } from '../../main/host/workspace';
+import { resolveDataDir } from '../../main/platform/workspace';
 import { openMemory } from '../../main/memory';
 import { intFlag, jsonTarget, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { openWorkspace } from '../../main/host/capabilities';
-import { appRoot } from '../../main/host/workspace';
+import { appRoot } from '../../main/platform/workspace';
 import { startBrowserHost } from '../../web/server';
 import { intFlag, stringFlag } from '../args';
 import type { Command } from '../command';

@@ -4,7 +4,7 @@
  * revocation closes the agent's connection at once and is broadcast to every agent.
  */
 import fs from 'node:fs';
-import { resolveDataDir } from '../../main/host/workspace';
+import { resolveDataDir } from '../../main/platform/workspace';
 import { Coordinator, CoordinatorStore, PEER_ID_RE, coordinatorDbPath, identityFile, loadOrCreateIdentity } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
 import type { Command } from '../command';

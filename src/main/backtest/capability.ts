@@ -10,7 +10,7 @@ import type { Bars, Timeframe } from '../../shared/market';
 import { WarpdeskError } from '../../shared/errors';
 import { getEngine } from '../engine';
 import type { PatternEngine } from '../engine/types';
-import type { Capability, HandlerContext } from '../host/host';
+import type { Capability, HandlerContext } from '../platform/capability';
 import { assembleResult, forecastsAsync, parseParams, runStrategy } from './run';
 import { SessionStore } from './sessions';
 import { batchJobs, expandGrid, SweepRunner } from './sweep';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { BacktestResult, Session, SessionInfo } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
-import { openDatabase, type SqliteDatabase } from '../host/sqlite';
+import { openDatabase, type SqliteDatabase } from '../platform/sqlite';
 
 export const SESSIONS_FILE = 'backtests.sqlite';
 const SCHEMA_VERSION = 1;

@@ -3,7 +3,7 @@
  */
 import type { BarsPayload } from '../../shared/contract';
 import type { Bars } from '../../shared/market';
-import type { Capability } from '../host/host';
+import type { Capability } from '../platform/capability';
 import type { DataStore } from './store';
 
 export function barsToPayload(b: Bars): BarsPayload {

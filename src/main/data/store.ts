@@ -9,7 +9,7 @@ import type { DatasetInfo } from '../../shared/contract';
 import type { Bars, Timeframe } from '../../shared/market';
 import { parseCsv } from './csv';
 import { detectTimeframe, resample } from './resample';
-import { openDatabase, type SqliteDatabase } from '../host/sqlite';
+import { openDatabase, type SqliteDatabase } from '../platform/sqlite';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE datasets (

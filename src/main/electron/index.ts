@@ -6,7 +6,7 @@
 import { app, BrowserWindow, ipcMain, safeStorage, session, shell } from 'electron';
 import path from 'node:path';
 import { openWorkspace, type Workspace } from '../host/capabilities';
-import { appRoot } from '../host/workspace';
+import { appRoot } from '../platform/workspace';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 
 app.setName('Warpdesk');

@@ -15,7 +15,7 @@ import type { ExperienceSink } from '../swarm/sink';
 import { searchCapability } from '../search/capability';
 import { swarmCapability } from '../swarm/capability';
 import { Host } from './host';
-import { appRoot, resolveDataDir } from './workspace';
+import { appRoot, resolveDataDir } from '../platform/workspace';
 
 export interface WorkspaceOptions {
   /** Workspace folder; defaults to resolveDataDir(). */

@@ -17,21 +17,9 @@ import {
   type ResponseOf,
 } from '../../shared/contract';
 import { toSerializedError, WarpdeskError } from '../../shared/errors';
+import type { Capability, Handler, HandlerContext, HandlerMap } from '../platform/capability';
 
-/** What a handler receives besides its validated request. */
-export interface HandlerContext {
-  emit<E extends EventName>(event: E, payload: EventPayloadOf<E>): void;
-}
-
-export type Handler<C extends ChannelName> = (request: ParsedRequestOf<C>, ctx: HandlerContext) => Promise<ResponseOf<C>> | ResponseOf<C>;
-export type HandlerMap = { [C in ChannelName]?: Handler<C> };
-
-/** A capability plugs into the host with its handlers and an optional close hook. */
-export interface Capability {
-  name: string;
-  handlers: HandlerMap;
-  close?(): void | Promise<void>;
-}
+export type { Capability, Handler, HandlerContext, HandlerMap };
 
 type Listener = (event: EventName, payload: unknown) => void;
 

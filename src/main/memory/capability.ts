@@ -8,7 +8,7 @@
 import { WarpdeskError } from '../../shared/errors';
 import type { Bars, Timeframe } from '../../shared/market';
 import type { DataStore } from '../data/store';
-import type { Capability } from '../host/host';
+import type { Capability } from '../platform/capability';
 import { openMemory, type KeyProvider, type Memory, type OutcomeInput, type RetrievedItem, type Signal, type ThresholdInfo } from '.';
 
 export interface MemoryCapabilityOptions {

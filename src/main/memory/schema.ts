@@ -6,7 +6,7 @@
  * Must never: edit a released migration (add a new version instead), or drop a chained table.
  */
 import { WarpdeskError } from '../../shared/errors';
-import { openDatabase, type SqliteDatabase } from '../host/sqlite';
+import { openDatabase, type SqliteDatabase } from '../platform/sqlite';
 
 export type Db = SqliteDatabase;
 

@@ -5,7 +5,7 @@
 import { WarpdeskError } from '../../shared/errors';
 import type { DataStore } from '../data/store';
 import { getEngine } from '../engine';
-import type { Capability } from '../host/host';
+import type { Capability } from '../platform/capability';
 import { findAnalogs } from './analogs';
 
 export function searchCapability(store: DataStore): Capability {

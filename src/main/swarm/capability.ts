@@ -7,7 +7,7 @@
 import type { EventName, EventPayloadOf, SwarmStatus } from '../../shared/contract';
 import type { Bars, Timeframe } from '../../shared/market';
 import { WarpdeskError } from '../../shared/errors';
-import type { Capability } from '../host/host';
+import type { Capability } from '../platform/capability';
 import { createLogger } from '../metrics';
 import { Agent } from './agent';
 import { Coordinator } from './coordinator';

@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { openDatabase, type SqliteDatabase } from '../host/sqlite';
+import { openDatabase, type SqliteDatabase } from '../platform/sqlite';
 import type { SharedRecord } from './protocol';
 import type { SwarmRole } from './membership';
 import { swarmDir } from './identity';
