@@ -10,28 +10,28 @@ import { backtestChannels, backtestEvents } from './backtest';
 import { dataChannels } from './data';
 import type { ChannelDef } from './define';
 import { memoryChannels, memoryEvents } from './memory';
-import { searchChannels, searchEvents } from './search';
+import { strategyChannels, strategyEvents } from './strategy';
 import { swarmChannels, swarmEvents } from './swarm';
 
 export * from './backtest';
 export * from './define';
 export * from './data';
 export * from './memory';
-export * from './search';
+export * from './strategy';
 export * from './swarm';
 
 export const CHANNELS = {
   ...backtestChannels,
   ...dataChannels,
   ...memoryChannels,
-  ...searchChannels,
+  ...strategyChannels,
   ...swarmChannels,
 } as const satisfies Record<string, ChannelDef>;
 
 export const EVENTS = {
   ...backtestEvents,
   ...memoryEvents,
-  ...searchEvents,
+  ...strategyEvents,
   ...swarmEvents,
 } as const satisfies Record<string, z.ZodType>;
 

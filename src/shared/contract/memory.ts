@@ -7,7 +7,6 @@
 import { z } from 'zod';
 import { channel } from './define';
 import { TimeframeSchema } from './data';
-import { SearchMatchSchema } from './search';
 
 const unit = z.number().min(0).max(1);
 const SignalSchema = z.enum(['long', 'short', 'flat']);
@@ -88,37 +87,7 @@ export const TrajectoryPointSchema = z.object({
   at: z.number(),
 });
 
-export const RecordSearchRequestSchema = z
-  .object({
-    ...QueryWindowSchema,
-    horizon: z.number().int().min(1).max(10_000),
-    windowRatio: z.number().min(0).max(1).default(0.1),
-    matches: z.array(SearchMatchSchema).max(100),
-    /** Defaults: the sign of the analogs' mean forward return, and the share of analogs agreeing with it. */
-    signal: SignalSchema.optional(),
-    confidence: unit.optional(),
-    requestId: z.string().min(1).max(64).optional(),
-  })
-  .strict()
-  .refine((r) => r.queryEnd > r.queryStart, { message: 'The query must span at least two bars.' });
-
-export const RecordSearchResultSchema = z.object({
-  experienceId: z.string(),
-  patternType: z.string(),
-  signal: SignalSchema,
-  confidence: unit,
-  /** Success probability for that confidence, calibrated from this pattern type's verdicts. */
-  calibrated: unit,
-  threshold: ThresholdSummarySchema,
-  /** The most relevant past experiences for this query (itself excluded), ranked. */
-  past: z.array(RankedExperienceSchema),
-  /** Experiences judged while recording (their horizons had passed in the data). */
-  settled: z.number().int(),
-});
-export type RecordSearchResult = z.infer<typeof RecordSearchResultSchema>;
-
 export const memoryChannels = {
-  'memory:record-search': channel('Records a search as an experience and returns past experiences ranked for it.', RecordSearchRequestSchema, RecordSearchResultSchema),
   'memory:retrieve': channel(
     'Ranks past experiences for a query window: similarity x recency x reliability, diversified by MMR.',
     z
