@@ -9,12 +9,8 @@ import type { BacktestParams, BacktestParamsInput, BacktestResult, Evaluation, M
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/market';
 import { formatTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
-import { loadBacktestBars } from '../../main/backtest/data';
-import { evaluateAsync } from '../../main/backtest/evaluate';
-import { MemoryLearningLoop, scratchDir, type MemoryLike } from '../../main/backtest/memory-loop';
-import type { LearningLoop } from '../../main/backtest/policy';
-import { generateKey, openMemory, staticKeyProvider } from '../../main/memory';
-import { parseParams, runBacktestAsync } from '../../main/backtest/run';
+import { evaluateAsync, loadBacktestBars, parseParams, runBacktestAsync } from '../../main/backtest';
+import { decisionsCsv, type DecisionRow } from '../../main/strategy';
 import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { progressBar } from '../progress';
@@ -144,11 +140,11 @@ function evaluationText(ev: Evaluation, n: number, time: Float64Array): string {
 export const backtestCommand: Command = {
   name: 'backtest',
   summary: 'Walk-forward backtest of the analog signal (costs, metrics, trades); --evaluate compares learning honestly.',
-  usage: 'warpdesk backtest --data FILE [--timeframe 1h] [--window 32] [--top 10] [--horizon 5] [--learning] [--evaluate] [--json [out.json]] [--trades trades.csv]',
+  usage: 'warpdesk backtest --data FILE [--timeframe 1h] [--window 32] [--top 10] [--horizon 5] [--learning] [--evaluate] [--decisions FILE] [--json [out.json]] [--trades trades.csv]',
   flags: {
     ...BACKTEST_PARAM_FLAGS,
-    learning: { type: 'boolean', description: 'learn online: record experiences, judge them when their horizon passes, adapt the threshold' },
-    memory: { type: 'boolean', description: 'with --learning or --evaluate: learn through the pattern memory module (each run in a fresh scratch workspace)' },
+    learning: { type: 'boolean', description: 'the learning loop with adaptation on, in a scratch memory: record experiences, judge them when their horizon passes, adapt the gates' },
+    decisions: { type: 'string', description: 'write every decision (time,signal,confidence,threshold) as CSV to this file' },
     evaluate: { type: 'boolean', description: 'train/validation/test comparison of learning vs baseline vs buy-and-hold vs random' },
     resamples: { type: 'string', description: 'bootstrap resamples for --evaluate (default 2000)' },
     trades: { type: 'string', description: 'write the trade list as CSV to this file' },
@@ -169,29 +165,8 @@ export const backtestCommand: Command = {
       // With --memory every learning run learns in its own fresh scratch memory (no run sees another's
       // experiences, and nothing from a user's memory leaks in).
       const thresholds = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8];
-      const scratches: Array<{ remove: () => void; close: () => void }> = [];
-      let learningLoop: ((p: BacktestParams) => LearningLoop) | undefined;
-      if (boolFlag(args, 'memory')) {
-        const memories: MemoryLike[] = [];
-        for (let i = 0; i < thresholds.length; i++) {
-          const scratch = scratchDir();
-          const memory = await openMemory({ dataDir: scratch.dir, keyProvider: staticKeyProvider([generateKey()]) });
-          memories.push(memory);
-          scratches.push({ remove: scratch.remove, close: () => memory.close() });
-        }
-        let next = 0;
-        learningLoop = (p) =>
-          new MemoryLearningLoop(memories[next++ % memories.length]!, { patternType: `backtest:${tfLabel}:W${p.window}:t${p.threshold}`, dataset: file, timeframe: tfLabel, k: p.top, target: p.threshold, close: bars.close });
-      }
       let ev: Evaluation;
-      try {
-        ev = await evaluateAsync(bars, input, engine, { onProgress: bar?.update, resamples, thresholds, learningLoop });
-      } finally {
-        for (const s of scratches) {
-          s.close();
-          s.remove();
-        }
-      }
+      ev = await evaluateAsync(bars, input, engine, { onProgress: bar?.update, resamples, thresholds });
       bar?.done();
       if (json.enabled) {
         const out = JSON.stringify({ file, timeframe: tfLabel, params, evaluation: ev }, null, 2) + '\n';
@@ -201,23 +176,14 @@ export const backtestCommand: Command = {
       return 0;
     }
 
-    let result: BacktestResult;
-    if (params.learning && boolFlag(args, 'memory')) {
-      const scratch = scratchDir();
-      try {
-        const memory = await openMemory({ dataDir: scratch.dir, keyProvider: staticKeyProvider([generateKey()]) });
-        try {
-          const loop = new MemoryLearningLoop(memory, { patternType: `backtest:${tfLabel}:W${params.window}`, dataset: file, timeframe: tfLabel, k: params.top, target: params.threshold, close: bars.close });
-          result = await runBacktestAsync(bars, input, engine, { onProgress: bar?.update, timeframe: tfLabel, learningLoop: loop });
-        } finally {
-          memory.close();
-        }
-      } finally {
-        scratch.remove();
-      }
-    } else {
-      result = await runBacktestAsync(bars, input, engine, { onProgress: bar?.update, timeframe: tfLabel });
-    }
+    const decisionsFile = stringFlag(args, 'decisions');
+    const rows: DecisionRow[] = [];
+    const result: BacktestResult = await runBacktestAsync(bars, input, engine, {
+      onProgress: bar?.update,
+      timeframe: tfLabel,
+      walk: decisionsFile ? { onDecision: (d) => rows.push({ time: d.time, signal: d.signal, confidence: d.confidence, gate: d.gate }) } : undefined,
+    });
+    if (decisionsFile) fs.writeFileSync(decisionsFile, decisionsCsv(rows));
     bar?.done();
     const tradesFile = stringFlag(args, 'trades');
     if (tradesFile) fs.writeFileSync(tradesFile, tradesCsv(result.trades));

@@ -7,10 +7,11 @@ import { auditCommand } from './audit';
 import { backtestCommand } from './backtest';
 import { benchCommand } from './bench';
 import { coordinatorCommand } from './coordinator';
+import { learnCommand } from './learn';
 import { memoryCommand } from './memory';
 import { searchCommand } from './search';
 import { serveCommand } from './serve';
 import { swarmCommand } from './swarm';
 import { sweepCommand } from './sweep';
 
-export const COMMANDS: Command[] = [agentCommand, auditCommand, backtestCommand, benchCommand, coordinatorCommand, memoryCommand, searchCommand, serveCommand, swarmCommand, sweepCommand];
+export const COMMANDS: Command[] = [agentCommand, auditCommand, backtestCommand, benchCommand, coordinatorCommand, learnCommand, memoryCommand, searchCommand, serveCommand, swarmCommand, sweepCommand];

@@ -11,7 +11,10 @@ import { WarpdeskError } from '../../shared/errors';
 import { getEngine } from '../engine';
 import type { PatternEngine } from '../engine/types';
 import type { Capability, HandlerContext } from '../platform/capability';
+import { thresholdSummary, type Memory } from '../memory';
+import type { LoopMemory } from '../strategy';
 import { assembleResult, forecastsAsync, parseParams, runStrategy } from './run';
+import { learnFromHistory } from './learn';
 import { SessionStore } from './sessions';
 import { batchJobs, expandGrid, SweepRunner } from './sweep';
 
@@ -20,6 +23,14 @@ export interface BacktestCapabilityOptions {
   /** Bars of a stored data set at a timeframe (the data capability's store). */
   bars: (datasetId: number, timeframe: Timeframe) => Bars;
   engine?: PatternEngine;
+  /** The workspace memory `learn:run` learns into (the memory capability opens it on first use). */
+  memory?: () => Promise<LoopMemory & Pick<Memory, 'threshold' | 'stats'>>;
+  /** Name of a stored data set (experiences carry it). */
+  datasetName?: (datasetId: number) => string;
+  /** Called for every experience judged by `learn:run` (e.g. the swarm shares it). */
+  onJudged?: (experienceId: string) => void;
+  /** Sends `memory:changed` after a learn. */
+  emit?: (event: 'memory:changed', payload: { experiences: number; verdicts: number }) => void;
 }
 
 export function backtestCapability(o: BacktestCapabilityOptions): Capability & { sessions: SessionStore } {
@@ -85,6 +96,54 @@ export function backtestCapability(o: BacktestCapabilityOptions): Capability & {
         } finally {
           running.delete(req.requestId);
         }
+      },
+      'learn:run': async (req, ctx: HandlerContext) => {
+        if (!o.memory) throw new WarpdeskError('Unavailable', 'This workspace has no memory to learn into.');
+        if (running.has(req.requestId)) throw new WarpdeskError('Conflict', `A run with id ${req.requestId} is already running.`);
+        const ctrl = new AbortController();
+        running.set(req.requestId, ctrl);
+        try {
+          const memory = await o.memory();
+          const bars = o.bars(req.datasetId, req.timeframe);
+          const t0 = Date.now();
+          let lastEmit = 0;
+          const report = await learnFromHistory(bars, { window: req.window, top: req.top, horizon: req.horizon, step: req.step }, o.engine ?? getEngine(), memory, {
+            dataset: o.datasetName?.(req.datasetId) ?? `dataset ${req.datasetId}`,
+            timeframe: req.timeframe,
+            from: req.from,
+            to: req.to,
+            signal: ctrl.signal,
+            workers: 0,
+            onJudged: o.onJudged,
+            onProgress: (phase, fraction) => {
+              const now = Date.now();
+              if (now - lastEmit < 100 && fraction < 1) return;
+              lastEmit = now;
+              ctx.emit('learn:progress', { requestId: req.requestId, phase, fraction: Math.min(1, Math.max(0, fraction)) });
+            },
+          });
+          const stats = memory.stats();
+          o.emit?.('memory:changed', { experiences: stats.experiences, verdicts: stats.verdicts });
+          return {
+            requestId: req.requestId,
+            decisions: report.decisions,
+            recorded: report.recorded,
+            judged: report.judged,
+            pending: report.pending,
+            trades: report.trades,
+            cancelled: report.cancelled,
+            patternType: report.patternType,
+            threshold: thresholdSummary(memory.threshold(report.patternType)),
+            elapsedMs: Date.now() - t0,
+          };
+        } finally {
+          running.delete(req.requestId);
+        }
+      },
+      'learn:cancel': (req) => {
+        const c = running.get(req.requestId);
+        c?.abort();
+        return { cancelled: c !== undefined };
       },
       'backtest:cancel': (req) => {
         const c = running.get(req.requestId);

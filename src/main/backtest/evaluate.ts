@@ -15,7 +15,7 @@ import type { PatternEngine } from '../engine/types';
 import { defaultMeanBlock, hitRateStat, pairedBootstrap, sharpeStat } from './bootstrap';
 import { computeForecasts, type ForecastTable, type ProgressOptions } from './forecast';
 import { periodsPerYear } from './metrics';
-import type { LearningLoop } from './policy';
+import type { LoopMemory } from '../strategy';
 import { buyAndHold, forecastsAsync, metricsOf, metricsStart, parseParams, randomSameExposure, runStrategy } from './run';
 import type { Simulation } from './simulate';
 
@@ -28,7 +28,8 @@ export interface EvaluateOptions extends ProgressOptions {
   meanBlock?: number;
   alpha?: number;
   /** Factory for the learning loop of each learning run (default: in-process calibration). */
-  learningLoop?: (p: BacktestParams) => LearningLoop;
+  /** The memory each learning run learns in (default: a fresh scratch memory per run). */
+  learningMemory?: (p: BacktestParams) => LoopMemory;
 }
 
 export const DEFAULT_THRESHOLDS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8];
@@ -109,8 +110,8 @@ export function evaluateTable(bars: Bars, table: ForecastTable, base: BacktestPa
     let best: { threshold: number; sim: Simulation; target: Float64Array; validation: Metrics; score: number } | null = null;
     for (const threshold of thresholds) {
       const p = { ...base, threshold, learning };
-      const loop = learning && opts.learningLoop ? opts.learningLoop(p) : undefined;
-      const run = runStrategy(bars, table, p, loop);
+      const memory = learning && opts.learningMemory ? opts.learningMemory(p) : undefined;
+      const run = runStrategy(bars, table, p, { memory });
       const validation = metricsOf(bars, run.sim, vFrom, validationEnd, ppy);
       const score = validation.sharpe ?? Number.NEGATIVE_INFINITY;
       if (!best || score > best.score) best = { threshold, sim: run.sim, target: run.policy.target, validation, score };

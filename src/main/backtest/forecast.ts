@@ -13,6 +13,7 @@ import type { BacktestParams } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import type { PatternEngine, SearchMatch } from '../engine/types';
 import { AnalogIndex } from './analog-index';
+import { analogRange, analogsFromMatches, candidatesAt, decisionBars, defaultMinHistory, representationOffset, representationSeries } from '../strategy';
 
 export interface ForecastTable {
   barCount: number;
@@ -59,39 +60,24 @@ export function checkBars(bars: Bars): void {
   }
 }
 
-export function defaultMinHistory(p: Pick<BacktestParams, 'window' | 'top'>): number {
-  return Math.max(4 * p.window, 4 * p.top + p.window);
-}
+export { defaultMinHistory };
 
-/** Works out the representation, the decision bars and the work per decision. Cheap. */
+/** Works out the representation, the decision bars and the work per decision (the strategy's rule). Cheap. */
 export function planForecasts(bars: Bars, p: BacktestParams): ForecastPlan {
   checkBars(bars);
-  const close = bars.close;
-  const n = close.length;
   const W = p.window;
-  const H = p.horizon;
-  const offset = p.representation === 'returns' ? 1 : 0;
-  const x = new Float64Array(Math.max(0, n - offset));
-  if (offset === 1) for (let i = 1; i < n; i++) x[i - 1] = Math.log(close[i]! / close[i - 1]!);
-  else x.set(close);
-  const minHist = Math.max(W, p.minHistory ?? defaultMinHistory(p));
-  // Eligible history length at t: L(t) = t - H - offset (x[0..L-1]); need L >= minHist and a full query.
-  const t0 = Math.max(minHist + H + offset, W - 1 + offset);
-  const list: number[] = [];
-  // The last bar has no next bar to trade on, so decisions stop at n - 2.
-  for (let t = t0; t <= n - 2; t += p.step) list.push(t);
-  const decisions = Int32Array.from(list);
+  const x = representationSeries(bars.close, p);
+  const offset = representationOffset(p);
+  const decisions = decisionBars(bars.close.length, p);
   const work = new Float64Array(decisions.length);
   let totalWork = 0;
   for (let d = 0; d < decisions.length; d++) {
-    const L = decisions[d]! - H - offset;
-    const lo = p.maxHistory > 0 ? Math.max(0, L - p.maxHistory) : 0;
-    const w = Math.max(0, L - lo - W + 1);
+    const w = candidatesAt(decisions[d]!, p);
     work[d] = w;
     totalWork += w;
   }
   return {
-    x,
+    x: x === bars.close ? Float64Array.from(x) : x,
     offset,
     decisions,
     work,
@@ -136,9 +122,7 @@ export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEng
   for (let d = dFrom; d < dTo; d++) rangeWork += plan.work[d]!;
   for (let d = dFrom; d < dTo; d++) {
     const t = decisions[d]!;
-    const L = t - H - offset;
-    const lo = p.maxHistory > 0 ? Math.max(0, L - p.maxHistory) : 0;
-    const qs = t - W + 1 - offset;
+    const { lo, L, qs } = analogRange(t, p);
     if (L - lo >= W) {
       let matches: SearchMatch[];
       let base0: number;
@@ -149,19 +133,7 @@ export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEng
         matches = engine.searchTopK(x.subarray(lo, L), x.subarray(qs, qs + W), { window: plan.band, k, znormalize: true, exclusionZone: plan.exclusion });
         base0 = lo;
       }
-      const base = d * k;
-      const count = Math.min(k, matches.length);
-      for (let j = 0; j < count; j++) {
-        const m = matches[j]!;
-        const e = base0 + m.index + W - 1 + offset;
-        // Invariant (no look-ahead): the analog's outcome closed strictly before t.
-        if (e + H >= t || base0 + m.index < lo || base0 + m.index + W > L) {
-          throw new WarpdeskError('Internal', `The engine returned an analog (end ${e}) whose outcome is not known at bar ${t}.`);
-        }
-        table.matchEnd[base + j] = e;
-        table.distance[base + j] = m.distance;
-        table.forward[base + j] = close[e + H]! / close[e]! - 1;
-      }
+      storeMatches(table, d, matches, base0, t, bars, p);
       table.candidates += plan.work[d]!;
     }
     done += plan.work[d]!;
@@ -176,22 +148,15 @@ export function resolveSearch(p: Pick<BacktestParams, 'search'>, engine: Pattern
   return p.search;
 }
 
-/** Fills decision d of the table from the engine's matches (indices relative to x[lo..]). */
-function storeMatches(table: ForecastTable, d: number, matches: SearchMatch[], lo: number, L: number, t: number, bars: Bars, p: BacktestParams, offset: number): void {
-  const W = p.window;
-  const H = p.horizon;
-  const close = bars.close;
+/** Fills decision d of the table from the engine's matches (indices relative to x[lo..]); the strategy checks the rule. */
+function storeMatches(table: ForecastTable, d: number, matches: SearchMatch[], lo: number, t: number, bars: Bars, p: BacktestParams): void {
+  const analogs = analogsFromMatches(bars.close, t, matches, lo, p);
   const base = d * table.k;
-  const count = Math.min(table.k, matches.length);
-  for (let j = 0; j < count; j++) {
-    const m = matches[j]!;
-    const e = lo + m.index + W - 1 + offset;
-    if (e + H >= t || lo + m.index < lo || lo + m.index + W > L) {
-      throw new WarpdeskError('Internal', `The engine returned an analog (end ${e}) whose outcome is not known at bar ${t}.`);
-    }
-    table.matchEnd[base + j] = e;
-    table.distance[base + j] = m.distance;
-    table.forward[base + j] = close[e + H]! / close[e]! - 1;
+  for (let j = 0; j < analogs.length; j++) {
+    const a = analogs[j]!;
+    table.matchEnd[base + j] = a.end;
+    table.distance[base + j] = a.distance;
+    table.forward[base + j] = a.forwardReturn;
   }
 }
 
@@ -216,12 +181,10 @@ export async function computeForecastsParallel(bars: Bars, p: BacktestParams, en
       if (opts.signal?.aborted) throw new WarpdeskError('Cancelled', 'The backtest was cancelled.');
       const d = next++;
       const t = decisions[d]!;
-      const L = t - H - offset;
-      const lo = p.maxHistory > 0 ? Math.max(0, L - p.maxHistory) : 0;
-      const qs = t - W + 1 - offset;
+      const { lo, L, qs } = analogRange(t, p);
       if (L - lo >= W) {
         const matches = await engine.searchTopKAsync(x.subarray(lo, L), x.subarray(qs, qs + W), { window: plan.band, k: p.top, znormalize: true, exclusionZone: plan.exclusion, signal: opts.signal });
-        storeMatches(table, d, matches, lo, L, t, bars, p, offset);
+        storeMatches(table, d, matches, lo, t, bars, p);
         table.candidates += plan.work[d]!;
       }
       doneWork += plan.work[d]!;

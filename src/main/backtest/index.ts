@@ -10,11 +10,12 @@
  * Must never import Electron, and never let a decision at bar t read a bar after t.
  */
 export { runBacktest, runBacktestAsync, runStrategy, buyAndHold, randomSameExposure, parseParams, metricsOf, forecastsAsync, assembleResult, type RunOptions } from './run';
+export { metricsStart } from './run';
 export { computeForecasts, computeForecastsAsync, computeForecastsParallel, planForecasts, resolveSearch, type ForecastTable } from './forecast';
 export { computeForecastsInWorkers } from './forecast-workers';
 export { AnalogIndex } from './analog-index';
-export { runPolicy, CalibratedThreshold, defaultLearningLoop, realizedOutcome, type LearningLoop, type Experience, type RealizedOutcome } from './policy';
-export { MemoryLearningLoop, scratchDir, type MemoryLike } from './memory-loop';
+export { runPolicy, tableAnalogs, decisionRows, type PolicyResult, type WalkOptions } from './policy';
+export { learnFromHistory, type LearnOptions, type LearnReport } from './learn';
 export { simulate, type Simulation } from './simulate';
 export { computeMetrics, periodsPerYear } from './metrics';
 export { pairedBootstrap, stationaryIndices, sharpeStat, hitRateStat, rng } from './bootstrap';

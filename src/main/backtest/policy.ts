@@ -1,232 +1,172 @@
 /**
- * The cheap half of a walk-forward backtest: turns each decision's analog outcomes into a signal
- * (long / short / flat), a confidence and a target position, optionally through a learning loop that
- * records every forecast as an experience, judges it once its horizon has passed, and adapts the
- * threshold online.
+ * The cheap half of a walk-forward backtest: walks the decision bars through the strategy's learning loop
+ * (src/main/strategy: forecast → signal → gate → experience → outcome → verdict → adapt) and turns each decision
+ * into a target position. The learning run is the loop with adaptation on, learning in a scratch memory (never
+ * the user's: it holds later experiences, which would be look-ahead); the baseline is the same loop with
+ * adaptation off. `warpdesk learn` walks the same way into the workspace memory.
  *
- * No look-ahead: at decision bar t the loop is told only outcomes of experiences from bars t' with
- * t' + H <= t (closes known at t's close). Must never read a bar after t while deciding at t.
+ * No look-ahead: at decision bar t the loop settles only experiences with t' + H ≤ t and reads bars ≤ t.
  */
 import type { Bars } from '../../shared/market';
 import type { BacktestParams } from '../../shared/contract/backtest';
+import { WarpdeskError } from '../../shared/errors';
+import { openScratchMemory } from '../memory';
+import { similarityFromDistance } from '../engine';
+import { patternTypeFor, StrategyLoop, type Analog, type Decision, type LoopMemory } from '../strategy';
 import type { ForecastTable } from './forecast';
-
-/** What a forecast looked like when it was made. */
-export interface Experience {
-  /** Bar index of the decision. */
-  t: number;
-  time: number;
-  /** Direction the analogs favour: +1, -1 or 0 (no majority / no analogs). */
-  direction: number;
-  /** Share of analogs agreeing with `direction`, in [0.5, 1] (0 when direction is 0). */
-  agreement: number;
-  /** Mean forward return of the analogs. */
-  mean: number;
-  analogs: number;
-  horizon: number;
-  /** The analogs behind it: DTW distance, end bar and forward return. */
-  matches: Array<{ distance: number; end: number; forwardReturn: number }>;
-  /** Query window length W (for similarity from distance). */
-  window: number;
-}
-
-/** What happened over an experience's horizon; known only at bar t + H. */
-export interface RealizedOutcome {
-  /** close[t+H] / close[t] - 1, in the instrument's direction. */
-  realizedReturn: number;
-  /** Maximum adverse excursion against the forecast direction over t..t+H (closes), >= 0. */
-  mae: number;
-}
-
-/**
- * The learning loop the backtester drives. The memory module (src/main/memory) satisfies it through an
- * adapter; `CalibratedThreshold` below is the in-process implementation used when no memory is open.
- */
-export interface LearningLoop {
-  /** Agreement share required to trade now, in [0.5, 1]. */
-  threshold(): number;
-  /** Records a forecast; returns a handle passed back to `recordOutcome`. */
-  recordExperience(e: Experience): number;
-  /** The realized H-bar return of an earlier experience (called only once it is known). */
-  recordOutcome(handle: number, outcome: RealizedOutcome): void;
-}
-
-/**
- * Online calibration: keeps exponentially decayed hit counts per agreement level of judged experiences and
- * sets the threshold to the lowest agreement level whose realized hit rate (over all levels at or above it)
- * reaches `target`. The baseline trusts the analogs' agreement at face value; this learns how much
- * agreement is actually worth on this series, from the past only.
- */
-export class CalibratedThreshold implements LearningLoop {
-  private readonly hits: Float64Array;
-  private readonly totals: Float64Array;
-  private readonly pending = new Map<number, { level: number; direction: number }>();
-  private next = 1;
-  private current: number;
-
-  constructor(
-    private readonly k: number,
-    private readonly target: number,
-    private readonly rate: number,
-    private readonly initial: number,
-    private readonly minSamples = 20,
-  ) {
-    this.hits = new Float64Array(k + 1);
-    this.totals = new Float64Array(k + 1);
-    this.current = initial;
-  }
-
-  threshold(): number {
-    return this.current;
-  }
-
-  recordExperience(e: Experience): number {
-    const handle = this.next++;
-    if (e.direction !== 0 && e.analogs > 0) {
-      this.pending.set(handle, { level: Math.round(e.agreement * this.k), direction: e.direction });
-    }
-    return handle;
-  }
-
-  recordOutcome(handle: number, outcome: RealizedOutcome): void {
-    const realizedReturn = outcome.realizedReturn;
-    const p = this.pending.get(handle);
-    if (!p) return;
-    this.pending.delete(handle);
-    const decay = 1 - this.rate;
-    for (let i = 0; i <= this.k; i++) {
-      this.hits[i] = this.hits[i]! * decay;
-      this.totals[i] = this.totals[i]! * decay;
-    }
-    const level = Math.min(this.k, Math.max(0, p.level));
-    this.totals[level] = this.totals[level]! + 1;
-    if (Math.sign(realizedReturn) === p.direction) this.hits[level] = this.hits[level]! + 1;
-    this.recalibrate();
-  }
-
-  private recalibrate(): void {
-    let h = 0;
-    let n = 0;
-    let best = -1;
-    for (let level = this.k; level >= 0; level--) {
-      h += this.hits[level]!;
-      n += this.totals[level]!;
-      if (level / this.k < 0.5) break;
-      if (n >= this.minSamples && h / n >= this.target) best = level;
-    }
-    if (n < this.minSamples) {
-      this.current = this.initial;
-      return;
-    }
-    // No level reaches the target: require unanimity plus a margin (i.e. stand aside).
-    this.current = best < 0 ? 1.0000001 : Math.max(0.5, best / this.k);
-  }
-}
 
 export interface PolicyResult {
   /** Target position decided at each bar's close (held from the next fill on). */
   target: Float64Array;
-  /** Threshold in force at each decision (learning runs). */
+  /** The confidence gate in force at each decision (learning runs). */
   thresholdPath?: Float64Array;
-  /** Direction of each decision's forecast (+1/-1/0), for hit-rate studies. */
+  /** The view of each decision's forecast (+1/-1/0), for hit-rate studies. */
   direction: Int8Array;
+  /** What the loop decided at each decision: signal (+1/-1/0), confidence and the gate in force. */
+  signal: Int8Array;
+  confidence: Float64Array;
+  gate: Float64Array;
+  /** Experiences recorded and judged (learning runs). */
+  recorded: number;
+  judged: number;
+  /** Decisions walked (fewer than the table's when a walk was stopped). */
+  walked: number;
 }
 
-/** Summary of one decision's analogs. */
-export function summarize(table: ForecastTable, d: number): { direction: number; agreement: number; mean: number; analogs: number } {
-  const k = table.k;
-  let up = 0;
-  let down = 0;
-  let sum = 0;
-  let m = 0;
-  for (let j = d * k; j < d * k + k; j++) {
-    const f = table.forward[j]!;
-    if (Number.isNaN(f)) continue;
-    m++;
-    sum += f;
-    if (f > 0) up++;
-    else if (f < 0) down++;
+/** The analogs of decision d from the forecast table. */
+export function tableAnalogs(table: ForecastTable, d: number, window: number): Analog[] {
+  const out: Analog[] = [];
+  for (let j = d * table.k; j < (d + 1) * table.k; j++) {
+    const end = table.matchEnd[j]!;
+    if (end < 0) continue;
+    const distance = table.distance[j]!;
+    out.push({ start: end - window + 1, end, distance, similarity: similarityFromDistance(distance, window), forwardReturn: table.forward[j]! });
   }
-  if (m === 0) return { direction: 0, agreement: 0, mean: 0, analogs: 0 };
-  const mean = sum / m;
-  if (up > down) return { direction: 1, agreement: up / m, mean, analogs: m };
-  if (down > up) return { direction: -1, agreement: down / m, mean, analogs: m };
-  return { direction: mean > 0 ? 1 : mean < 0 ? -1 : 0, agreement: mean === 0 ? 0 : up / m, mean, analogs: m };
+  return out;
+}
+
+export interface WalkOptions {
+  /** The memory a learning walk learns in (default: a scratch memory, removed afterwards). */
+  memory?: LoopMemory;
+  patternType?: string;
+  dataset?: string;
+  timeframe?: string;
+  /** Decisions before this time are skipped (learn --from). */
+  fromTime?: number;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+  onDecision?: (d: Decision) => void;
+  onJudged?: (experienceId: string) => void;
+}
+
+/** Walks the table's decisions through the loop; applies sizing; stops between decisions when aborted. */
+export function runPolicy(bars: Bars, table: ForecastTable, p: BacktestParams, options: WalkOptions = {}): PolicyResult {
+  const scratch = p.learning && !options.memory ? openScratchMemory() : undefined;
+  const memory = options.memory ?? scratch;
+  try {
+    const steps = walk(bars, table, p, memory, options);
+    for (;;) {
+      const r = slice(steps, memory, Number.POSITIVE_INFINITY);
+      if (r) return r;
+    }
+  } finally {
+    scratch?.remove();
+  }
+}
+
+/** Same walk as runPolicy, yielding to the event loop every ~30 ms (so Ctrl-C and cancel requests are heard). */
+export async function runPolicyAsync(bars: Bars, table: ForecastTable, p: BacktestParams, options: WalkOptions = {}): Promise<PolicyResult> {
+  const scratch = p.learning && !options.memory ? openScratchMemory() : undefined;
+  try {
+    const memory = options.memory ?? scratch;
+    const steps = walk(bars, table, p, memory, options);
+    for (;;) {
+      const r = slice(steps, memory, 30);
+      if (r) return r;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    scratch?.remove();
+  }
 }
 
 /**
- * Applies thresholds and sizing to a forecast table. With a learning loop, experiences are recorded at
- * each decision and judged at the first decision bar >= t + H (their outcome close[t+H]/close[t] - 1 is
- * known then).
+ * Runs walk steps for up to `ms` milliseconds (or 4,096 decisions) inside one memory transaction: what a
+ * slice records commits together, so a stopped walk keeps every slice before the stop.
  */
-export function runPolicy(bars: Bars, table: ForecastTable, p: BacktestParams, loop?: LearningLoop): PolicyResult {
+function slice(steps: Generator<void, PolicyResult>, memory: LoopMemory | undefined, ms: number): PolicyResult | undefined {
+  const run = (): PolicyResult | undefined => {
+    const until = Date.now() + ms;
+    for (let i = 0; i < 4096; i++) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      if (Date.now() > until) break;
+    }
+    return undefined;
+  };
+  return memory?.batch ? memory.batch(run) : run();
+}
+
+/** The walk, one decision per step. */
+function* walk(bars: Bars, table: ForecastTable, p: BacktestParams, memory: LoopMemory | undefined, o: WalkOptions): Generator<void, PolicyResult> {
   const n = table.barCount;
-  const close = bars.close;
+  const decisions = table.decisions;
+  const D = decisions.length;
   const target = new Float64Array(n);
-  const direction = new Int8Array(table.decisions.length);
-  const thresholdPath = loop ? new Float64Array(table.decisions.length) : undefined;
-  const queue: Array<{ t: number; handle: number; direction: number }> = [];
-  let qHead = 0;
+  const direction = new Int8Array(D);
+  const signal = new Int8Array(D);
+  const confidence = new Float64Array(D);
+  const gate = new Float64Array(D);
+  const timeframe = o.timeframe ?? 'native';
+  const loop = new StrategyLoop({
+    params: p,
+    memory: p.learning ? memory : undefined,
+    patternType: o.patternType ?? patternTypeFor(timeframe),
+    dataset: o.dataset ?? 'backtest',
+    timeframe,
+    onJudged: o.onJudged,
+  });
   let pos = 0;
   let d = 0;
-  const decisions = table.decisions;
+  let walked = 0;
+  let lastReport = -1;
   for (let t = 0; t < n; t++) {
-    if (d < decisions.length && decisions[d] === t) {
-      if (loop) {
-        while (qHead < queue.length && queue[qHead]!.t + p.horizon <= t) {
-          const q = queue[qHead++]!;
-          loop.recordOutcome(q.handle, realizedOutcome(close, q.t, p.horizon, q.direction));
-        }
-      }
-      const s = summarize(table, d);
-      const theta = loop ? loop.threshold() : p.threshold;
-      if (thresholdPath) thresholdPath[d] = theta;
-      direction[d] = s.direction;
-      let next = 0;
-      if (s.direction !== 0 && s.agreement >= theta && Math.abs(s.mean) > p.minEdge && Math.sign(s.mean) === s.direction) {
-        const size = p.sizing === 'fixed' ? 1 : Math.min(1, Math.max(0, (s.agreement - 0.5) / 0.5));
-        next = s.direction * size;
-        if (next < 0 && !p.allowShort) next = 0;
-      }
-      pos = next;
-      if (loop) {
-        const matches: Experience['matches'] = [];
-        for (let j = d * table.k; j < (d + 1) * table.k; j++) {
-          if (table.matchEnd[j]! >= 0) matches.push({ distance: table.distance[j]!, end: table.matchEnd[j]!, forwardReturn: table.forward[j]! });
-        }
-        const handle = loop.recordExperience({
-          t,
-          time: bars.time[t]!,
-          direction: s.direction,
-          agreement: s.agreement,
-          mean: s.mean,
-          analogs: s.analogs,
-          horizon: p.horizon,
-          matches,
-          window: p.window,
-        });
-        queue.push({ t, handle, direction: s.direction });
+    if (d < D && decisions[d] === t) {
+      if (o.signal?.aborted) break;
+      if (o.fromTime === undefined || bars.time[t]! >= o.fromTime) {
+        const dec = loop.step(bars, t, tableAnalogs(table, d, p.window));
+        direction[d] = dec.forecast.view === 'long' ? 1 : dec.forecast.view === 'short' ? -1 : 0;
+        signal[d] = dec.signal === 'long' ? 1 : dec.signal === 'short' ? -1 : 0;
+        confidence[d] = dec.confidence;
+        gate[d] = dec.gate;
+        pos = signal[d]! * dec.size;
+        o.onDecision?.(dec);
+        walked++;
+        yield;
       }
       d++;
+      if (o.onProgress && D > 0 && d / D - lastReport >= 0.002) {
+        lastReport = d / D;
+        o.onProgress(d / D);
+      }
     }
     target[t] = pos;
   }
-  return thresholdPath ? { target, thresholdPath, direction } : { target, direction };
+  if (d < D && !o.signal?.aborted) throw new WarpdeskError('Internal', 'The walk ended before its last decision.');
+  const result: PolicyResult = { target, direction, signal, confidence, gate, recorded: loop.recorded, judged: loop.judged, walked };
+  if (p.learning) result.thresholdPath = gate;
+  return result;
 }
 
-/** Outcome of a forecast made at bar t, from closes t..t+H only. */
-export function realizedOutcome(close: Float64Array, t: number, horizon: number, direction: number): RealizedOutcome {
-  const c0 = close[t]!;
-  let mae = 0;
-  for (let i = t + 1; i <= t + horizon; i++) {
-    const r = close[i]! / c0 - 1;
-    const adverse = direction >= 0 ? -r : r;
-    if (adverse > mae) mae = adverse;
+/** The decision rows of a walk (for decision files): decisions actually walked, in order. */
+export function decisionRows(bars: Bars, table: ForecastTable, r: PolicyResult, fromTime?: number): Array<{ time: number; signal: 'long' | 'short' | 'flat'; confidence: number; gate: number }> {
+  const rows: Array<{ time: number; signal: 'long' | 'short' | 'flat'; confidence: number; gate: number }> = [];
+  for (let d = 0; d < table.decisions.length; d++) {
+    const time = bars.time[table.decisions[d]!]!;
+    if (fromTime !== undefined && time < fromTime) continue;
+    if (rows.length >= r.walked) break;
+    const s = r.signal[d]!;
+    rows.push({ time, signal: s > 0 ? 'long' : s < 0 ? 'short' : 'flat', confidence: r.confidence[d]!, gate: r.gate[d]! });
   }
-  return { realizedReturn: close[t + horizon]! / c0 - 1, mae };
-}
-
-/** The learning loop a backtest uses when no memory module is supplied. */
-export function defaultLearningLoop(p: BacktestParams): LearningLoop {
-  return new CalibratedThreshold(p.top, p.threshold, p.learningRate, p.threshold);
+  return rows;
 }

@@ -12,8 +12,9 @@ import { rng } from './bootstrap';
 import { computeForecasts, computeForecastsAsync, computeForecastsParallel, planForecasts, resolveSearch, type ForecastTable, type ProgressOptions } from './forecast';
 import { computeForecastsInWorkers } from './forecast-workers';
 import { computeMetrics, periodsPerYear } from './metrics';
-import { defaultLearningLoop, runPolicy, type LearningLoop, type PolicyResult } from './policy';
+import { runPolicy, type PolicyResult, type WalkOptions } from './policy';
 import { simulate, type Simulation } from './simulate';
+import { requireDecisions } from '../strategy';
 
 /** Above this much search work (candidate windows), async runs split the pass across worker processes. */
 export const WORKER_THRESHOLD = 100_000_000;
@@ -23,8 +24,8 @@ export interface RunOptions extends ProgressOptions {
   workers?: number | 'auto';
   /** Async runs on the engine path: searches in flight at once (default: cores, at most 4). */
   concurrency?: number;
-  /** Learning loop for learning runs (default: in-process CalibratedThreshold). */
-  learningLoop?: LearningLoop;
+  /** The memory a learning run learns in (default: a scratch memory), and the walk's hooks. */
+  walk?: WalkOptions;
   timeframe?: string;
 }
 
@@ -43,8 +44,9 @@ export function metricsStart(table: ForecastTable): number {
   return first === undefined ? table.barCount : first + 1;
 }
 
-export function runStrategy(bars: Bars, table: ForecastTable, p: BacktestParams, loop?: LearningLoop): StrategyRun {
-  const policy = runPolicy(bars, table, p, p.learning ? (loop ?? defaultLearningLoop(p)) : undefined);
+/** The strategy's loop over the table (learning: adaptation on in a scratch memory unless one is given), then fills and costs. */
+export function runStrategy(bars: Bars, table: ForecastTable, p: BacktestParams, walk: WalkOptions = {}): StrategyRun {
+  const policy = runPolicy(bars, table, p, walk);
   return { policy, sim: simulate(bars, policy.target, p) };
 }
 
@@ -102,9 +104,10 @@ export function assembleResult(bars: Bars, table: ForecastTable, p: BacktestPara
 /** Full walk-forward run, synchronously. */
 export function runBacktest(bars: Bars, input: BacktestParamsInput, engine: PatternEngine, opts: RunOptions = {}): BacktestResult {
   const p = parseParams(input);
+  requireDecisions(bars.close.length, p);
   const t0 = performance.now();
   const table = computeForecasts(bars, p, engine, opts);
-  const run = runStrategy(bars, table, p, opts.learningLoop);
+  const run = runStrategy(bars, table, p, { timeframe: opts.timeframe, ...opts.walk });
   return assembleResult(bars, table, p, run, performance.now() - t0, opts.timeframe ?? 'native');
 }
 
@@ -128,8 +131,9 @@ export function forecastsAsync(bars: Bars, p: BacktestParams, engine: PatternEng
 /** Same answer as runBacktest, yielding to the event loop (for the app host). */
 export async function runBacktestAsync(bars: Bars, input: BacktestParamsInput, engine: PatternEngine, opts: RunOptions = {}): Promise<BacktestResult> {
   const p = parseParams(input);
+  requireDecisions(bars.close.length, p);
   const t0 = performance.now();
   const table = await forecastsAsync(bars, p, engine, opts);
-  const run = runStrategy(bars, table, p, opts.learningLoop);
+  const run = runStrategy(bars, table, p, { timeframe: opts.timeframe, ...opts.walk });
   return assembleResult(bars, table, p, run, performance.now() - t0, opts.timeframe ?? 'native');
 }

@@ -12,8 +12,8 @@ import { memoryCapability } from '../memory/capability';
 import type { SecretBox } from '../swarm/identity';
 import { memorySink } from '../swarm/memory-sink';
 import type { ExperienceSink } from '../swarm/sink';
-import { searchCapability } from '../search/capability';
 import { swarmCapability } from '../swarm/capability';
+import { strategyCapability } from '../strategy';
 import { Host } from './host';
 import { appRoot, resolveDataDir } from '../platform/workspace';
 
@@ -41,17 +41,19 @@ export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
   if (options.samples !== false) ensureSamples(data, options.resourcesDir ?? path.join(appRoot(), 'resources'));
   const host = new Host();
   host.register(dataCapability(data));
-  host.register(searchCapability(data));
   const keyProvider = options.secrets?.memoryKeyring ? fileKeyProvider({ dataDir, protect: options.secrets.memoryKeyring }) : undefined;
   const memory = memoryCapability({ dataDir, data, keyProvider, emit: (e, p) => host.emit(e, p) });
   host.register(memory);
+  host.register(strategyCapability({ data, memory: () => memory.memory(), emit: (e, p) => host.emit(e, p) }));
   // Experiences shared by other agents land in this workspace's memory (opened on first use).
   const sink: ExperienceSink = {
     async accept(record, meta) {
       await memorySink(await memory.memory()).accept(record, meta);
     },
   };
-  host.register(backtestCapability({ dataDir, bars: (id, tf) => data.bars(id, tf) }));
+  host.register(
+    backtestCapability({ dataDir, bars: (id, tf) => data.bars(id, tf), memory: () => memory.memory(), datasetName: (id) => data.get(id).name, emit: (e, p) => host.emit(e, p) }),
+  );
   host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p), bars: (id, tf) => data.bars(id, tf), sink, box: options.secrets?.swarmIdentity }));
   return {
     dataDir,

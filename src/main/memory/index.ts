@@ -21,7 +21,7 @@
 import { consolidate } from './consolidate';
 import { distill } from './distill';
 import { defaultKeyProvider } from './keys';
-import { MemoryStore, openMemoryStore, type OpenMemoryOptions } from './store';
+import { MemoryStore, openMemoryStore, openScratchMemoryStore, type OpenMemoryOptions } from './store';
 import type {
   ChainReport,
   ConsolidateOptions,
@@ -62,6 +62,7 @@ export { MEMORY_FILE, type OpenMemoryOptions, type MemoryEngine } from './store'
 export { judgeOutcome, QUALITY_WEIGHTS } from './judge';
 export { DEFAULT_ADAPT, type AdaptConfig } from './adapt';
 export { similarityFromDistance } from './pattern-index';
+export { thresholdSummary, rankedSummaries } from './summaries';
 
 export interface Memory {
   /** The agent recording here (given, or made once per workspace). */
@@ -94,6 +95,8 @@ export interface Memory {
   exportExperience(id: string): PortableExperience;
   importRemoteExperience(exp: PortableExperience): { imported: boolean; verdictImported: boolean };
   stats(): MemoryStats;
+  /** Runs fn in one transaction: the records it makes commit together (or not at all). */
+  batch<T>(fn: () => T): T;
   /** Copies the write-ahead log into the database and empties it now (otherwise done when idle; ADR 0004). */
   checkpoint(): { walPages: number; checkpointed: number };
   close(): void;
@@ -103,6 +106,15 @@ export interface Memory {
 export async function openMemory(options: OpenMemoryOptions): Promise<Memory> {
   const store = await openMemoryStore(options, defaultKeyProvider);
   return wrap(store);
+}
+
+/**
+ * A throw-away memory (fresh temporary folder, random in-process key), opened synchronously: what backtests
+ * learn in. `remove()` closes it and deletes its folder.
+ */
+export function openScratchMemory(): Memory & { remove(): void } {
+  const scratch = openScratchMemoryStore();
+  return { ...wrap(scratch.store), remove: () => scratch.remove() };
 }
 
 function wrap(s: MemoryStore): Memory {
@@ -131,6 +143,7 @@ function wrap(s: MemoryStore): Memory {
     importRemoteExperience: (e) => s.importRemoteExperience(e),
     stats: () => s.stats(),
     checkpoint: () => s.checkpoint('TRUNCATE'),
+    batch: (fn) => s.batch(fn),
     close: () => s.close(),
   };
 }

@@ -8,6 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WarpdeskError } from '../../shared/errors';
@@ -974,6 +975,12 @@ export class MemoryStore {
     };
   }
 
+  /** Runs fn in one transaction (nested record calls become savepoints): many records, one commit. */
+  batch<T>(fn: () => T): T {
+    this.writable();
+    return this.db.transaction(fn).immediate();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -1197,6 +1204,56 @@ export async function openMemoryStore(options: OpenMemoryOptions, defaultProvide
       else if (provider.createKey) keys = [await provider.createKey()];
       else throw new WarpdeskError('WrongKey', `The key provider (${provider.name}) has no key; set ${KEY_ENV} to a base64 32-byte key.`);
     }
+    return finishOpen(db, file, dataDir, readonly, provider, keys, known, options);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * A throw-away memory in a fresh temporary folder with a random in-process key, opened synchronously: what a
+ * backtest learns in (a user's memory holds later experiences, which would be look-ahead). remove() closes it
+ * and deletes the folder.
+ */
+export function openScratchMemoryStore(options: Omit<OpenMemoryOptions, 'dataDir' | 'keyProvider' | 'readonly'> = {}): { store: MemoryStore; dir: string; remove(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-scratch-memory-'));
+  const key = generateKey();
+  const provider: KeyProvider = { name: 'scratch', keys: () => [key] };
+  const file = path.join(dir, MEMORY_FILE);
+  const db = openDb(file, { readonly: false, synchronous: options.synchronous });
+  try {
+    migrate(db);
+    const store = finishOpen(db, file, dir, false, provider, [key], [], { ...options, dataDir: dir });
+    return {
+      store,
+      dir,
+      remove() {
+        try {
+          store.close();
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (err) {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function finishOpen(
+  db: Db,
+  file: string,
+  dataDir: string,
+  readonly: boolean,
+  provider: KeyProvider,
+  keys: MemoryKey[],
+  known: Array<{ key_id: string; check_nonce: Buffer; check_data: Buffer }>,
+  options: OpenMemoryOptions,
+): MemoryStore {
+  {
     const ring = new Keyring(keys);
     const missing = known.filter((k) => !ring.has(k.key_id)).map((k) => k.key_id);
     if (missing.length > 0)
@@ -1208,8 +1265,5 @@ export async function openMemoryStore(options: OpenMemoryOptions, defaultProvide
     const store = new MemoryStore(db, file, ring, provider, agentId, options);
     if (!readonly) store.registerKey(ring.current);
     return store;
-  } catch (err) {
-    db.close();
-    throw err;
   }
 }

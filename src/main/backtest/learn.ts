@@ -1,0 +1,84 @@
+/**
+ * `learn`: walks a data set's history bar by bar through the strategy's learning loop into a memory (the
+ * workspace's), the same walk as a learning backtest (identical decisions on an empty memory: the parity the
+ * decision files prove). The analogs come from the backtester's forecast pass (same rule, same engine); the
+ * loop then records, judges and adapts decision by decision, each record its own transaction, so a stopped
+ * learn keeps everything committed before the stop.
+ * No look-ahead: bars after `to` are never read; a decision at t reads bars ≤ t.
+ */
+import type { Bars } from '../../shared/market';
+import type { BacktestParamsInput } from '../../shared/contract/backtest';
+import { WarpdeskError } from '../../shared/errors';
+import type { PatternEngine } from '../engine';
+import { patternTypeFor, requireDecisions, type Decision, type LoopMemory } from '../strategy';
+import { decisionRows, runPolicyAsync } from './policy';
+import { forecastsAsync, parseParams } from './run';
+
+export interface LearnOptions {
+  dataset: string;
+  timeframe: string;
+  /** Epoch ms bounds of the decisions (inclusive); bars after `to` are not read. */
+  from?: number;
+  to?: number;
+  signal?: AbortSignal;
+  onProgress?: (phase: 'search' | 'learn', fraction: number) => void;
+  onDecision?: (d: Decision) => void;
+  onJudged?: (experienceId: string) => void;
+  /** Worker processes for the search pass ('auto' as in backtests; 0: in-process). */
+  workers?: number | 'auto';
+}
+
+export interface LearnReport {
+  decisions: number;
+  recorded: number;
+  judged: number;
+  pending: number;
+  trades: number;
+  cancelled: boolean;
+  patternType: string;
+  rows: Array<{ time: number; signal: 'long' | 'short' | 'flat'; confidence: number; gate: number }>;
+}
+
+function until(bars: Bars, to: number): Bars {
+  let n = bars.time.length;
+  while (n > 0 && bars.time[n - 1]! > to) n--;
+  const cut = <T extends Float64Array>(a: T): T => a.subarray(0, n) as T;
+  return { ...bars, time: cut(bars.time), open: cut(bars.open), high: cut(bars.high), low: cut(bars.low), close: cut(bars.close), volume: cut(bars.volume) };
+}
+
+export async function learnFromHistory(all: Bars, input: BacktestParamsInput, engine: PatternEngine, memory: LoopMemory, o: LearnOptions): Promise<LearnReport> {
+  const p = parseParams({ ...input, learning: true });
+  const bars = o.to === undefined ? all : until(all, o.to);
+  requireDecisions(bars.close.length, p);
+  const patternType = patternTypeFor(o.timeframe);
+  const cancelled = (): boolean => o.signal?.aborted === true;
+  let table;
+  try {
+    table = await forecastsAsync(bars, p, engine, { signal: o.signal, onProgress: (f) => o.onProgress?.('search', f), workers: o.workers });
+  } catch (err) {
+    if (err instanceof WarpdeskError && err.code === 'Cancelled') return { decisions: 0, recorded: 0, judged: 0, pending: 0, trades: 0, cancelled: true, patternType, rows: [] };
+    throw err;
+  }
+  const r = await runPolicyAsync(bars, table, p, {
+    memory,
+    patternType,
+    dataset: o.dataset,
+    timeframe: o.timeframe,
+    fromTime: o.from,
+    signal: o.signal,
+    onProgress: (f) => o.onProgress?.('learn', f),
+    onDecision: o.onDecision,
+    onJudged: o.onJudged,
+  });
+  const rows = decisionRows(bars, table, r, o.from);
+  return {
+    decisions: r.walked,
+    recorded: r.recorded,
+    judged: r.judged,
+    pending: r.recorded - r.judged,
+    trades: rows.filter((x) => x.signal !== 'flat').length,
+    cancelled: cancelled(),
+    patternType,
+    rows,
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * The learning loop, one decision at a time, shared by the app (`analogs:run`), the backtest (learning run =
+ * adaptation on over a scratch memory; baseline = adaptation off), `warpdesk learn` and the swarm agent:
+ *
+ *   settle due experiences (outcome from bars → verdict in the memory → thresholds adapt)
+ *   → read the gates (similarity threshold, confidence gate)
+ *   → forecast from the admitted analogs → signal (one rule) → record the experience.
+ *
+ * Gates: with adaptation off, the similarity threshold is the memory's initial one and the confidence gate is
+ * the fixed `threshold`. With adaptation on, both come from the memory's verdicts for the pattern type: the
+ * learned similarity threshold, and the lowest agreement level (a multiple of 1/k, at least 1/2) from which
+ * every level up has a calibrated success probability ≥ `threshold`; if even unanimity falls short the gate is
+ * closed (GATE_CLOSED) and the loop stands aside until evidence improves.
+ * Every decision with analogs records an experience: the admitted analogs and their view (or, when none is
+ * admitted, all analogs and theirs); the verdict judges that view, so the memory learns how much a view at a
+ * given agreement and similarity is worth, traded or not, above and below the threshold.
+ * No look-ahead: at bar t only experiences with t' + H ≤ t are settled, and only bars ≤ t are read.
+ */
+import type { Bars } from '../../shared/market';
+import { DEFAULT_ADAPT, type ContextValue, type ExperienceInput, type OutcomeInput, type Signal, type ThresholdInfo } from '../memory';
+import type { Analog } from './analogs';
+import { forecastFrom, isAdmitted, type Forecast } from './forecast';
+import { outcomeFromBars } from './outcome';
+import type { StrategyParams } from './params';
+import { decideSignal, type SignalDecision } from './signal';
+
+/** The gate value that admits no confidence (shown as 1.000001 in decision files). */
+export const GATE_CLOSED = 1.000001;
+
+/** The part of the pattern memory the loop uses (src/main/memory's Memory satisfies it). */
+export interface LoopMemory {
+  recordExperience(input: ExperienceInput): { id: string };
+  settle(experienceId: string, outcome: OutcomeInput): { success: boolean; quality: number };
+  threshold(patternType: string): ThresholdInfo;
+  calibrate(patternType: string, confidence: number): number;
+  /** Optional: run many steps in one transaction (one commit per slice of a walk instead of one per record). */
+  batch?<T>(fn: () => T): T;
+}
+
+export interface Gates {
+  similarityThreshold: number;
+  gate: number;
+}
+
+export interface Decision extends SignalDecision, Gates {
+  t: number;
+  time: number;
+  forecast: Forecast;
+  analogs: readonly Analog[];
+  /** The experience recorded for it (null without a memory or without a view). */
+  experienceId: string | null;
+}
+
+export interface LoopOptions {
+  params: StrategyParams;
+  memory?: LoopMemory;
+  patternType: string;
+  dataset: string;
+  timeframe: string;
+  /** Record experiences (default true); false reads the gates from the memory but writes nothing. */
+  record?: boolean;
+  /** Called after each verdict (e.g. to share the judged experience with the swarm). */
+  onJudged?: (experienceId: string) => void;
+}
+
+/** The gates in force, read from the memory (adaptation on) or fixed (off). */
+export function gatesFrom(p: Pick<StrategyParams, 'learning' | 'threshold' | 'top'>, memory: LoopMemory | undefined, patternType: string): Gates {
+  if (!p.learning || !memory) return { similarityThreshold: DEFAULT_ADAPT.initialThreshold, gate: p.threshold };
+  const k = p.top;
+  let best = -1;
+  for (let level = k; level >= 0 && 2 * level >= k; level--) {
+    if (memory.calibrate(patternType, level / k) >= p.threshold) best = level;
+    else break;
+  }
+  return { similarityThreshold: memory.threshold(patternType).similarityThreshold, gate: best < 0 ? GATE_CLOSED : Math.max(0.5, best / k) };
+}
+
+interface Pending {
+  t: number;
+  id: string;
+  view: Signal;
+  target: number | null;
+}
+
+export class StrategyLoop {
+  private readonly queue: Pending[] = [];
+  private head = 0;
+  private gates: Gates | null = null;
+  judged = 0;
+  recorded = 0;
+
+  constructor(private readonly o: LoopOptions) {
+    if (o.params.learning && !o.memory) throw new Error('A learning loop needs a memory to learn in.');
+  }
+
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Judges every recorded experience whose horizon ended by bar t (reads bars ≤ t). */
+  settleDue(bars: Bars, t: number): number {
+    const H = this.o.params.horizon;
+    let settled = 0;
+    while (this.head < this.queue.length && this.queue[this.head]!.t + H <= t) {
+      const q = this.queue[this.head++]!;
+      const outcome = outcomeFromBars(bars, q.t, H, q.view, q.target);
+      if (!outcome) break;
+      this.o.memory!.settle(q.id, outcome);
+      this.gates = null;
+      settled++;
+      this.judged++;
+      this.o.onJudged?.(q.id);
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    return settled;
+  }
+
+  currentGates(): Gates {
+    this.gates ??= gatesFrom(this.o.params, this.o.memory, this.o.patternType);
+    return this.gates;
+  }
+
+  /**
+   * One decision at bar t from its analogs (found by `findAnalogsAt` or the backtest's forecast pass): settles
+   * what is due, decides, and records the experience. `context` adds facts kept with the experience.
+   */
+  step(bars: Bars, t: number, analogs: readonly Analog[], context: Record<string, ContextValue> = {}): Decision {
+    const p = this.o.params;
+    this.settleDue(bars, t);
+    const gates = this.currentGates();
+    const forecast = forecastFrom(analogs, gates.similarityThreshold);
+    const decision = decideSignal(forecast, gates.gate, p);
+    const time = bars.time[t]!;
+    let experienceId: string | null = null;
+    // What is judged: the admitted analogs' view; with none admitted, all analogs' view (so the memory keeps
+    // learning below the threshold and the threshold can come down again).
+    const judgedAnalogs = forecast.admitted > 0 ? analogs.filter((a) => isAdmitted(a, gates.similarityThreshold)) : analogs;
+    const judged = forecast.admitted > 0 ? forecast : forecastFrom(analogs, 0);
+    if (this.o.memory && this.o.record !== false && judged.view !== 'flat') {
+      const W = p.window;
+      const from = Math.max(0, t - W + 1);
+      const exp = this.o.memory.recordExperience({
+        patternType: this.o.patternType,
+        dataset: this.o.dataset,
+        timeframe: this.o.timeframe,
+        query: bars.close.subarray(from, t + 1),
+        matches: judgedAnalogs.map((a) => ({
+          similarity: Math.min(1, Math.max(0, a.similarity)),
+          distance: a.distance,
+          start: a.start,
+          end: a.end,
+          startTime: bars.time[Math.max(0, a.start)]!,
+          endTime: bars.time[a.end]!,
+          forwardReturn: a.forwardReturn,
+        })),
+        signal: judged.view,
+        confidence: Math.min(1, Math.max(0, judged.agreement)),
+        horizon: p.horizon,
+        at: time,
+        context: {
+          ...context,
+          queryStartTime: bars.time[from]!,
+          queryEndTime: time,
+          expectedMove: judged.mean,
+          decision: decision.signal,
+          reason: decision.reason,
+          gate: gates.gate,
+          similarityThreshold: gates.similarityThreshold,
+          admitted: forecast.admitted,
+        },
+      });
+      experienceId = exp.id;
+      this.recorded++;
+      this.queue.push({ t, id: exp.id, view: judged.view, target: judged.mean });
+    }
+    return { ...decision, ...gates, t, time, forecast, analogs, experienceId };
+  }
+}
+
+export { isAdmitted };
