@@ -1,5 +1,6 @@
-// Every capability's view opens in the browser host without errors; screenshots for the record.
-import { expect, test } from '@playwright/test';
+// Every capability's view opens in the browser host without errors; a backtest, a swarm, and "Learn from
+// history" filling the Learning view. Screenshots for the record. Waits are on conditions, never on time.
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,13 @@ test.afterAll(async () => {
   await host.stop();
 });
 
+/** What shows once each view has loaded what it needs from the host. */
+const loaded: Record<'learning' | 'backtest' | 'swarm', (page: Page) => Locator> = {
+  learning: (page) => page.getByTestId('trajectory-facts'),
+  backtest: (page) => page.getByRole('button', { name: 'Run backtest', disabled: false }),
+  swarm: (page) => page.getByRole('button', { name: 'Host', exact: true }),
+};
+
 for (const tab of ['learning', 'backtest', 'swarm'] as const) {
   test(`the ${tab} view opens`, async ({ page }) => {
     const errors: string[] = [];
@@ -21,7 +29,7 @@ for (const tab of ['learning', 'backtest', 'swarm'] as const) {
     await page.goto(host.url);
     await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '5550');
     await page.getByTestId(`tab-${tab}`).click();
-    await page.waitForTimeout(1500);
+    await expect(loaded[tab](page)).toBeVisible();
     await page.screenshot({ path: `test-results/view-${tab}.png` });
     await expect(page.getByTestId('error-banner')).toHaveCount(0);
     expect(errors).toEqual([]);
@@ -75,6 +83,61 @@ test('hosting a swarm from the app starts a coordinator and shows how to join it
   }
   await page.getByRole('button', { name: 'Stop hosting' }).click();
   await expect(page.getByRole('button', { name: 'Host', exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test('Learn from history on the daily sample fills the Learning view with judged experiences and a trajectory', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(host.url);
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '5550');
+  // Open the Learning view first: it must refresh itself (on memory:changed) while the learn runs elsewhere.
+  await page.getByTestId('tab-learning').click();
+  const facts = page.getByTestId('trajectory-facts');
+  await expect(facts).toBeVisible();
+  const before = Number(await facts.getAttribute('data-verdicts'));
+
+  await page.getByTestId('tab-analogs').click();
+  await page.getByTestId('learn-open').click();
+  const panel = page.getByTestId('learn-panel');
+  await expect(panel).toContainText('Learn from history of');
+  // Defaults: the current timeframe, window 32, top 10, horizon 5, step 1; a large step keeps this quick.
+  await expect(panel.getByTestId('learn-timeframe')).toHaveValue('1D');
+  await expect(panel.getByLabel('Window')).toHaveValue('32');
+  await expect(panel.getByLabel('Top')).toHaveValue('10');
+  await expect(panel.getByLabel('Horizon')).toHaveValue('5');
+  await expect(panel.getByLabel('Step')).toHaveValue('1');
+  await panel.getByLabel('Step').fill('20');
+  await panel.getByTestId('learn-start').click();
+  const result = panel.getByTestId('learn-result');
+  await expect(result).toContainText('decisions', { timeout: 60_000 });
+  await expect(result).toContainText(/\d+ judged/);
+  expect(Number(await result.getAttribute('data-judged'))).toBeGreaterThan(0);
+  await expect(panel.getByTestId('learn-start')).toBeEnabled();
+
+  // The Learning view (already mounted) shows the new verdicts, a trajectory and judged rows with four scores.
+  await panel.getByRole('button', { name: 'Open the Learning view' }).click();
+  await expect(page.getByTestId('learning-view')).toBeVisible();
+  await expect.poll(async () => Number(await facts.getAttribute('data-verdicts')), { timeout: 30_000 }).toBeGreaterThan(before);
+  await expect.poll(async () => Number(await facts.getAttribute('data-points'))).toBeGreaterThan(1);
+  await expect(page.getByTestId('pattern-type')).toHaveValue('analog:1D');
+  const judged = page.getByTestId('experiences').locator('tbody tr').filter({ hasText: /\d\.\d\d \/ \d\.\d\d \/ \d\.\d\d \/ \d\.\d\d/ });
+  await expect(judged.first()).toBeVisible();
+  await page.screenshot({ path: 'test-results/view-learning-from-history.png' });
+
+  // A long learn (30-minute bars, step 1) shows its progress and stops on Cancel, keeping what was committed.
+  await page.getByTestId('tab-analogs').click();
+  await page.getByTestId('dataset-select').selectOption({ label: 'USD/CHF (30 min, 1996-2001)' });
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '62496');
+  await expect(panel.getByTestId('learn-timeframe')).toHaveValue('30m');
+  await panel.getByLabel('Step').fill('1');
+  await panel.getByTestId('learn-start').click();
+  await expect(panel.getByTestId('learn-progress')).toHaveAttribute('data-phase', /^(search|learn)$/, { timeout: 30_000 });
+  await expect(page.getByTestId('learn-open')).toBeDisabled();
+  await panel.getByTestId('learn-cancel').click();
+  await expect(result).toContainText('Stopped', { timeout: 30_000 });
+  await expect(panel.getByTestId('learn-start')).toBeEnabled();
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

@@ -1,5 +1,6 @@
-// The workstation in a browser: opens on the shipped sample, imports a CSV, runs a pattern search, sees the
-// matches listed and drawn on the chart, overlays one, and saves a screenshot under test-results/.
+// The workstation in a browser: opens on the shipped sample, imports a CSV, runs a query through the learning
+// loop (one `analogs:run`), sees the analogs listed and drawn on the chart with the forecast, the gated decision
+// and the gate, overlays one, and saves screenshots under test-results/. Waits are on conditions, never on time.
 import { expect, test } from '@playwright/test';
 import path from 'node:path';
 import { startHost, type RunningHost } from './host';
@@ -39,19 +40,45 @@ test('import a CSV, search, see the matches listed and highlighted', async ({ pa
 
   const rows = page.getByTestId('match-row');
   await expect(rows).toHaveCount(8);
-  // 8 matches + the query are drawn as highlighted ranges.
+  // 8 analogs + the query are drawn as highlighted ranges (those below the threshold too, fainter).
   await expect(chart).toHaveAttribute('data-highlights', '9');
   await expect(page.getByTestId('search-summary')).toContainText('8 analogs');
-  // The search became an experience in the memory.
-  await expect(page.getByTestId('memory-summary')).toContainText('Recorded as analog:1D');
 
-  // Clicking a match scrolls to it and overlays it on the query.
+  // The same call decided: a direction or "stand aside" with its reason, the gate and the similarity threshold.
+  const decision = page.getByTestId('decision');
+  await expect(decision).toHaveAttribute('data-signal', /^(long|short|flat)$/);
+  await expect(decision).toHaveAttribute('data-reason', /^(trade|no-analogs|below-gate|no-edge|no-shorts)$/);
+  await expect(page.getByTestId('decision-reason')).not.toBeEmpty();
+  if ((await decision.getAttribute('data-reason')) === 'trade') {
+    await expect(decision).toHaveAttribute('data-signal', /^(long|short)$/);
+    await expect(decision).not.toContainText('Stand aside');
+  } else {
+    await expect(decision).toHaveAttribute('data-signal', 'flat');
+    await expect(decision).toContainText('Stand aside');
+  }
+  const gate = page.getByTestId('gate');
+  await expect(gate).toContainText(/Gate\s*(\d+\.\d%|closed)/);
+  await expect(gate).toContainText(/Similarity threshold\s*[01]\.\d{3}/);
+  await expect(page.getByTestId('gate-note')).toContainText('How the gate works');
+  // Analogs below the threshold stay listed, greyed and tagged, as many as the forecast says it left out.
+  const forecast = page.getByTestId('forecast');
+  const below = Number(await forecast.getAttribute('data-below'));
+  expect(Number(await forecast.getAttribute('data-admitted')) + below).toBe(8);
+  await expect(rows.filter({ hasText: 'below threshold' })).toHaveCount(below);
+  await expect(page.locator('[data-testid="match-row"][data-admitted="false"]')).toHaveCount(below);
+  await expect(forecast).toContainText(`${8 - below} admitted / ${below} below threshold`);
+
+  // The decision became an experience; the query ends at the last bar, so it waits for its horizon.
+  await expect(page.getByTestId('memory-summary')).toContainText('Recorded as analog:1D');
+  await expect(page.getByTestId('experience-status')).toHaveAttribute('data-judged', 'false');
+
+  // Clicking an analog scrolls to it and overlays it on the query.
   await rows.nth(0).click();
   await expect(chart).toHaveAttribute('data-overlay', 'on');
-  await page.waitForTimeout(300);
+  await expect(chart).toHaveAttribute('data-revealed', /^\d+-\d+$/);
   await page.screenshot({ path: 'test-results/workstation-match.png' });
   await page.getByTestId('reveal-query').click();
-  await page.waitForTimeout(300);
+  await expect(chart).toHaveAttribute('data-revealed', '5510-5549');
   await page.screenshot({ path: 'test-results/workstation-search.png' });
   expect(errors).toEqual([]);
 });
@@ -85,12 +112,15 @@ test('30-minute data at coarser timeframes, and a query dragged on the chart', a
   await page.getByTestId('run-search').click();
   await expect(page.getByTestId('match-row')).toHaveCount(10);
   await expect(page.getByTestId('memory-summary')).toContainText('Recorded as analog:1D');
+  // The query lies in the past: its horizon is already in the data, so the same call judged it at once.
+  await expect(page.getByTestId('experience-status')).toHaveAttribute('data-judged', 'true');
+  await expect(page.getByTestId('experience-status')).toContainText('Judged at once');
+  await expect(page.getByTestId('gate')).toContainText('Calibrated');
   // The same query again: the memory now ranks the first experience for it.
   await page.getByTestId('run-search').click();
   await expect(page.getByTestId('past-experiences').locator('tbody tr')).not.toHaveCount(0);
 
-  // The query lies in the past, so its outcome is already in the data: the Learning view shows it judged,
-  // with its four scores, and the audit chain verifies.
+  // The Learning view shows it judged, with its four scores, and the audit chain verifies.
   await page.getByTestId('tab-learning').click();
   const judged = page.getByTestId('experiences').locator('tbody tr').filter({ hasText: /\d\.\d\d \/ \d\.\d\d \/ \d\.\d\d \/ \d\.\d\d/ });
   await expect(judged.first()).toBeVisible();

@@ -103,3 +103,13 @@ export function errorMessage(err: unknown): string {
   if (err && typeof err === 'object' && 'message' in err && typeof (err as { message: unknown }).message === 'string') return (err as { message: string }).message;
   return String(err);
 }
+
+/** A fresh id for a request whose progress events and cancel must be correlated with it. */
+export function newRequestId(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** True for the typed error a cancelled request ends with: the user asked for it, so it is not shown as a failure. */
+export function isCancelled(err: unknown): boolean {
+  return !!err && typeof err === 'object' && (err as { code?: unknown }).code === 'Cancelled';
+}
