@@ -9,12 +9,8 @@ import type { BacktestParams, BacktestParamsInput, BacktestResult, Evaluation, M
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/market';
 import { formatTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
-import { loadBacktestBars } from '../../main/backtest/data';
-import { evaluateAsync } from '../../main/backtest/evaluate';
-import { MemoryLearningLoop, scratchDir, type MemoryLike } from '../../main/backtest/memory-loop';
-import type { LearningLoop } from '../../main/backtest/policy';
+import { evaluateAsync, loadBacktestBars, MemoryLearningLoop, parseParams, runBacktestAsync, scratchDir, type LearningLoop, type MemoryLike } from '../../main/backtest';
 import { generateKey, openMemory, staticKeyProvider } from '../../main/memory';
-import { parseParams, runBacktestAsync } from '../../main/backtest/run';
 import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { progressBar } from '../progress';

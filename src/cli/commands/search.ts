@@ -7,7 +7,7 @@ import { WarpdeskError } from '../../shared/errors';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/market';
 import { detectTimeframe, formatTime, loadCsvFile, parseDateTime, resample } from '../../main/data';
 import { getEngine } from '../../main/engine';
-import { findAnalogs } from '../../main/search/analogs';
+import { findAnalogs } from '../../main/search';
 import { intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { progressBar } from '../progress';
