@@ -1,11 +1,25 @@
 /**
  * `warpdesk bench [name ...] [--quick]`: the benchmarks (`bench/*.bench.ts`: engine, data, memory, backtest)
  * from the CLI, the same runner as `npm run bench`: a table per section, JSON into bench-results/.
+ * The runner (`bench/run.ts`) runs in a child Node process with tsx's loader, so nothing in src/ imports
+ * bench/ (the layering check forbids it; see README "Layers").
  * The swarm benchmark is separate (`npm run bench:swarm`): it starts processes and takes ~2 minutes.
  */
-import { runBenchmarks } from '../../../bench/run';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WarpdeskError } from '../../shared/errors';
 import { boolFlag } from '../args';
 import type { Command } from '../command';
+
+const BENCH_RUNNER = path.resolve(__dirname, '../../../bench/run.ts');
+
+/** Node flags loading tsx's loader by absolute URL (a bare `--import tsx` resolves from the current directory). */
+function tsxExecArgv(): string[] {
+  return ['--import', pathToFileURL(createRequire(__filename).resolve('tsx')).href];
+}
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -15,7 +29,14 @@ export const benchCommand: Command = {
     quick: { type: 'boolean', description: 'smaller sizes, for a smoke run (not for reported numbers)' },
   },
   async run(args, io) {
-    const failed = await runBenchmarks({ only: args.positionals, quick: boolFlag(args, 'quick'), log: (line) => io.stdout(line + '\n') });
-    return failed > 0 ? 1 : 0;
+    if (!fs.existsSync(BENCH_RUNNER)) throw new WarpdeskError('NotFound', `The benchmarks are not part of this installation (${BENCH_RUNNER} does not exist); run them from a source checkout.`);
+    const runnerArgs = [...args.positionals, ...(boolFlag(args, 'quick') ? ['--quick'] : [])];
+    const child = spawn(process.execPath, [...tsxExecArgv(), BENCH_RUNNER, ...runnerArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.setEncoding('utf8').on('data', (text: string) => io.stdout(text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => io.stderr(text));
+    return new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code ?? 1)); // null: killed by a signal
+    });
   },
 };

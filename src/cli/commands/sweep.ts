@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SweepJobSchema, type SweepJob, type SweepResult } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
-import { expandGrid, runSweepParallel } from '../../main/backtest/sweep';
+import { expandGrid, runSweepParallel } from '../../main/backtest';
 import { boolFlag, intFlag, jsonTarget, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { progressBar } from '../progress';

@@ -19,7 +19,7 @@
  * no-look-ahead boundary) and never decide membership on its own bounds alone.
  */
 import { WarpdeskError } from '../../shared/errors';
-import type { PatternEngine, SearchMatch } from '../engine/types';
+import type { PatternEngine, SearchMatch } from '../engine';
 
 const ZBLOCK = 64;
 const FLAT_REL = 1e-6;

@@ -9,7 +9,7 @@ import type { BacktestResult, SweepResult } from '../../shared/contract/backtest
 import type { Bars, Timeframe } from '../../shared/market';
 import { WarpdeskError } from '../../shared/errors';
 import { getEngine } from '../engine';
-import type { PatternEngine } from '../engine/types';
+import type { PatternEngine } from '../engine';
 import type { Capability, HandlerContext } from '../platform/capability';
 import { thresholdSummary, type Memory } from '../memory';
 import type { LoopMemory } from '../strategy';

@@ -11,7 +11,7 @@
  */
 import type { Bars } from '../../shared/market';
 import type { BacktestParams, BacktestParamsInput, Comparison, Evaluation, Metrics } from '../../shared/contract/backtest';
-import type { PatternEngine } from '../engine/types';
+import type { PatternEngine } from '../engine';
 import { defaultMeanBlock, hitRateStat, pairedBootstrap, sharpeStat } from './bootstrap';
 import { computeForecasts, type ForecastTable, type ProgressOptions } from './forecast';
 import { periodsPerYear } from './metrics';

@@ -11,7 +11,7 @@
 import type { Bars } from '../../shared/market';
 import type { BacktestParams } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
-import type { PatternEngine, SearchMatch } from '../engine/types';
+import type { PatternEngine, SearchMatch } from '../engine';
 import { AnalogIndex } from './analog-index';
 import { analogRange, analogsFromMatches, candidatesAt, decisionBars, defaultMinHistory, representationOffset, representationSeries } from '../strategy';
 

@@ -7,7 +7,7 @@
 import os from 'node:os';
 import type { Bars } from '../../shared/market';
 import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput, type BacktestResult, type Metrics } from '../../shared/contract/backtest';
-import type { PatternEngine } from '../engine/types';
+import type { PatternEngine } from '../engine';
 import { rng } from './bootstrap';
 import { computeForecasts, computeForecastsAsync, computeForecastsParallel, planForecasts, resolveSearch, type ForecastTable, type ProgressOptions } from './forecast';
 import { computeForecastsInWorkers } from './forecast-workers';

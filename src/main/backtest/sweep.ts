@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Bars, Timeframe } from '../../shared/market';
 import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput, type SweepJob, type SweepResult } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
-import type { PatternEngine } from '../engine/types';
+import type { PatternEngine } from '../engine';
 import { computeForecasts, type ForecastTable } from './forecast';
 import { forecastsAsync, metricsOf, metricsStart, runStrategy } from './run';
 import { splitPoints } from './evaluate';

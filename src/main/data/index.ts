@@ -9,6 +9,7 @@ export { parseCsv, type ParsedCsv, type CsvFormat } from './csv';
 export { resample, detectTimeframe, bucketStart, alignTimeframes, type AlignedSeries } from './resample';
 export { DataStore, type ImportOptions } from './store';
 export { parseDateTime, formatTime } from './time-parse';
+export { ensureSamples } from './samples';
 
 /** Reads and parses a CSV file from disk. */
 export function loadCsvFile(file: string): ParsedCsv {

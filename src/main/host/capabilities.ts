@@ -5,13 +5,10 @@
 import path from 'node:path';
 import { backtestCapability } from '../backtest/capability';
 import { dataCapability } from '../data/capability';
-import { ensureSamples } from '../data/samples';
-import { DataStore } from '../data/store';
+import { DataStore, ensureSamples } from '../data';
 import { fileKeyProvider, type KeyringProtection } from '../memory';
 import { memoryCapability } from '../memory/capability';
-import type { SecretBox } from '../swarm/identity';
-import { memorySink } from '../swarm/memory-sink';
-import type { ExperienceSink } from '../swarm/sink';
+import { memorySink, type ExperienceSink, type SecretBox } from '../swarm';
 import { swarmCapability } from '../swarm/capability';
 import { strategyCapability } from '../strategy';
 import { Host } from './host';

@@ -7,7 +7,7 @@
  */
 import { WarpdeskError } from '../../shared/errors';
 import type { Bars, Timeframe } from '../../shared/market';
-import type { DataStore } from '../data/store';
+import type { DataStore } from '../data';
 import type { Capability } from '../platform/capability';
 import { openMemory, rankedSummaries as ranked, thresholdSummary, type KeyProvider, type Memory } from '.';
 

@@ -11,8 +11,8 @@
  * Because every bound is a true lower bound of the DTW distance, pruning never changes the answer.
  * Must never: return a row whose exact score was not computed, or hold key material.
  */
-import { similarityFromDistance } from '../engine/similarity';
-import type { NumericArray, PatternEngine } from '../engine/types';
+import { similarityFromDistance } from '../engine';
+import type { NumericArray, PatternEngine } from '../engine';
 
 export { similarityFromDistance };
 

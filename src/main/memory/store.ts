@@ -13,7 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WarpdeskError } from '../../shared/errors';
 import { getEngine } from '../engine';
-import type { PatternEngine } from '../engine/types';
+import type { PatternEngine } from '../engine';
 import {
   calibrate as calibrateState,
   calibrationBins,
