@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +8,8 @@ import { runCli } from './main';
 
 const root = path.resolve(__dirname, '../..');
 const sample = path.join(root, 'resources/data/ttrc_daily.csv');
+// Every command here works in a throw-away workspace, never the user's.
+process.env['WARPDESK_DATA_DIR'] = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-cli-test-'));
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -25,11 +29,31 @@ describe('warpdesk CLI', () => {
   it('search --json with --end and --timeframe gives machine output', async () => {
     const r = await cli(['search', '--data', sample, '--length', '20', '--top', '3', '--timeframe', '1W', '--end', '2000-01-01', '--json']);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { timeframe: string; matches: Array<{ endTime: number }>; queryEnd: number };
+    const j = JSON.parse(r.out) as { timeframe: string; analogs: Array<{ endTime: number }>; queryEnd: number; queryStart: number; decision: { signal: string }; experienceId: string | null };
     expect(j.timeframe).toBe('1W');
-    expect(j.matches).toHaveLength(3);
+    expect(j.analogs).toHaveLength(3);
     expect(j.queryEnd).toBeLessThanOrEqual(Date.UTC(2000, 0, 1));
-    for (const m of j.matches) expect(m.endTime).toBeLessThan(j.queryEnd);
+    for (const m of j.analogs) expect(m.endTime).toBeLessThan(j.queryStart);
+    expect(['long', 'short', 'flat']).toContain(j.decision.signal);
+    expect(j.experienceId).toBeNull(); // nothing recorded without --record
+  });
+
+  it('search --record records the decision in the workspace memory and judges it when its horizon is in the data', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-cli-record-'));
+    try {
+      const r = await cli(['search', '--data', sample, '--length', '20', '--top', '5', '--horizon', '5', '--end', '2000-01-01', '--record', '--data-dir', dataDir, '--json']);
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.out) as { experienceId: string | null; judgedAtOnce: boolean };
+      expect(j.experienceId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(j.judgedAtOnce).toBe(true); // 2000 + 5 days is in the file
+      const stats = await cli(['memory', 'stats', '--data-dir', dataDir, '--json']);
+      expect(JSON.parse(stats.out)).toMatchObject({ experiences: 1, verdicts: 1 });
+      const clamped = await cli(['search', '--data', sample, '--length', '9000', '--data-dir', dataDir]);
+      expect(clamped.code).toBe(1);
+      expect(clamped.err).toMatch(/longer than the \d+ bars/);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 on bad usage and 1 on failure, with one sentence', async () => {

@@ -40,12 +40,12 @@ describe('Host (the contract behind both transports)', () => {
   it('runs a search with progress events and returns matches', async () => {
     const events: number[] = [];
     const off = ws.host.onEvent((e, p) => {
-      if (e === 'search:progress') events.push((p as { fraction: number }).fraction);
+      if (e === 'analogs:progress') events.push((p as { fraction: number }).fraction);
     });
-    const r = await ws.host.invoke('search:run', { datasetId: 1, timeframe: '1W', queryStart: 1000, queryEnd: 1019, k: 4, windowRatio: 0.1, horizon: 4, requestId: 'r1' });
+    const r = await ws.host.invoke('analogs:run', { datasetId: 1, timeframe: '1W', queryStart: 1000, queryEnd: 1019, k: 4, windowRatio: 0.1, horizon: 4, record: false, requestId: 'r1' });
     off();
     expect(r.ok).toBe(true);
-    if (r.ok) expect((r.value as { matches: unknown[] }).matches).toHaveLength(4);
+    if (r.ok) expect((r.value as { analogs: unknown[] }).analogs).toHaveLength(4);
     expect(events.length).toBeGreaterThan(0);
     expect(events[events.length - 1]).toBe(1);
   });

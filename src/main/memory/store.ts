@@ -1220,7 +1220,7 @@ export function openScratchMemoryStore(options: Omit<OpenMemoryOptions, 'dataDir
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-scratch-memory-'));
   const key = generateKey();
   const provider: KeyProvider = { name: 'scratch', keys: () => [key] };
-  const file = path.join(dir, MEMORY_FILE);
+  const file = ':memory:'; // nothing to keep: no file I/O at all
   const db = openDb(file, { readonly: false, synchronous: options.synchronous });
   try {
     migrate(db);

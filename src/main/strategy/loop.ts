@@ -66,13 +66,17 @@ export interface LoopOptions {
 /** The gates in force, read from the memory (adaptation on) or fixed (off). */
 export function gatesFrom(p: Pick<StrategyParams, 'learning' | 'threshold' | 'top'>, memory: LoopMemory | undefined, patternType: string): Gates {
   if (!p.learning || !memory) return { similarityThreshold: DEFAULT_ADAPT.initialThreshold, gate: p.threshold };
+  const info = memory.threshold(patternType);
+  // calibrate(c) is the posterior of c's confidence bin (the memory's calibration, read once).
+  const bins = info.calibration;
+  const calibrated = (c: number): number => bins[Math.min(bins.length - 1, Math.max(0, Math.floor(c * bins.length)))]!.calibrated;
   const k = p.top;
   let best = -1;
   for (let level = k; level >= 0 && 2 * level >= k; level--) {
-    if (memory.calibrate(patternType, level / k) >= p.threshold) best = level;
+    if (calibrated(level / k) >= p.threshold) best = level;
     else break;
   }
-  return { similarityThreshold: memory.threshold(patternType).similarityThreshold, gate: best < 0 ? GATE_CLOSED : Math.max(0.5, best / k) };
+  return { similarityThreshold: info.similarityThreshold, gate: best < 0 ? GATE_CLOSED : Math.max(0.5, best / k) };
 }
 
 interface Pending {

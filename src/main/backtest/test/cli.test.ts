@@ -44,13 +44,47 @@ describe('warpdesk backtest / sweep', () => {
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).barCount).toBe(249);
   });
 
-  it('--learning --memory learns through the pattern memory in a scratch workspace', async () => {
-    const r = await cli(['backtest', '--data', msft, '--window', '12', '--top', '5', '--learning', '--memory', '--json']);
-    expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { params: { learning: boolean }; thresholdPath: number[]; searches: number };
-    expect(j.params.learning).toBe(true);
-    expect(j.thresholdPath).toHaveLength(j.searches);
-    expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('warpdesk-backtest-memory-'))).toEqual([]);
+  it('--learning learns in a scratch memory; --decisions equals `learn --decisions` on an empty memory', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-parity-'));
+    try {
+      const bt = path.join(dir, 'bt.csv');
+      const ln = path.join(dir, 'learn.csv');
+      const r = await cli(['backtest', '--data', msft, '--window', '12', '--top', '5', '--horizon', '3', '--learning', '--decisions', bt, '--json']);
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.out) as { params: { learning: boolean }; thresholdPath: number[]; searches: number };
+      expect(j.params.learning).toBe(true);
+      expect(j.thresholdPath).toHaveLength(j.searches);
+      const l = await cli(['learn', '--data', msft, '--window', '12', '--top', '5', '--horizon', '3', '--decisions', ln, '--data-dir', path.join(dir, 'ws'), '--json']);
+      expect(l.code).toBe(0);
+      const report = JSON.parse(l.out) as { decisions: number; judged: number; memory: { experiences: number; verdicts: number } };
+      expect(report.decisions).toBe(j.searches);
+      expect(report.memory.verdicts).toBe(report.judged);
+      expect(report.judged).toBeGreaterThan(0);
+      const a = fs.readFileSync(bt, 'utf8');
+      expect(a.split('\n')[0]).toBe('time,signal,confidence,threshold');
+      expect(a.trim().split('\n')).toHaveLength(j.searches + 1);
+      expect(a.trim().split('\n')[1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z,(long|short|flat),\d\.\d{6},\d\.\d{6}$/);
+      expect(fs.readFileSync(ln, 'utf8')).toBe(a);
+      const stats = await cli(['memory', 'stats', '--data-dir', path.join(dir, 'ws'), '--json']);
+      expect(stats.code).toBe(0);
+      expect(JSON.parse(stats.out)).toMatchObject({ experiences: report.memory.experiences, verdicts: report.judged });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a series too short for one decision: a sentence with the bars needed, exit 1', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-short-'));
+    try {
+      const r = await cli(['backtest', '--data', msft, '--window', '200']);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/needs at least \d+ bars/);
+      const l = await cli(['learn', '--data', msft, '--window', '200', '--data-dir', dir]);
+      expect(l.code).toBe(1);
+      expect(l.err).toMatch(/needs at least \d+ bars/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--evaluate reports the test period and the bootstrap', async () => {

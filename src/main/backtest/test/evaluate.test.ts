@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createReferenceEngine } from '../../engine';
-import { openMemory, staticKeyProvider, generateKey } from '../../memory';
+import { openMemory, openScratchMemory, staticKeyProvider, generateKey } from '../../memory';
 import { evaluate } from '../evaluate';
 import { computeForecasts } from '../forecast';
-import { MemoryLearningLoop } from '../memory-loop';
-import { CalibratedThreshold } from '../policy';
+import { gatesFrom } from '../../strategy';
 import { parseParams, runBacktest, runStrategy } from '../run';
 import { randomBars } from './util';
 
@@ -41,18 +40,23 @@ describe('evaluation', () => {
     expect(ev.test['random']!.exposure).toBeCloseTo(ev.test['learning']!.exposure, 12);
   });
 
-  it('the calibrated threshold rises when confident forecasts keep failing', () => {
-    const loop = new CalibratedThreshold(10, 0.6, 0.05, 0.6, 5);
-    for (let i = 0; i < 40; i++) {
-      const h = loop.recordExperience({ t: i, time: i, direction: 1, agreement: 0.7, mean: 0.01, analogs: 10, horizon: 1, matches: [], window: 8 });
-      loop.recordOutcome(h, { realizedReturn: -0.01, mae: 0.01 });
+  it('the learned gate closes when confident views keep failing, and reopens when they succeed', () => {
+    const memory = openScratchMemory();
+    try {
+      const p = parseParams({ window: 8, top: 10, horizon: 1, learning: true, threshold: 0.6 });
+      const record = (success: boolean): void => {
+        const e = memory.recordExperience({ patternType: 'analog:test', dataset: 'd', timeframe: '1D', query: [1, 2, 3], matches: [{ similarity: 0.9 }], signal: 'long', confidence: 0.75, horizon: 1 });
+        memory.settle(e.id, { realizedReturn: success ? 0.01 : -0.01, mae: 0, timeToTarget: null });
+      };
+      expect(gatesFrom(p, memory, 'analog:test').gate).toBeCloseTo(0.6, 12); // priors: calibrated = bin midpoints
+      for (let i = 0; i < 40; i++) record(false);
+      expect(gatesFrom(p, memory, 'analog:test').gate).toBeGreaterThan(0.7);
+      for (let i = 0; i < 200; i++) record(true);
+      expect(gatesFrom(p, memory, 'analog:test').gate).toBeLessThanOrEqual(0.7);
+      expect(gatesFrom({ ...p, learning: false }, memory, 'analog:test').gate).toBe(0.6); // adaptation off: the fixed gate
+    } finally {
+      memory.remove();
     }
-    expect(loop.threshold()).toBeGreaterThan(1);
-    for (let i = 0; i < 200; i++) {
-      const h = loop.recordExperience({ t: i, time: i, direction: 1, agreement: 0.8, mean: 0.01, analogs: 10, horizon: 1, matches: [], window: 8 });
-      loop.recordOutcome(h, { realizedReturn: 0.01, mae: 0 });
-    }
-    expect(loop.threshold()).toBeLessThanOrEqual(0.8);
   });
 
   it('learns through the real memory module in a scratch workspace (experiences recorded and settled)', async () => {
@@ -62,11 +66,12 @@ describe('evaluation', () => {
       const bars = randomBars(260, 8);
       const p = parseParams({ window: 10, top: 4, horizon: 3, minHistory: 40, learning: true, step: 2 });
       const table = computeForecasts(bars, p, engine);
-      const loop = new MemoryLearningLoop(memory, { patternType: 'backtest:test', dataset: 'walk', timeframe: '1D', k: p.top, target: p.threshold, close: bars.close });
-      const run = runStrategy(bars, table, p, loop);
+      const run = runStrategy(bars, table, p, { memory, patternType: 'backtest:test', dataset: 'walk', timeframe: '1D' });
       const stats = memory.stats() as unknown as Record<string, unknown>;
       expect(JSON.stringify(stats)).toMatch(/\d/);
       const listed = memory.listExperiences({ patternType: 'backtest:test', limit: 1000 });
+      // every decision with analogs records an experience
+      expect(listed.length).toBe(run.policy.recorded);
       expect(listed.length).toBe(table.decisions.length);
       const judged = listed.filter((e) => memory.getVerdict(e.id) !== null).length;
       // every experience whose horizon passed before the last decision was settled
