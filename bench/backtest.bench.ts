@@ -4,7 +4,11 @@
  * reference. Targets (issue 5): daily sample (5,550 bars, W=32, k=10) under 2 s; USD/CHF 30-minute
  * sample (62,496 bars) under 30 s with bounded memory. Peak RSS is the process's high-water mark so far.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { learnFromHistory } from '../src/main/backtest';
+import { generateKey, openMemory, staticKeyProvider } from '../src/main/memory';
 import type { BenchContext, BenchSection } from './lib';
 import { loadBars } from '../src/main/data';
 import { createReferenceEngine, getEngine } from '../src/main/engine';
@@ -66,7 +70,40 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
   await measure('daily, TS fallback', ctx.quick ? dailyBars : cut(daily, 2500), { ...base, search: 'indexed' }, createReferenceEngine(), 'sync', '-');
   await measure('USD/CHF 30m, every 5th bar (= H)', fxBars, { ...base, step: 5 }, engine, 'async', '< 30 s');
   await measure('USD/CHF 30m, every bar, last 8,000 bars of history', fxBars, { ...base, maxHistory: 8000 }, engine, 'async', '< 30 s');
+  // learn: the same walk as a learning backtest, into a file-backed workspace memory (what `warpdesk learn` does).
+  const learnRow = async (name: string, bars: Bars, params: BacktestParamsInput, target: string): Promise<void> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-bench-learn-'));
+    const memory = await openMemory({ dataDir: dir, keyProvider: staticKeyProvider([generateKey()]) });
+    try {
+      global.gc?.();
+      const t0 = performance.now();
+      let searchDone = 0;
+      const r = await learnFromHistory(bars, params, engine, memory, { dataset: name, timeframe: 'native', onProgress: (phase) => (phase === 'learn' && searchDone === 0 ? (searchDone = performance.now()) : undefined) });
+      const ms = performance.now() - t0;
+      rows.push({
+        run: `learn: ${name}`,
+        bars: bars.close.length,
+        W: params.window ?? 32,
+        k: params.top ?? 10,
+        step: params.step ?? 1,
+        search: `auto/${engine.backend}`,
+        decisions: r.decisions,
+        'time s': Math.round(ms) / 1000,
+        'ms/decision': Math.round((ms / Math.max(1, r.decisions)) * 1000) / 1000,
+        'peak RSS MiB': rssMiB(),
+        'worker peak RSS MiB': '-',
+        target,
+        sharpe: `${r.recorded} recorded, ${r.judged} judged; loop ${Math.round(performance.now() - (searchDone || t0)) / 1000} s`,
+      });
+    } finally {
+      memory.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  await learnRow('daily, every bar', dailyBars, base, '< 2 s');
+  await learnRow('USD/CHF 30m, every 5th bar', fxBars, { ...base, step: 5 }, '< 30 s');
   notes.push(
+    'learn rows: the search pass plus the loop (record, judge, adapt per decision in a file-backed, encrypted, hash-chained memory); the last column gives the counts and the loop\'s share of the time.',
     `engine: ${engine.backend} (${engine.simdLevel()}); decisions at bar t's close, fills at t+1's open; analogs end at e with e + H < t.`,
     'Every row is an exact walk-forward (the same analogs a from-scratch engine.searchTopK returns at each decision); rows differ in how often they decide (step) or how far back they search (maxHistory).',
     'Peak RSS is this process\'s high-water mark so far (it includes earlier rows); runs over 100 M candidate windows split the search pass across worker processes (cores), whose own peak is shown separately.',
