@@ -9,7 +9,7 @@
 import { WarpdeskError } from '../../shared/errors';
 import type { SearchMatchInfo } from '../../shared/contract';
 import type { Bars } from '../../shared/market';
-import { similarityFromDistance } from '../engine/similarity';
+import { similarityFromDistance } from '../../shared/numerics';
 import type { AsyncOptions, PatternEngine } from '../engine/types';
 
 export interface AnalogQuery {
