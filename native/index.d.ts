@@ -18,7 +18,10 @@ export interface Match {
   distance: number;
 }
 
-/** 'native' when the addon loaded; 'js' when the plain-JS fallback serves the API (see `reason`). */
+/**
+ * 'native' when the addon loaded; 'js' when it did not (see `reason`): then every function below throws an
+ * error with code 'Unavailable' (the app's fallback is the TypeScript reference engine behind the facade).
+ */
 export const backend: 'native' | 'js';
 export const reason: string | undefined;
 /** Non-empty when WARPDESK_SIMD named a level this machine can't run. */

@@ -1,7 +1,8 @@
 // Loader of the Warpdesk native engine. `require('./native')` (from the repo root) gives the low-level API
 // documented in README.md. The .node file is resolved from this package's own folder (never from a
-// bundle's __dirname); if it can't be loaded the API is served by a plain-JS fallback (lib/fallback.js),
-// `backend` is 'js' and `reason` says why (printed once to stderr unless WARPDESK_QUIET_NATIVE=1).
+// bundle's __dirname). If it can't be loaded, `backend` is 'js', `reason` says why (printed once to stderr
+// unless WARPDESK_QUIET_NATIVE=1) and every API function throws an error with code 'Unavailable': the
+// application's fallback is the TypeScript reference engine behind the facade in src/main/engine.
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
@@ -35,7 +36,15 @@ if (binding) {
 } else {
   if (process.env.WARPDESK_QUIET_NATIVE !== '1' && !global.__warpdeskNativeWarned) {
     global.__warpdeskNativeWarned = true;
-    process.stderr.write(`warpdesk-native: using the JavaScript fallback (${reason})\n`);
+    process.stderr.write(`warpdesk-native: the native addon is not loaded (${reason}); the engine facade in src/main/engine uses the TypeScript reference\n`);
   }
-  module.exports = Object.assign({}, require('./lib/fallback.js'), { backend: 'js', reason });
+  const unavailable = () => {
+    const e = new Error(`The native engine is not loaded (${reason}); use the engine facade (getEngine() in src/main/engine), which falls back to the TypeScript reference engine.`);
+    e.code = 'Unavailable';
+    throw e;
+  };
+  const api = {};
+  for (const name of ['simdLevel', 'availableLevels', 'setSimdLevel', 'threads', 'setThreads', 'dtw', 'dtwPath', 'dtwBatch', 'dtwBatchAsync', 'dtwMulti', 'searchTopK', 'searchTopKAsync', 'lcss', 'lcssMatrix', 'lcssMatrixAsync'])
+    api[name] = unavailable;
+  module.exports = Object.assign(api, { backend: 'js', reason, simdNote: '' });
 }

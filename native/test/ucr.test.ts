@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { zNormalizeInto } from '../../src/shared/numerics';
 import { createReferenceEngine } from '../../src/main/engine/reference';
 import { createNativeEngine } from '../../src/main/engine/native-adapter';
 import type { NativeBinding } from '../../src/main/engine/native-types';
@@ -22,12 +23,7 @@ function load(name: string, split: 'TRAIN' | 'TEST'): Split {
   const rows = text.split('\n').filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s+/).map(Number));
   const length = rows[0]!.length - 1;
   const flat = new Float64Array(rows.length * length);
-  rows.forEach((r, i) => {
-    const v = r.slice(1);
-    const mean = v.reduce((a, b) => a + b, 0) / length;
-    const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / length);
-    for (let j = 0; j < length; j++) flat[i * length + j] = sd > 0 ? (v[j]! - mean) / sd : 0;
-  });
+  rows.forEach((r, i) => zNormalizeInto(r.slice(1), flat, i * length));
   return { labels: rows.map((r) => r[0]!), flat, length };
 }
 

@@ -2,11 +2,10 @@
  * Exact top-k analog search specialised for walk-forward use, where the same growing series is searched
  * thousands of times with a query that slides one step at a time.
  *
- * It returns the same answer as `engine.searchTopK(x.subarray(0, L), query, ...)` (tested): z-normalization
- * follows the engine's documented convention bit for bit (running sums restarted every 64 starts, same
- * flat rule), every distance that decides membership comes from the engine's own `dtwBatch`, and the final
- * greedy selection with the exclusion zone is the engine's. What it adds is pruning work that a one-shot
- * search cannot do:
+ * It returns the same answer as `engine.searchTopK(x.subarray(0, L), query, ...)` (tested): z-normalization,
+ * the envelopes, LB_Keogh, the pruning set and the final greedy selection with the exclusion zone are the
+ * engine's own (src/shared/numerics), and every distance that decides membership comes from the engine's
+ * `dtwBatch`. What it adds is pruning work that a one-shot search cannot do:
  *  - per-start z-normalization statistics computed once per run instead of once per search;
  *  - a tight pruning bound from the first candidate on, by first evaluating the previous decision's best
  *    analogs shifted by the step (an analog that matched yesterday's window usually matches today's);
@@ -19,10 +18,9 @@
  * no-look-ahead boundary) and never decide membership on its own bounds alone.
  */
 import { WarpdeskError } from '../../shared/errors';
+import { envelope, greedyPositions, lbKeogh, lbOrder, PruningSet, selectTopK, windowStatsAll, zNormalizeInto, zNormalizeWindowInto, zValue, type ZStats } from '../../shared/numerics';
 import type { PatternEngine, SearchMatch } from '../engine';
 
-const ZBLOCK = 64;
-const FLAT_REL = 1e-6;
 const SLACK = 1e-9;
 const BATCH = 32;
 /** Largest precomputed z-normalized window matrix (values); beyond it windows are normalized on the fly. */
@@ -67,37 +65,16 @@ export class AnalogIndex {
   ) {
     const starts = Math.max(0, x.length - m + 1);
     this.n = starts;
-    this.mean = new Float64Array(starts);
-    this.std = new Float64Array(starts);
-    this.flat = new Uint8Array(starts);
+    const stats = windowStatsAll(x, m);
+    this.mean = stats.mean;
+    this.std = stats.std;
+    this.flat = stats.flat;
     this.zFirst = new Float64Array(starts);
     this.zLast = new Float64Array(starts);
-    let sum = 0;
-    let sumsq = 0;
     for (let s = 0; s < starts; s++) {
-      if (s % ZBLOCK === 0) {
-        sum = 0;
-        sumsq = 0;
-        for (let j = 0; j < m; j++) {
-          const v = x[s + j]!;
-          sum += v;
-          sumsq += v * v;
-        }
-      } else {
-        const xn = x[s + m - 1]!;
-        const xo = x[s - 1]!;
-        sum += xn - xo;
-        sumsq += xn * xn - xo * xo;
-      }
-      const mean = sum / m;
-      const v = sumsq / m - mean * mean;
-      const std = v > 0 ? Math.sqrt(v) : 0;
-      const flat = !(std > FLAT_REL * Math.abs(mean)) || std === 0;
-      this.mean[s] = mean;
-      this.std[s] = std;
-      this.flat[s] = flat ? 1 : 0;
-      this.zFirst[s] = flat ? 0 : (x[s]! - mean) / std;
-      this.zLast[s] = flat ? 0 : (x[s + m - 1]! - mean) / std;
+      const st = this.statsAt(s);
+      this.zFirst[s] = zValue(x[s]!, st);
+      this.zLast[s] = zValue(x[s + m - 1]!, st);
     }
     this.Z = starts * m <= MAX_Z_VALUES ? new Float64Array(starts * m) : null;
     if (this.Z) for (let s = 0; s < starts; s++) this.znormInto(s, this.Z, s * m);
@@ -111,33 +88,20 @@ export class AnalogIndex {
     this.cb = new Float64Array(m + 1);
     this.prevRow = new Float64Array(m + 1);
     this.curRow = new Float64Array(m + 1);
-    // Sliding max/min of x over [i - band, i + band] (monotone deques).
-    const N = x.length;
-    const w = Math.min(band, m);
-    this.envHi = new Float64Array(N);
-    this.envLo = new Float64Array(N);
-    const dqHi = new Int32Array(N);
-    const dqLo = new Int32Array(N);
-    let hh = 0;
-    let ht = 0;
-    let lh = 0;
-    let lt = 0;
-    let next = 0;
-    for (let i = 0; i < N; i++) {
-      const right = Math.min(N - 1, i + w);
-      while (next <= right) {
-        const v = x[next]!;
-        while (ht > hh && x[dqHi[ht - 1]!]! <= v) ht--;
-        dqHi[ht++] = next;
-        while (lt > lh && x[dqLo[lt - 1]!]! >= v) lt--;
-        dqLo[lt++] = next;
-        next++;
-      }
-      while (dqHi[hh]! < i - w) hh++;
-      while (dqLo[lh]! < i - w) lh++;
-      this.envHi[i] = x[dqHi[hh]!]!;
-      this.envLo[i] = x[dqLo[lh]!]!;
-    }
+    // The raw series' envelope: max/min of x over [i - band, i + band].
+    const env = envelope(x, Math.min(band, m));
+    this.envHi = env.upper;
+    this.envLo = env.lower;
+  }
+
+  /** The engine-convention statistics of start s (a view valid until the next call). */
+  private readonly st: ZStats = { mean: 0, std: 0, flat: true };
+  private statsAt(s: number): ZStats {
+    const st = this.st;
+    st.mean = this.mean[s]!;
+    st.std = this.std[s]!;
+    st.flat = this.flat[s] === 1;
+    return st;
   }
 
   /**
@@ -191,10 +155,6 @@ export class AnalogIndex {
     return prev[m]!;
   }
 
-  private bestCount = 0;
-  private bestIdxA = new Int32Array(0);
-  private bestDistA = new Float64Array(0);
-  private T = Number.POSITIVE_INFINITY;
   private readonly keptIdx: number[] = [];
   private readonly keptDist: number[] = [];
   private readonly seeded = new Set<number>();
@@ -255,68 +215,9 @@ export class AnalogIndex {
 
   /** k-th distance of the engine's greedy selection over the evaluated candidates (+Infinity if < k). */
   private greedyKth(k: number, exclusion: number): number {
-    const idx = this.keptIdx;
-    const dist = this.keptDist;
-    const n = idx.length;
-    if (n < k) return Number.POSITIVE_INFINITY;
-    const picks: number[] = [];
-    for (let o = 0; o < n; o++) {
-      const index = idx[o]!;
-      let ok = true;
-      for (const p of picks) {
-        if (Math.abs(p - index) <= exclusion) {
-          ok = false;
-          break;
-        }
-      }
-      if (ok) {
-        picks.push(index);
-        if (picks.length === k) return dist[o]!;
-      }
-    }
-    return Number.POSITIVE_INFINITY;
-  }
-
-  /** The engine's pruning-set update; returns the threshold T in force afterwards. */
-  private offer(index: number, distance: number, k: number, zone2: number): number {
-    if (this.bestIdxA.length < k) {
-      this.bestIdxA = new Int32Array(k);
-      this.bestDistA = new Float64Array(k);
-    }
-    const bi = this.bestIdxA;
-    const bd = this.bestDistA;
-    let count = this.bestCount;
-    if (count === k && !(distance < this.T)) return this.T;
-    let conflicts = 0;
-    let at = -1;
-    for (let t = 0; t < count; t++) {
-      if (Math.abs(bi[t]! - index) <= zone2) {
-        conflicts++;
-        at = t;
-      }
-    }
-    if (conflicts === 0) {
-      if (count < k) {
-        bi[count] = index;
-        bd[count] = distance;
-        count++;
-        this.bestCount = count;
-      } else {
-        let worst = 0;
-        for (let t = 1; t < count; t++) if (bd[t]! > bd[worst]!) worst = t;
-        bi[worst] = index;
-        bd[worst] = distance;
-      }
-    } else if (conflicts === 1 && distance < bd[at]!) {
-      bi[at] = index;
-      bd[at] = distance;
-    } else return this.T;
-    if (count === k) {
-      let mx = Number.NEGATIVE_INFINITY;
-      for (let t = 0; t < count; t++) if (bd[t]! > mx) mx = bd[t]!;
-      this.T = mx;
-    }
-    return this.T;
+    if (this.keptIdx.length < k) return Number.POSITIVE_INFINITY;
+    const picks = greedyPositions(this.keptIdx, k, exclusion);
+    return picks.length === k ? this.keptDist[picks[k - 1]!]! : Number.POSITIVE_INFINITY;
   }
 
   /** Writes the engine-convention z-normalized window at start s into out[offset..offset+m). */
@@ -332,48 +233,15 @@ export class AnalogIndex {
   }
 
   private znormInto(s: number, out: Float64Array, offset: number): void {
-    const m = this.m;
-    const x = this.x;
-    if (this.flat[s]) {
-      out.fill(0, offset, offset + m);
-      return;
-    }
-    const mean = this.mean[s]!;
-    const std = this.std[s]!;
-    for (let j = 0; j < m; j++) out[offset + j] = (x[s + j]! - mean) / std;
+    zNormalizeWindowInto(this.x, s, this.m, this.statsAt(s), out, offset);
   }
 
+  /** The query window at qs, z-normalized as the engine does a query, its envelope and LB visiting order. */
   private prepareQuery(qs: number): void {
     const m = this.m;
-    const x = this.x;
-    let sum = 0;
-    let sumsq = 0;
-    for (let j = 0; j < m; j++) {
-      const v = x[qs + j]!;
-      sum += v;
-      sumsq += v * v;
-    }
-    const mean = sum / m;
-    const v = sumsq / m - mean * mean;
-    const std = v > 0 ? Math.sqrt(v) : 0;
-    const flat = !(std > FLAT_REL * Math.abs(mean)) || std === 0;
-    const q = this.q;
-    for (let j = 0; j < m; j++) q[j] = flat ? 0 : (x[qs + j]! - mean) / std;
-    const w = Math.min(this.band, m);
-    for (let i = 0; i < m; i++) {
-      let hi = Number.NEGATIVE_INFINITY;
-      let lo = Number.POSITIVE_INFINITY;
-      const jhi = Math.min(m - 1, i + w);
-      for (let j = Math.max(0, i - w); j <= jhi; j++) {
-        const qj = q[j]!;
-        if (qj > hi) hi = qj;
-        if (qj < lo) lo = qj;
-      }
-      this.U[i] = hi;
-      this.Lo[i] = lo;
-    }
-    const idx = Array.from({ length: m }, (_, i) => i).sort((a, b) => Math.abs(q[b]!) - Math.abs(q[a]!) || a - b);
-    for (let i = 0; i < m; i++) this.order[i] = idx[i]!;
+    zNormalizeInto(this.x.subarray(qs, qs + m), this.q);
+    envelope(this.q, Math.min(this.band, m), this.U, this.Lo);
+    lbOrder(this.q, this.order);
   }
 
   /**
@@ -394,7 +262,6 @@ export class AnalogIndex {
     const x = this.x;
     const q0 = q[0]!;
     const qLast = q[m - 1]!;
-    const zone2 = 2 * this.exclusion;
     const exclusion = this.exclusion;
     const band = this.band;
     const engine = this.engine;
@@ -402,8 +269,7 @@ export class AnalogIndex {
     const batchIndex = this.batchIndex;
 
     // The engine's pruning set: <= k candidates pairwise more than 2 * exclusion apart; T = their max.
-    this.bestCount = 0;
-    this.T = Number.POSITIVE_INFINITY;
+    const pruning = new PruningSet(k, exclusion);
     const keptIdx = this.keptIdx;
     const keptDist = this.keptDist;
     keptIdx.length = 0;
@@ -418,12 +284,12 @@ export class AnalogIndex {
       if (s >= lo && s <= hi && !seeded.has(s)) {
         seeded.add(s);
         this.znorm(s, c, 0);
-        const limit = this.T + this.T * SLACK;
+        const limit = pruning.threshold + pruning.threshold * SLACK;
         const d = this.dtwEA(limit, false);
         this.lbPassed++;
         if (d <= limit) {
           this.insertKept(s, d);
-          this.offer(s, d, k, zone2);
+          pruning.offer(s, d);
         }
       }
     }
@@ -431,14 +297,9 @@ export class AnalogIndex {
     // 2) Scan, with lower bounds against the threshold in force.
     const zFirst = this.zFirst;
     const zLast = this.zLast;
-    const meanA = this.mean;
-    const stdA = this.std;
     const flatA = this.flat;
-    const envHi = this.envHi;
-    const envLo = this.envLo;
     const Z = this.Z;
-    const cb = this.cb;
-    let T = this.T;
+    let T = pruning.threshold;
     const survIdx = this.survIdx;
     const survLb = this.survLb;
     survIdx.length = 0;
@@ -450,43 +311,10 @@ export class AnalogIndex {
       const kim = a * a + b * b;
       if (kim > limit) continue;
       let best = kim;
-      let lb = 0;
-      if (flatA[s]) {
-        for (let t = 0; t < m && lb <= limit; t++) {
-          const j = order[t]!;
-          if (0 > U[j]!) lb += U[j]! * U[j]!;
-          else if (0 < Lw[j]!) lb += Lw[j]! * Lw[j]!;
-        }
-        if (lb > limit) continue;
-      } else {
-        const mean = meanA[s]!;
-        const std = stdA[s]!;
-        // LB_Keogh, query envelope, early abandoned, largest |q| first
-        if (Z) {
-          const base = s * m;
-          for (let t = 0; t < m && lb <= limit; t++) {
-            const j = order[t]!;
-            const z = Z[base + j]!;
-            const u = U[j]!;
-            if (z > u) lb += (z - u) * (z - u);
-            else {
-              const l = Lw[j]!;
-              if (z < l) lb += (z - l) * (z - l);
-            }
-          }
-        } else {
-          for (let t = 0; t < m && lb <= limit; t++) {
-            const j = order[t]!;
-            const z = (x[s + j]! - mean) / std;
-            const u = U[j]!;
-            if (z > u) lb += (z - u) * (z - u);
-            else {
-              const l = Lw[j]!;
-              if (z < l) lb += (z - l) * (z - l);
-            }
-          }
-        }
-        if (lb > limit) continue;
+      // LB_Keogh, query envelope, early abandoned, largest |q| first (a flat window is all zeros)
+      let lb = Z ? lbKeogh(Z, s * m, U, Lw, limit, order) : lbKeogh(x, s, U, Lw, limit, order, this.statsAt(s));
+      if (lb > limit) continue;
+      if (!flatA[s]) {
         if (lb > best) best = lb;
         lb = this.lbEC(s, limit);
         if (lb > limit) continue;
@@ -522,7 +350,7 @@ export class AnalogIndex {
       const d = this.dtwEA(limit, useCb);
       if (d <= limit) {
         this.insertKept(s, d);
-        T = this.offer(s, d, k, zone2);
+        T = pruning.offer(s, d);
         if (Dk !== Number.POSITIVE_INFINITY) {
           if (d < Dk) Dk = this.greedyKth(k, exclusion);
         }
@@ -562,12 +390,9 @@ export class AnalogIndex {
       }
       if (!progressed) break;
     }
-    this.T = T;
-    const limitOf = (): number => this.T + this.T * SLACK;
-
     // Membership is decided on the engine's own distances: re-evaluate every candidate that can still be
     // selected (distance <= T) with engine.dtwBatch.
-    const finalLimit = limitOf();
+    const finalLimit = T + T * SLACK;
     const survivors: number[] = [];
     for (let i = 0; i < keptIdx.length; i++) if (keptDist[i]! <= finalLimit) survivors.push(keptIdx[i]!);
     keptIdx.length = 0;
@@ -587,23 +412,12 @@ export class AnalogIndex {
     }
 
     // 3) The engine's greedy selection over candidates at or below T.
-    const cands: number[] = [];
-    for (let i = 0; i < keptIdx.length; i++) cands.push(i);
-    cands.sort((i, j) => keptDist[i]! - keptDist[j]! || keptIdx[i]! - keptIdx[j]!);
-    const out: SearchMatch[] = [];
-    for (const c of cands) {
-      if (out.length >= k) break;
-      const index = keptIdx[c]!;
-      let ok = true;
-      for (const o of out) {
-        if (Math.abs(o.index - index) <= exclusion) {
-          ok = false;
-          break;
-        }
-      }
-      if (ok) out.push({ index, distance: keptDist[c]! });
-    }
-    this.prevBest = Array.from(this.bestIdxA.subarray(0, this.bestCount));
+    const out: SearchMatch[] = selectTopK(
+      keptIdx.map((index, i) => ({ index, distance: keptDist[i]! })),
+      k,
+      exclusion,
+    );
+    this.prevBest = pruning.indices();
     for (const o of out) if (!this.prevBest.includes(o.index)) this.prevBest.push(o.index);
     return out;
   }

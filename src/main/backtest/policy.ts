@@ -11,7 +11,7 @@ import type { Bars } from '../../shared/market';
 import type { BacktestParams } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import { openScratchMemory } from '../memory';
-import { similarityFromDistance } from '../engine';
+import { similarityFromDistance } from '../../shared/numerics';
 import { patternTypeFor, StrategyLoop, type Analog, type Decision, type LoopMemory } from '../strategy';
 import type { ForecastTable } from './forecast';
 

@@ -12,7 +12,7 @@ import { WarpdeskError } from '../../shared/errors';
 import type { AsyncOptions, NumericArray, PatternEngine, SearchMatch } from './types';
 
 export * from './types';
-export { similarityFromDistance } from './similarity';
+export { similarityFromDistance } from '../../shared/numerics';
 export { createReferenceEngine } from './reference';
 export { createNativeEngine, loadNativeBinding } from './native-adapter';
 

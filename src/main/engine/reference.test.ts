@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WarpdeskError } from '../../shared/errors';
 import { createReferenceEngine, K } from './reference';
-import { runReferenceJob } from './reference/worker';
+import { runReferenceJob, workerFallbackReason } from './reference/worker';
 
 const engine = createReferenceEngine();
 const finite = fc.double({ min: -100, max: 100, noNaN: true, noDefaultInfinity: true });
@@ -127,6 +127,8 @@ describe('reference engine: search', () => {
     const r = await engine.searchTopKAsync(s, q, { window: 13, k: 3, onProgress: (f) => progress.push(f) });
     expect(r).toEqual(sync);
     expect(progress[progress.length - 1]).toBe(1);
+    // it ran in the worker thread (worker-thread.ts through tsx), not in the in-process fallback
+    expect(workerFallbackReason()).toBeUndefined();
     const ac = new AbortController();
     const p = engine.searchTopKAsync(s, q, { window: 13, k: 3, signal: ac.signal });
     ac.abort();

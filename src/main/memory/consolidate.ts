@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { WarpdeskError } from '../../shared/errors';
-import { distanceForSimilarity, envelope, similarityFromDistance } from './pattern-index';
+import { distanceForSimilarity, envelope, lbKeogh, similarityFromDistance } from '../../shared/numerics';
 import type { MemoryStore } from './store';
 import type { ConsolidateOptions, ConsolidateReport, Signal } from './types';
 import { checkFinite, checkUnit } from './validate';
@@ -101,16 +101,7 @@ export function consolidate(store: MemoryStore, options: ConsolidateOptions = {}
       for (const u of ups) {
         const { upper, lower } = envelope(u.values, window);
         const survivors: number[] = [];
-        for (let d = 0; d < downs.length; d++) {
-          const x = downs[d]!.values;
-          let lb = 0;
-          for (let i = 0; i < length && lb <= cap; i++) {
-            const v = x[i]!;
-            if (v > upper[i]!) lb += (v - upper[i]!) ** 2;
-            else if (v < lower[i]!) lb += (v - lower[i]!) ** 2;
-          }
-          if (lb <= cap) survivors.push(d);
-        }
+        for (let d = 0; d < downs.length; d++) if (lbKeogh(downs[d]!.values, 0, upper, lower, cap) <= cap) survivors.push(d);
         if (!survivors.length) continue;
         survivors.forEach((d, i) => flat.set(downs[d]!.values, i * length));
         const dist = engine.dtwBatch(u.values, flat.subarray(0, survivors.length * length), { window });

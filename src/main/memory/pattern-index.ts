@@ -9,65 +9,12 @@
  *     the query) with early abandoning, and the survivors exact DTW from the engine's `dtwBatch`, in small
  *     batches so the threshold tightens as it goes.
  * Because every bound is a true lower bound of the DTW distance, pruning never changes the answer.
+ * The rows and the query are z-normalized by the caller with the engine's convention (src/shared/numerics
+ * `zNormalizeInto`); the envelope, LB_Keogh and the similarity formula are the shared ones too.
  * Must never: return a row whose exact score was not computed, or hold key material.
  */
-import { similarityFromDistance } from '../engine';
+import { distanceForSimilarity, envelope, lbKeogh, similarityFromDistance } from '../../shared/numerics';
 import type { NumericArray, PatternEngine } from '../engine';
-
-export { similarityFromDistance };
-
-/** The largest distance that still reaches similarity s (s in (0, 1]). */
-export function distanceForSimilarity(s: number, n: number): number {
-  if (s >= 1) return 0;
-  if (s <= 0) return Number.POSITIVE_INFINITY;
-  return n * (1 / s - 1);
-}
-
-/** z-normalization with the engine's flat rule: !(std > 1e-6 |mean|) or std == 0 normalizes to zeros. */
-export function zNormalizeInto(x: ArrayLike<number>, out: Float32Array | Float64Array, offset = 0): void {
-  const n = x.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += x[i]!;
-  const mean = s / n;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const d = x[i]! - mean;
-    v += d * d;
-  }
-  const std = Math.sqrt(v / n);
-  if (!(std > 1e-6 * Math.abs(mean)) || std === 0) {
-    out.fill(0, offset, offset + n);
-    return;
-  }
-  for (let i = 0; i < n; i++) out[offset + i] = (x[i]! - mean) / std;
-}
-
-export function zNormalize(x: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(x.length);
-  zNormalizeInto(x, out);
-  return out;
-}
-
-/** Upper and lower Sakoe-Chiba envelope of q with half-width w. */
-export function envelope(q: ArrayLike<number>, w: number): { upper: Float64Array; lower: Float64Array } {
-  const n = q.length;
-  const upper = new Float64Array(n);
-  const lower = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let hi = -Infinity;
-    let lo = Infinity;
-    const a = Math.max(0, i - w);
-    const b = Math.min(n - 1, i + w);
-    for (let j = a; j <= b; j++) {
-      const v = q[j]!;
-      if (v > hi) hi = v;
-      if (v < lo) lo = v;
-    }
-    upper[i] = hi;
-    lower[i] = lo;
-  }
-  return { upper, lower };
-}
 
 export interface IndexEntry {
   id: string;
@@ -458,7 +405,7 @@ export class PatternIndex {
           if (ub[r]! <= thr) continue;
           const cap = distanceForSimilarity(thr / weight[r]!, n);
           stats.lowerBounded++;
-          if (lbKeogh(values, r * n, n, upper, lower, cap) >= cap) continue;
+          if (lbKeogh(values, r * n, upper, lower, cap) >= cap) continue;
         }
         pending.push(r);
         if (pending.length >= batchSize) flush();
@@ -559,22 +506,6 @@ function rowBound(b: Bucket, r: number, o: BoundParams, thr: number, w: number):
     if (lb >= cap) return thr;
   }
   return similarityFromDistance(lb, o.n) * w;
-}
-
-/** LB_Keogh of row values[base .. base + n) against the query envelope, abandoning once it reaches cap. */
-function lbKeogh(values: Float32Array, base: number, n: number, upper: Float64Array, lower: Float64Array, cap: number): number {
-  let lb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = values[base + i]!;
-    const u = upper[i]!;
-    if (x > u) lb += (x - u) * (x - u);
-    else {
-      const l = lower[i]!;
-      if (x < l) lb += (x - l) * (x - l);
-    }
-    if (lb >= cap) return lb;
-  }
-  return lb;
 }
 
 const segmentCache = new Map<number, { count: number; start: Int32Array }>();

@@ -31,7 +31,8 @@ import { contentHash, experienceContent, verdictContent, type ExperienceContentI
 import { uuidv7, isRecordId } from './ids';
 import { checkOutcome, judgeOutcome, type OutcomeInput } from './judge';
 import { aadFor, generateKey, KEY_ENV, Keyring, type KeyProvider, type MemoryKey, type Sealed } from './keys';
-import { DEFAULT_SCORE, mmrSelect, PatternIndex, zNormalize, zNormalizeInto, type ScoreParams } from './pattern-index';
+import { zNormalizeInto } from '../../shared/numerics';
+import { DEFAULT_SCORE, mmrSelect, PatternIndex, type ScoreParams } from './pattern-index';
 import { migrate, openDb, schemaVersion, SCHEMA_VERSION, type Db } from './schema';
 import type {
   ChainReport,
@@ -681,7 +682,8 @@ export class MemoryStore {
       exclude: options.excludeIds ? new Set(options.excludeIds) : undefined,
     };
     const index = source === 'distilled' ? this.distilledPatterns() : this.experienceIndex();
-    const z = zNormalize(query);
+    const z = new Float32Array(n);
+    zNormalizeInto(query, z);
     const pool = lambda < 1 ? k * poolFactor : k;
     const { candidates, stats } = index.search(this.engine, z, window, pool, source === 'distilled' ? { patternType: filter.patternType } : filter, score);
     const picked = mmrSelect(this.engine, candidates, k, lambda, window);

@@ -10,7 +10,8 @@
  */
 import { WarpdeskError } from '../../shared/errors';
 import type { Bars } from '../../shared/market';
-import { similarityFromDistance, type AsyncOptions, type PatternEngine, type SearchMatch } from '../engine';
+import { similarityFromDistance } from '../../shared/numerics';
+import type { AsyncOptions, PatternEngine, SearchMatch } from '../engine';
 import type { StrategyParams } from './params';
 
 /** One analog of a query: bar range, DTW distance, similarity, and what followed it. */

@@ -7,6 +7,7 @@
 import type { EventName, EventPayloadOf, SwarmStatus } from '../../shared/contract';
 import type { Bars, Timeframe } from '../../shared/market';
 import { WarpdeskError } from '../../shared/errors';
+import { similarityFromDistance } from '../../shared/numerics';
 import type { Capability } from '../platform/capability';
 import { createLogger } from '../metrics';
 import { Agent } from './agent';
@@ -118,7 +119,7 @@ export function swarmCapability(options: SwarmCapabilityOptions): Capability & {
           shards: r.shards,
           reassigned: r.reassigned,
           elapsedMs: performance.now() - t0,
-          matches: r.matches.map((mm) => ({ start: mm.index, end: mm.index + m - 1, distance: mm.distance, similarity: 1 / (1 + mm.distance / m), agent: agentOf(mm.index) })),
+          matches: r.matches.map((mm) => ({ start: mm.index, end: mm.index + m - 1, distance: mm.distance, similarity: similarityFromDistance(mm.distance, m), agent: agentOf(mm.index) })),
         };
       },
       'swarm:token': (req) => ({ token: needCoordinator().createToken(req.ttlHours * 3600_000) }),

@@ -13,6 +13,7 @@ import crypto from 'node:crypto';
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import type { SweepJob, SweepResult } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
+import { similarityFromDistance } from '../../shared/numerics';
 import { createLogger, patternMetrics, swarmMetrics, type Logger } from '../metrics';
 import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type NodeIdentity, type SecretBox } from './identity';
 import { checkRotation, issueMembership, signRotation, type SignedRotation } from './membership';
@@ -603,7 +604,7 @@ export class Coordinator extends EventEmitter {
       merge: (task) => {
         const matches = mergeTopK([...results.values()], opts.k, opts.exclusionZone);
         patternMetrics.matchesTotal.inc(matches.length);
-        for (const mm of matches) patternMetrics.similarity.observe(1 / (1 + mm.distance / m));
+        for (const mm of matches) patternMetrics.similarity.observe(similarityFromDistance(mm.distance, m));
         return { taskId, matches, shards: plans.length, reassigned: task.reassigned, answeredBy: task.answeredBy, plans };
       },
     });

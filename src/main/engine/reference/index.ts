@@ -18,10 +18,10 @@ import {
   MAX_PATH_CELLS,
   quantize,
 } from '../validate';
-import { referenceKernels } from './kernels';
+import { K } from './kernels';
 import { runReferenceJob } from './worker';
 
-export const K = referenceKernels();
+export { K };
 
 export interface SearchParams {
   window: number;

@@ -1,96 +1,52 @@
 /**
- * Runs reference-kernel jobs off the caller's thread, so the Electron main process never blocks.
+ * Runs reference-engine jobs off the caller's thread, so the Electron main process never blocks.
  *
- * The worker is an `eval` worker whose source is built at run time from `referenceKernels.toString()`:
- * no worker file has to be found on disk, so this works the same from TypeScript sources (vitest, tsx)
- * and from electron-vite's single CommonJS bundle. If a worker cannot be created, the job runs in-process
- * in small slices separated by `setImmediate`, which keeps the event loop responsive.
- * Must never: leave a worker running after the promise settles, or resolve after an abort.
+ * The worker is a real file, ./worker-thread.ts, that imports the kernels like any module. Where it is:
+ *  - from TypeScript sources (vitest, tsx, the `warpdesk` CLI): worker-thread.ts next to this file, started
+ *    with tsx's require hook (`--require tsx/cjs`; Node 20 workers ignore `--import` loaders);
+ *  - from a bundle (electron-vite's out/main/index.js, or any CommonJS bundle of the engine):
+ *    `reference-worker.js` next to the bundle (or one folder up, when this code sits in a shared chunk),
+ *    built from worker-thread.ts as an extra entry (electron.vite.config.ts).
+ * Workers are kept between jobs (starting one costs 50-300 ms): each running job has a worker of its own
+ * (concurrent jobs run in parallel threads), and up to MAX_IDLE idle ones wait, unref'd, for the next job.
+ * A cancelled job's worker is terminated. If a worker can't be created or can't load (no file, a packaging
+ * that can't start it), the job and every later one run in-process in small slices separated by
+ * `setImmediate`, which keeps the event loop responsive; `workerFallbackReason()` says why.
+ * Must never: leave a job running after its promise settles, resolve after an abort, or keep the process alive
+ * with an idle worker.
  */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WarpdeskError } from '../../../shared/errors';
-import { referenceKernels } from './kernels';
+import { runJob, type JobRequest, type ReferenceJob, type WorkerMessage } from './jobs';
 
-export type ReferenceJob =
-  | { type: 'search'; series: Float64Array | Float32Array; query: Float64Array | Float32Array; window: number; k: number; znormalize: boolean; exclusion: number }
-  | { type: 'lcssMatrix'; series: Array<Float64Array | Float32Array>; epsilon: number; delta: number }
-  | { type: 'batch'; query: Float64Array | Float32Array; candidates: Float64Array | Float32Array; window: number; absolute: boolean };
+export type { ReferenceJob } from './jobs';
+
+/** File name of the worker entry in a bundle's output folder (electron.vite.config.ts `reference-worker`). */
+export const REFERENCE_WORKER_BUNDLE = 'reference-worker.js';
 
 type Progress = ((fraction: number) => void) | undefined;
 
-/** The job runner shared by the worker and the in-process fallback: a generator yielding progress. */
-export function jobRunnerSource(): string {
-  return `(${runJob.toString()})`;
-}
-
-// Self-contained (only uses its arguments) so it can be stringified into the worker.
-function* runJob(K: ReturnType<typeof referenceKernels>, job: ReferenceJob): Generator<number, unknown> {
-  if (job.type === 'search') {
-    const s = K.createSearch(job.series, job.query, job.window, job.k, job.znormalize, job.exclusion);
-    const slice = Math.max(256, Math.floor(2e6 / Math.max(1, job.query.length * (2 * Math.min(job.window, job.query.length) + 1))));
-    while (!s.step(slice)) yield s.done / s.total;
-    return s.result();
-  }
-  if (job.type === 'batch') {
-    const m = job.query.length;
-    const count = job.candidates.length / m;
-    const out = new Float64Array(count);
-    for (let i = 0; i < count; i++) {
-      out[i] = K.dtw(job.query, job.candidates.subarray(i * m, i * m + m), job.window, job.absolute);
-      if (i % 64 === 63) yield (i + 1) / count;
-    }
-    return out;
-  }
-  const n = job.series.length;
-  const out = new Float64Array(n * n);
-  const pairs = (n * (n - 1)) / 2;
-  let done = 0;
-  for (let i = 0; i < n; i++) {
-    out[i * n + i] = 1;
-    for (let j = i + 1; j < n; j++) {
-      const v = K.lcss(job.series[i]!, job.series[j]!, job.epsilon, job.delta);
-      out[i * n + j] = v;
-      out[j * n + i] = v;
-      done++;
-      if (done % 8 === 0) yield done / pairs;
+/** Where the worker entry is and how to start it, or why there is none. */
+export function referenceWorkerEntry(): { file: string; execArgv?: string[] } | { reason: string } {
+  const here = typeof __filename === 'string' ? __filename : '';
+  if (here.endsWith('.ts')) {
+    const file = path.join(path.dirname(here), 'worker-thread.ts');
+    try {
+      return { file, execArgv: ['--require', createRequire(file).resolve('tsx/cjs')] };
+    } catch (err) {
+      return { reason: `tsx (needed to start ${file}) was not found: ${err instanceof Error ? err.message : String(err)}` };
     }
   }
-  return out;
-}
-
-/**
- * Bundlers that keep function names (esbuild/tsx `keepNames`, possibly minified) insert calls such as
- * `__name(fn, "fn")` or `u(fn,"fn")` into function bodies, referring to a module-level helper that the
- * worker doesn't have. Find such helper names and define them as identity functions in the worker.
- */
-function helperShims(src: string): string {
-  const names = new Set<string>(['__name']);
-  const re = /([A-Za-z_$][\w$]*)\(\s*([A-Za-z_$][\w$]*)\s*,\s*["']([\w$]+)["']\s*\)/g;
-  for (let m = re.exec(src); m; m = re.exec(src)) names.add(m[1]!);
-  for (const n of Array.from(names)) if (n.startsWith('__wd') || ['require', 'Math', 'Array', 'Number', 'Object', 'String', 'Date'].includes(n)) names.delete(n);
-  return Array.from(names, (n) => `var ${n} = function (f) { return f; };`).join('\n');
-}
-
-function workerSource(): string {
-  const kernels = referenceKernels.toString();
-  const runner = jobRunnerSource();
-  return `${helperShims(kernels + runner)}
-const __wdWT = require('node:worker_threads');
-const __wdK = (${kernels})();
-const __wdRun = ${runner};
-try {
-  const __wdIt = __wdRun(__wdK, __wdWT.workerData);
-  let __wdLast = 0;
-  for (;;) {
-    const __wdR = __wdIt.next();
-    if (__wdR.done) { __wdWT.parentPort.postMessage({ type: 'done', result: __wdR.value }); break; }
-    const __wdNow = Date.now();
-    if (__wdNow - __wdLast > 30) { __wdLast = __wdNow; __wdWT.parentPort.postMessage({ type: 'progress', fraction: __wdR.value }); }
+  const dir = path.dirname(here);
+  for (const d of [dir, path.dirname(dir)]) {
+    const file = path.join(d, REFERENCE_WORKER_BUNDLE);
+    if (fs.existsSync(file)) return { file };
   }
-} catch (err) {
-  __wdWT.parentPort.postMessage({ type: 'error', name: String(err && err.name), message: String(err && err.message || err) });
-}
-`;
+  return { reason: `the reference worker ${REFERENCE_WORKER_BUNDLE} is not next to ${here || 'the bundle'}` };
 }
 
 let workersUnavailable: string | undefined;
@@ -100,8 +56,7 @@ function cancelled(): WarpdeskError {
 }
 
 function inProcess<T>(job: ReferenceJob, onProgress: Progress, signal?: AbortSignal): Promise<T> {
-  const K = referenceKernels();
-  const it = runJob(K, job);
+  const it = runJob(job);
   return new Promise<T>((resolve, reject) => {
     const tick = (): void => {
       if (signal?.aborted) return reject(cancelled());
@@ -129,50 +84,103 @@ export function workerFallbackReason(): string | undefined {
   return workersUnavailable;
 }
 
+/** Idle workers kept for the next jobs. */
+const MAX_IDLE = Math.max(2, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+const idle: Worker[] = [];
+let nextId = 1;
+
+/** Removes the listeners this module put on a worker (its own internal ones stay). */
+function detach(worker: Worker): void {
+  for (const event of ['message', 'error', 'exit'] as const) worker.removeAllListeners(event);
+}
+
+/** Parks a worker that finished a job cleanly (or terminates it when enough are parked). */
+function park(worker: Worker): void {
+  detach(worker);
+  if (idle.length >= MAX_IDLE) {
+    void worker.terminate();
+    return;
+  }
+  const drop = (): void => {
+    const i = idle.indexOf(worker);
+    if (i >= 0) idle.splice(i, 1);
+  };
+  worker.on('error', drop);
+  worker.on('exit', drop);
+  worker.unref();
+  idle.push(worker);
+}
+
 /** Runs a reference job in a worker thread (or in-process slices when workers are unavailable). */
 export function runReferenceJob<T>(job: ReferenceJob, onProgress: Progress, signal?: AbortSignal, forceInProcess = false): Promise<T> {
   if (signal?.aborted) return Promise.reject(cancelled());
   if (forceInProcess || workersUnavailable !== undefined) return inProcess<T>(job, onProgress, signal);
-  let worker: Worker;
-  try {
-    worker = new Worker(workerSource(), { eval: true, workerData: job });
-  } catch (err) {
-    workersUnavailable = err instanceof Error ? err.message : String(err);
-    return inProcess<T>(job, onProgress, signal);
+  let worker = idle.pop();
+  // A fresh worker has not loaded yet: a failure before its 'ready' means workers can't run here.
+  let started = worker !== undefined;
+  let file = '';
+  if (worker) {
+    detach(worker);
+    worker.ref();
+  } else {
+    const entry = referenceWorkerEntry();
+    if ('reason' in entry) {
+      workersUnavailable = entry.reason;
+      return inProcess<T>(job, onProgress, signal);
+    }
+    file = entry.file;
+    try {
+      worker = new Worker(entry.file, { execArgv: entry.execArgv });
+    } catch (err) {
+      workersUnavailable = err instanceof Error ? err.message : String(err);
+      return inProcess<T>(job, onProgress, signal);
+    }
   }
+  const w = worker;
+  const id = nextId++;
   return new Promise<T>((resolve, reject) => {
     let settled = false;
-    const finish = (fn: () => void): void => {
+    const finish = (fn: () => void, reuse: boolean): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
+      if (reuse) park(w);
+      else {
+        detach(w);
+        w.on('error', () => {});
+        void w.terminate();
+      }
       fn();
-      void worker.terminate();
     };
-    const onAbort = (): void => finish(() => reject(cancelled()));
+    const onAbort = (): void => finish(() => reject(cancelled()), false);
     signal?.addEventListener('abort', onAbort, { once: true });
-    // The shipped code failing to even run (a bundler transformed it into something the worker can't
-    // evaluate) is not the job's fault: remember it and run the job in-process instead.
-    const codeShippingFailed = (name: string | undefined, message: string): void =>
+    const workerFailed = (why: string): void =>
       finish(() => {
-        workersUnavailable = `${name ?? 'Error'}: ${message}`;
+        workersUnavailable = why;
         inProcess<T>(job, onProgress, signal).then(resolve, reject);
-      });
-    worker.on('message', (msg: { type: string; fraction?: number; result?: unknown; message?: string; name?: string }) => {
+      }, false);
+    w.on('message', (msg: WorkerMessage) => {
       if (settled) return;
-      if (msg.type === 'progress') onProgress?.(msg.fraction!);
+      if (msg.type === 'ready') {
+        started = true;
+        return;
+      }
+      if (msg.id !== id) return;
+      if (msg.type === 'progress') onProgress?.(msg.fraction);
       else if (msg.type === 'done') {
         onProgress?.(1);
-        finish(() => resolve(msg.result as T));
-      } else if (msg.type === 'error') {
-        if (msg.name === 'ReferenceError' || msg.name === 'SyntaxError') codeShippingFailed(msg.name, msg.message ?? '');
-        else finish(() => reject(new WarpdeskError('Internal', `The engine worker failed: ${msg.message}`)));
-      }
+        finish(() => resolve(msg.result as T), true);
+      } else finish(() => reject(new WarpdeskError('Internal', `The engine worker failed: ${msg.message}`)), true);
     });
-    worker.on('error', (err) => {
-      if (err.name === 'ReferenceError' || err.name === 'SyntaxError') codeShippingFailed(err.name, err.message);
-      else finish(() => reject(new WarpdeskError('Internal', `The engine worker failed: ${err.message}`)));
+    w.on('error', (err) => {
+      if (!started) workerFailed(`the reference worker ${file} did not start: ${err.name}: ${err.message}`);
+      else finish(() => reject(new WarpdeskError('Internal', `The engine worker failed: ${err.message}`)), false);
     });
-    worker.on('exit', (code) => finish(() => reject(new WarpdeskError('Internal', `The engine worker stopped unexpectedly (exit ${code}).`))));
+    w.on('exit', (code) => {
+      if (!started) workerFailed(`the reference worker ${file} exited (code ${code}) before it started`);
+      else finish(() => reject(new WarpdeskError('Internal', `The engine worker stopped unexpectedly (exit ${code}).`)), false);
+    });
+    const request: JobRequest = { id, job };
+    w.postMessage(request);
   });
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WarpdeskError } from '../../../shared/errors';
 import { getEngine } from '../../engine';
 import { envKeyProvider, fileKeyProvider, generateKey, openMemory, staticKeyProvider, type Memory } from '..';
-import { zNormalize, similarityFromDistance } from '../pattern-index';
+import { similarityFromDistance, zNormalize } from '../../../shared/numerics';
 import { experience, raw, rng, walk } from './helpers';
 import { tempDir } from './tmp';
 
@@ -308,14 +308,14 @@ describe('learning loop', () => {
       const q = walk(48, r);
       const res = m.retrieve({ query: q, k: 10, lambda: 1, now, patternType: 'analog:1h' });
       // Brute force: exact DTW over every stored pattern of the type, same score formula.
-      const zq = zNormalize(q);
+      const zq = Float32Array.from(zNormalize(q));
       const w = Math.ceil(0.1 * 48);
       const typeRows = recs.filter((e) => e.patternType === 'analog:1h');
       const verdicts = typeRows.map((e) => m.getVerdict(e.id));
       const judged = verdicts.filter((v) => v);
       const meanQ = judged.reduce((s, v) => s + v!.quality, 0) / judged.length;
       const scored = typeRows.map((e, i) => {
-        const d = engine.dtwBatch(zq, zNormalize(m.getExperience(e.id).query), { window: w })[0]!;
+        const d = engine.dtwBatch(zq, Float32Array.from(zNormalize(m.getExperience(e.id).query)), { window: w })[0]!;
         const rec = 0.5 + 0.5 * Math.pow(2, -Math.max(0, now - e.at) / (90 * 86_400_000));
         const rel = 0.5 + 0.5 * (verdicts[i]?.quality ?? meanQ);
         return { id: e.id, score: similarityFromDistance(d, 48) * rec * rel };

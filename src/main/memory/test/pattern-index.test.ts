@@ -1,8 +1,12 @@
 /** The index's pruned search returns exactly the brute-force top set, for any window, pool and filter. */
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../engine';
-import { envelope, PatternIndex, recencyOf, reliabilityOf, similarityFromDistance, zNormalize, type ScoreParams } from '../pattern-index';
+import { envelope, similarityFromDistance, zNormalize } from '../../../shared/numerics';
+import { PatternIndex, recencyOf, reliabilityOf, type ScoreParams } from '../pattern-index';
 import { rng, walk } from './helpers';
+
+/** Rows and queries as the store holds them: engine-convention z-normalized, in f32. */
+const z32 = (x: ArrayLike<number>): Float32Array => Float32Array.from(zNormalize(x));
 
 describe('PatternIndex.search', () => {
   const engine = getEngine();
@@ -14,7 +18,7 @@ describe('PatternIndex.search', () => {
   for (let i = 0; i < 3000; i++) {
     // Clusters of near-copies make many close scores (the hard case for pruning).
     const base = i % 7 === 0 ? walk(n, rng(i % 50)) : walk(n, r);
-    const values = zNormalize(base.map((x) => x + (r() - 0.5) * 0.05));
+    const values = z32(base.map((x) => x + (r() - 0.5) * 0.05));
     const row = { id: `r${i}`, type: r() < 0.5 ? 'a' : 'b', at: now - Math.floor(r() * 800) * 86_400_000, quality: r() < 0.3 ? r() : null, values };
     rows.push(row);
     index.add({ id: row.id, patternType: row.type, dataset: 'd', timeframe: 't', at: row.at, quality: row.quality, values });
@@ -34,7 +38,7 @@ describe('PatternIndex.search', () => {
     it(`window ${window}, pool ${pool}, type ${type ?? 'any'}`, () => {
       const score: ScoreParams = { now, halfLifeMs: 90 * 86_400_000, recencyFloor: 0.5 };
       for (let trial = 0; trial < 4; trial++) {
-        const q = zNormalize(trial % 2 ? walk(n, r) : rows[Math.floor(r() * rows.length)]!.values);
+        const q = z32(trial % 2 ? walk(n, r) : rows[Math.floor(r() * rows.length)]!.values);
         const got = index.search(engine, q, window, pool, { patternType: type }, score);
         const cand = rows.filter((x) => type === undefined || x.type === type);
         const flat = new Float32Array(cand.length * n);
