@@ -41,7 +41,7 @@ export interface ReferenceSearch {
 
 export function referenceKernels(): ReferenceKernels {
   const INF = Number.POSITIVE_INFINITY;
-  const ZBLOCK = 64;
+  const ZBLOCK = 64; // = ZNORM_BLOCK in ../types.ts (this factory imports nothing); sharded search relies on it
   const FLAT_REL = 1e-6;
   const PRUNE_SLACK = 1e-9;
 
