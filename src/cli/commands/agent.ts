@@ -2,7 +2,9 @@
  * `warpdesk agent`: runs a swarm agent headless. Joins the coordinator (QUIC first, WebSockets fallback),
  * enrolls with a one-time token on first join, redials by itself, and prints one line per connection change
  * (JSON lines with --json). Logs JSON (pino) to stderr; stops with a graceful leave on SIGINT/SIGTERM.
+ * Search shards run on the engine; sweep batches on the backtester, handed to the agent here.
  */
+import { runSweepParallel } from '../../main/backtest/sweep';
 import { resolveDataDir } from '../../main/platform/workspace';
 import { serveMetrics } from '../../main/metrics';
 import { Agent } from '../../main/swarm';
@@ -27,7 +29,14 @@ export const agentCommand: Command = {
     const dataDir = resolveDataDir(stringFlag(args, 'data-dir'));
     const metricsPort = stringFlag(args, 'metrics-port') !== undefined ? intFlag(args, 'metrics-port', 0, 0, 65535) : undefined;
     const json = jsonTarget(args).enabled;
-    const agent = await Agent.start({ dataDir, join: addrs, token: stringFlag(args, 'token'), quicTimeoutMs: intFlag(args, 'quic-timeout-ms', 1500, 50, 60_000) });
+    const agent = await Agent.start({
+      dataDir,
+      join: addrs,
+      token: stringFlag(args, 'token'),
+      quicTimeoutMs: intFlag(args, 'quic-timeout-ms', 1500, 50, 60_000),
+      // Sweep batches run in one worker process, so the agent's heartbeats keep their schedule.
+      sweepExecutor: (jobs) => runSweepParallel(jobs, { workers: 1 }),
+    });
     const metrics = metricsPort !== undefined ? await serveMetrics(metricsPort) : undefined;
     const say = (event: string, text: string, extra: Record<string, unknown> = {}): void => {
       io.stdout(json ? JSON.stringify({ event, peerId: agent.peerId, ...extra }) + '\n' : text + '\n');

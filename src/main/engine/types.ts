@@ -11,6 +11,14 @@
  */
 
 export type NumericArray = Float32Array | Float64Array;
+
+/**
+ * z-normalisation block of the subsequence search (both backends): a candidate's running sums restart from
+ * scratch at every start s with s % ZNORM_BLOCK == 0 and are updated incrementally in between. A search over
+ * `series.subarray(o)` therefore gives bit-identical distances to the search over the whole series exactly
+ * when o is a multiple of ZNORM_BLOCK (what sharded searches rely on).
+ */
+export { ZBLOCK as ZNORM_BLOCK } from '../../shared/numerics';
 export type DtwCost = 'squared' | 'absolute';
 
 export interface DtwOptions {

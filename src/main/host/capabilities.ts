@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { backtestCapability } from '../backtest/capability';
+import { runSweepParallel } from '../backtest';
 import { dataCapability } from '../data/capability';
 import { DataStore, ensureSamples } from '../data';
 import { fileKeyProvider, type KeyringProtection } from '../memory';
@@ -51,7 +52,9 @@ export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
   host.register(
     backtestCapability({ dataDir, bars: (id, tf) => data.bars(id, tf), memory: () => memory.memory(), datasetName: (id) => data.get(id).name, emit: (e, p) => host.emit(e, p) }),
   );
-  host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p), bars: (id, tf) => data.bars(id, tf), sink, box: options.secrets?.swarmIdentity }));
+  // A joined agent runs sweep batches with the backtester, in one worker process (its event loop stays free).
+  const sweepExecutor = (jobs: Parameters<typeof runSweepParallel>[0]) => runSweepParallel(jobs, { workers: 1 });
+  host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p), bars: (id, tf) => data.bars(id, tf), sink, box: options.secrets?.swarmIdentity, sweepExecutor }));
   return {
     dataDir,
     host,

@@ -2,20 +2,24 @@
  * A swarm agent (headless or inside the app's main process). It dials the coordinator QUIC first with a
  * short timeout and falls back to WebSockets by itself, keeps one command stream with heartbeats (round
  * trip measured), redials with jittered exponential backoff, delivers its outbox (SQLite) exactly once per
- * id after every reconnection, runs the search shards it is given with the pattern engine, and lands
- * shared records (gossipsub live, stream catch-up after a gap) in its ExperienceSink once per id.
- * Must never accept a connection or a gossip message from anyone but its coordinator, and never drop an
- * outbox record before the coordinator acked its id.
+ * id after every reconnection, runs the search shards it is given with the pattern engine's async search
+ * (off the JS thread) and the sweep batches with the executor its host injects, and lands shared records
+ * (gossipsub live, stream catch-up after a gap) in its ExperienceSink once per id.
+ * Must never accept a connection or a gossip message from anyone but its coordinator, never drop an outbox
+ * record before the coordinator acked its id, never run engine work synchronously on its event loop (the
+ * heartbeats share it), and never import another capability (sweeps come in through `sweepExecutor`).
  */
 import { EventEmitter } from 'node:events';
 import type { Connection, PeerId, PrivateKey } from '@libp2p/interface';
+import type { SweepJob, SweepResult } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import { getEngine } from '../engine';
 import { createLogger, patternMetrics, swarmMetrics, type Logger } from '../metrics';
 import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type SecretBox } from './identity';
 import { checkMembership, checkRotation, signRotation, type SignedMembership, type SignedRotation } from './membership';
 import { createSwarmNode, type SwarmLibp2p } from './node';
-import { CONTROL_TOPIC, EXPERIENCE_TOPIC, FrameChannel, FrameError, PROTOCOL, SharedRecord, decodeFloat64, transportOf, type Frame, type RefusalCode } from './protocol';
+import { CONTROL_TOPIC, EXPERIENCE_TOPIC, FrameChannel, FrameError, MAX_SHARD_MATCHES, PROTOCOL, SharedRecord, decodeFloat64, transportOf, type Frame, type RefusalCode } from './protocol';
+import { searchShard, type ShardSearch } from './sharding';
 import { noopSink, type ExperienceSink } from './sink';
 import { loadStack } from './stack';
 import { AgentStore, agentDbPath } from './store';
@@ -40,14 +44,25 @@ export interface AgentOptions {
   heartbeatMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  /** Runs a search shard (default: the pattern engine's searchTopK). Tests inject delays here. */
-  executor?: (series: Float64Array, query: Float64Array, options: { window: number; k: number; exclusionZone: number; znormalize: boolean }) => Promise<Array<{ index: number; distance: number }>> | Array<{ index: number; distance: number }>;
+  /**
+   * The engine search a shard runs on (searchTopK semantics; default: the pattern engine's searchTopKAsync,
+   * off the JS thread, so heartbeats keep their schedule). Tests inject delays here.
+   */
+  executor?: ShardSearch;
+  /**
+   * Runs a batch of backtest sweep jobs, results in any order (injected by the host or the CLI, which may
+   * use the backtester; the swarm never imports it). Without one, the agent answers sweep tasks with an error.
+   */
+  sweepExecutor?: SweepExecutor;
   /** While on WebSockets, try QUIC again this often and move the session when it answers (default 60 s; 0 = never). */
   quicReprobeMs?: number;
   /** Max records in flight without an ack. */
   outboxWindow?: number;
   logger?: Logger;
 }
+
+/** How an agent runs a sweep batch; must keep the agent's event loop free (e.g. a worker process). */
+export type SweepExecutor = (jobs: SweepJob[]) => Promise<SweepResult[]>;
 
 export interface AgentStatus {
   peerId: string;
@@ -376,7 +391,7 @@ export class Agent extends EventEmitter {
       t: 'hello',
       agentType: this.opts.agentType ?? 'headless',
       software: 'warpdesk/0.1.0',
-      capabilities: ['search'],
+      capabilities: this.opts.sweepExecutor ? ['search', 'sweep'] : ['search'],
       token: this.membership || !tokenOk ? undefined : this.opts.token,
       cursor: this.store.cursor(),
     });
@@ -625,22 +640,27 @@ export class Agent extends EventEmitter {
       const series = decodeFloat64(frame.series);
       const query = decodeFloat64(frame.query);
       const options = { window: frame.window, k: frame.k, exclusionZone: frame.exclusionZone, znormalize: frame.znormalize };
-      const matches = this.opts.executor ? await this.opts.executor(series, query, options) : getEngine().searchTopK(series, query, options);
+      const search: ShardSearch = this.opts.executor ?? ((s, q, o) => getEngine().searchTopKAsync(s, q, o));
+      // The shard's pruning set (global indices): what the coordinator's merge needs for the exact answer.
+      const matches = await searchShard(search, { values: series, offset: frame.offset, first: frame.first ?? frame.offset }, query, options);
+      if (matches.length > MAX_SHARD_MATCHES)
+        throw new WarpdeskError('TooLarge', `This shard's exact answer needs ${matches.length} candidates, more than the ${MAX_SHARD_MATCHES} a frame carries; use more shards.`);
       if (live.ended) return;
       const elapsedMs = performance.now() - t0;
       patternMetrics.matchDurationMs.observe(elapsedMs);
-      await live.channel.send({ t: 'taskResult', taskId: frame.taskId, shard: frame.shard, matches: matches.map((m) => ({ index: m.index + frame.offset, distance: m.distance })), elapsedMs });
+      await live.channel.send({ t: 'taskResult', taskId: frame.taskId, shard: frame.shard, matches, elapsedMs });
     } catch (err) {
       await live.channel.send({ t: 'taskError', taskId: frame.taskId, shard: frame.shard, message: (err as Error).message.slice(0, 500) }).catch(() => undefined);
     }
   }
 
-  /** Runs a batch of backtest sweep jobs in a worker process (keeps this event loop free for heartbeats). */
+  /** Runs a batch of backtest sweep jobs with the injected executor (which keeps this event loop free). */
   private async runSweepTask(live: Live, frame: Extract<Frame, { t: 'sweepTask' }>): Promise<void> {
     const t0 = performance.now();
     try {
-      const { runSweepParallel } = await import('../backtest/sweep');
-      const results = await runSweepParallel(frame.jobs, { workers: 1 });
+      const run = this.opts.sweepExecutor;
+      if (!run) throw new WarpdeskError('Unavailable', 'This agent was started without a sweep executor, so it cannot run backtest sweeps.');
+      const results = await run(frame.jobs);
       if (live.ended) return;
       await live.channel.send({ t: 'sweepResult', taskId: frame.taskId, shard: frame.shard, results, elapsedMs: performance.now() - t0 });
     } catch (err) {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { SwarmStatus } from '../../shared/contract';
 import type { Bars } from '../../shared/market';
 import { getEngine } from '../engine';
@@ -77,10 +77,18 @@ describe('swarm capability', () => {
     expect(c.events.some((e) => e.event === 'swarm:changed')).toBe(true);
     expect(a.events.some((e) => e.event === 'swarm:changed' && (e.payload as { reason: string }).reason === 'connected')).toBe(true);
 
-    // A sharded analog search dispatched to the agent: same answer as the engine over the history.
+    // A sharded analog search dispatched to the agent: same answer as the engine over the history, computed
+    // with the engine's async search only (off the event loop the agent's heartbeats run on).
+    const engine = getEngine();
+    const syncSearch = vi.spyOn(engine, 'searchTopK');
+    const asyncSearch = vi.spyOn(engine, 'searchTopKAsync');
     const req = { datasetId: 1, timeframe: '1m' as const, queryStart: 5000, queryEnd: 5039, k: 4, windowRatio: 0.1, shards: 3 };
     const res = await c.host.invoke('swarm:search', req);
     if (!res.ok) throw new Error(res.error.message);
+    expect(syncSearch).not.toHaveBeenCalled();
+    expect(asyncSearch).toHaveBeenCalled();
+    syncSearch.mockRestore();
+    asyncSearch.mockRestore();
     const found = res.value as { shards: number; matches: Array<{ start: number; end: number; agent: string; similarity: number }> };
     expect(found.shards).toBe(3);
     const series = testSeries(6000, 11);

@@ -10,7 +10,7 @@ import { WarpdeskError } from '../../shared/errors';
 import { similarityFromDistance } from '../../shared/numerics';
 import type { Capability } from '../platform/capability';
 import { createLogger } from '../metrics';
-import { Agent } from './agent';
+import { Agent, type SweepExecutor } from './agent';
 import { Coordinator } from './coordinator';
 import type { SecretBox } from './identity';
 import type { SharedRecord } from './protocol';
@@ -26,6 +26,8 @@ export interface SwarmCapabilityOptions {
   sink?: ExperienceSink;
   /** Bars of a data set at a timeframe (DataStore.bars), for swarm:search. */
   bars?: (datasetId: number, timeframe: Timeframe) => Bars;
+  /** How a joined agent runs backtest sweep batches (the host passes the backtester's; see AgentOptions). */
+  sweepExecutor?: SweepExecutor;
 }
 
 export function swarmCapability(options: SwarmCapabilityOptions): Capability & { coordinator(): Coordinator | null; agent(): Agent | null } {
@@ -79,7 +81,7 @@ export function swarmCapability(options: SwarmCapabilityOptions): Capability & {
       },
       'swarm:join': async (req) => {
         busy();
-        const a = await Agent.start({ dataDir: options.dataDir, join: req.join, token: req.token, agentType: 'app', box: options.box, sink: options.sink, logger: log });
+        const a = await Agent.start({ dataDir: options.dataDir, join: req.join, token: req.token, agentType: 'app', box: options.box, sink: options.sink, sweepExecutor: options.sweepExecutor, logger: log });
         agent = a;
         for (const e of ['connected', 'disconnected', 'refused']) a.on(e, () => changed(e));
         a.on('shared', (e: { origin: string; record: SharedRecord }) => emit('swarm:shared', { id: e.record.id, kind: e.record.kind, origin: e.origin, at: Date.now() }));

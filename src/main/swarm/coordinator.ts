@@ -590,7 +590,8 @@ export class Coordinator extends EventEmitter {
     return this.startTask<SearchTaskResult>('search', taskId, plans.length, options, {
       frameFor: (shard) => {
         const plan = plans[shard]!;
-        return { t: 'task', taskId, shard, kind: 'search', series: encodeFloat64(shardSlice(series, plan, m)), offset: plan.start, query: encodedQuery, ...opts };
+        const input = shardSlice(series, plan, m);
+        return { t: 'task', taskId, shard, kind: 'search', series: encodeFloat64(input.values), offset: input.offset, first: input.first, query: encodedQuery, ...opts };
       },
       accept: (shard, frame) => {
         if (frame.t !== 'taskResult') return false;
@@ -602,6 +603,7 @@ export class Coordinator extends EventEmitter {
         return true;
       },
       merge: (task) => {
+        // Each shard answered its pruning set, so the greedy merge is exactly the single-node answer (sharding.ts).
         const matches = mergeTopK([...results.values()], opts.k, opts.exclusionZone);
         patternMetrics.matchesTotal.inc(matches.length);
         for (const mm of matches) patternMetrics.similarity.observe(similarityFromDistance(mm.distance, m));

@@ -17,6 +17,8 @@ export const PROTOCOL_VERSION = 1;
 export const EXPERIENCE_TOPIC = 'warpdesk/swarm/v1/experience';
 export const CONTROL_TOPIC = 'warpdesk/swarm/v1/control';
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/** Most candidates a search shard may answer with (about 50 bytes each in JSON, well under MAX_FRAME_BYTES). */
+export const MAX_SHARD_MATCHES = 100_000;
 
 /** What travels between agents: an experience, a verdict, an outcome update or a threshold change. */
 export const SharedRecord = z
@@ -62,9 +64,13 @@ export const Frame = z.discriminatedUnion('t', [
     taskId: z.string().max(64),
     shard: z.number().int().nonnegative(),
     kind: z.literal('search'),
-    /** Float64 little-endian, base64. `offset` is the global index of series[0]. */
+    /**
+     * Float64 little-endian, base64. `offset` is the global index of series[0] (a multiple of the engine's
+     * ZNORM_BLOCK); the shard owns the candidate starts from `first` (default `offset`) to the end.
+     */
     series: Base64,
     offset: z.number().int().nonnegative(),
+    first: z.number().int().nonnegative().optional(),
     query: Base64,
     window: z.number().int().nonnegative(),
     k: z.number().int().min(1).max(1000),
@@ -74,10 +80,11 @@ export const Frame = z.discriminatedUnion('t', [
   f('taskResult', {
     taskId: z.string().max(64),
     shard: z.number().int().nonnegative(),
-    matches: z.array(z.object({ index: z.number().int().nonnegative(), distance: z.number() }).strict()).max(1000),
+    /** The shard's pruning set (see sharding.ts), at most k(4E + 1) candidates. */
+    matches: z.array(z.object({ index: z.number().int().nonnegative(), distance: z.number() }).strict()).max(MAX_SHARD_MATCHES),
     elapsedMs: z.number().nonnegative(),
   }),
-  /** A batch of backtest sweep jobs (jobs sharing one search pass), run by the agent with the backtester. */
+  /** A batch of backtest sweep jobs (jobs sharing one search pass), run by the agent with its injected sweep executor. */
   f('sweepTask', { taskId: z.string().max(64), shard: z.number().int().nonnegative(), jobs: z.array(SweepJobSchema).min(1).max(1000) }),
   f('sweepResult', { taskId: z.string().max(64), shard: z.number().int().nonnegative(), results: z.array(SweepResultSchema).max(1000), elapsedMs: z.number().nonnegative() }),
   f('taskError', { taskId: z.string().max(64), shard: z.number().int().nonnegative(), message: z.string().max(500) }),

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBacktestBars } from '../backtest/data';
-import { batchJobs, expandGrid, runSweepSequential } from '../backtest/sweep';
+import { batchJobs, expandGrid, runSweepParallel, runSweepSequential } from '../backtest/sweep';
 import { getEngine } from '../engine';
 import { createLogger } from '../metrics';
 import { Agent } from './agent';
@@ -40,7 +40,8 @@ describe('swarm sweeps', () => {
     const coord = await Coordinator.start({ dataDir: path.join(tmp, 'c'), quicPort: 0, wsPort: 0, logger: log, heartbeatMs: 500 });
     closers.push(() => coord.stop());
     for (const name of ['a', 'b']) {
-      const a = await Agent.start({ dataDir: path.join(tmp, name), join: coord.multiaddrs(), token: coord.createToken(), logger: log, heartbeatMs: 500 });
+      // The agent gets the backtester injected, as the host and `warpdesk agent` do.
+      const a = await Agent.start({ dataDir: path.join(tmp, name), join: coord.multiaddrs(), token: coord.createToken(), logger: log, heartbeatMs: 500, sweepExecutor: (j) => runSweepParallel(j, { workers: 1 }) });
       closers.push(() => a.stop());
       await a.waitConnected();
     }
@@ -51,5 +52,16 @@ describe('swarm sweeps', () => {
     expect(r.results.map((x) => x.id)).toEqual(jobs.map((j) => j.id));
     expect(r.results).toEqual(runSweepSequential(jobs, getEngine(), loadBacktestBars));
     expect(r.results.every((x) => x.error === undefined)).toBe(true);
+  });
+
+  it('an agent started without a sweep executor answers a sweep with an error, not a silent import', async () => {
+    const file = path.join(tmp, 'walk.csv');
+    const jobs = expandGrid(file, undefined, { minHistory: 60 }, { window: [8], top: [3], horizon: [2], threshold: [0.5] });
+    const coord = await Coordinator.start({ dataDir: path.join(tmp, 'c2'), quicPort: 0, wsPort: 0, logger: log, heartbeatMs: 500 });
+    closers.push(() => coord.stop());
+    const a = await Agent.start({ dataDir: path.join(tmp, 'plain'), join: coord.multiaddrs(), token: coord.createToken(), logger: log, heartbeatMs: 500 });
+    closers.push(() => a.stop());
+    await a.waitConnected();
+    await expect(coord.runSweep(jobs, batchJobs(jobs))).rejects.toThrow(/without a sweep executor/);
   });
 });

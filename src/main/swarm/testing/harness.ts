@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       const { getEngine } = await import('../../engine');
       agentOpts.executor = async (s, q, o) => {
         await new Promise((r) => setTimeout(r, delay));
-        return getEngine().searchTopK(s, q, o);
+        return getEngine().searchTopKAsync(s, q, o);
       };
     }
     const a = await Agent.start(agentOpts);
