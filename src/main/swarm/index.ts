@@ -12,4 +12,5 @@ export { CoordinatorStore, AgentStore, coordinatorDbPath, agentDbPath, type Memb
 export { planShards, mergeTopK, type Match } from './sharding';
 export { noopSink, type ExperienceSink, type ExperienceMeta } from './sink';
 export { memorySink, shareExperience, experienceRecord } from './memory-sink';
+export { signRecord, verifyRecord, recordSigningBytes, type RecordCheck } from './record-signature';
 export { installPolyfills, loadStack } from './stack';
