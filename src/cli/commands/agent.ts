@@ -1,25 +1,54 @@
 /**
  * `warpdesk agent`: runs a swarm agent headless. Joins the coordinator (QUIC first, WebSockets fallback),
  * enrolls with a one-time token on first join, redials by itself, and prints one line per connection change
- * (JSON lines with --json). Logs JSON (pino) to stderr; stops with a graceful leave on SIGINT/SIGTERM.
+ * (JSON lines with --json). Experiences other agents share land in the workspace memory. With `--learn FILE`
+ * it also walks that data set's history through the learning loop into the workspace memory (as `warpdesk
+ * learn` does) and shares every experience it judges with the swarm: signed with the agent's identity, queued
+ * in its durable outbox, delivered once. Logs JSON (pino) to stderr; stops with a graceful leave on
+ * SIGINT/SIGTERM (during a learn, the first one stops the learn too; what is committed and queued stays).
  * Search shards run on the engine; sweep batches on the backtester, handed to the agent here.
  */
-import { runSweepParallel } from '../../main/backtest/sweep';
+import path from 'node:path';
+import { parseDateTime } from '../../main/data';
+import { getEngine } from '../../main/engine';
+import { learnFromHistory, loadBacktestBars, runSweepParallel, type LearnReport } from '../../main/backtest';
+import { openMemory } from '../../main/memory';
+import { createLogger, serveMetrics } from '../../main/metrics';
 import { resolveDataDir } from '../../main/platform/workspace';
-import { serveMetrics } from '../../main/metrics';
-import { Agent } from '../../main/swarm';
-import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
+import { Agent, judgedSharer, memorySink } from '../../main/swarm';
+import { UsageError, intFlag, jsonTarget, stringFlag, type ParsedArgs } from '../args';
 import type { Command } from '../command';
+import { timeframeFromArgs } from './backtest';
+
+function dateFlag(args: ParsedArgs, name: string): number | undefined {
+  const text = stringFlag(args, name);
+  if (text === undefined) return undefined;
+  const t = parseDateTime(text);
+  if (Number.isNaN(t)) throw new UsageError(`Option --${name} "${text}" is not a date.`);
+  return t;
+}
 
 export const agentCommand: Command = {
   name: 'agent',
-  summary: 'Run a swarm agent that joins a coordinator (QUIC first, WebSockets fallback).',
-  usage: 'warpdesk agent --join MULTIADDR [--join MULTIADDR...] --data-dir DIR [--token T] [--metrics-port M] [--json]',
+  summary: 'Run a swarm agent that joins a coordinator (QUIC first, WebSockets fallback); with --learn, learn from a data set and share what it judges.',
+  usage:
+    'warpdesk agent --join MULTIADDR [--join MULTIADDR...] --data-dir DIR [--token T] [--metrics-port M] [--json]\n' +
+    '               [--learn FILE [--timeframe TF] [--from DATE] [--to DATE] [--window 32] [--top 10] [--horizon 5] [--step 1]]\n' +
+    '  --learn walks FILE through the learning loop into the workspace memory while joined (the walk of `warpdesk learn`)\n' +
+    '  and shares each judged experience with the swarm; the agent keeps running afterwards until Ctrl-C.',
   flags: {
     join: { type: 'string', repeatable: true, description: 'coordinator multiaddr ending in /p2p/<PeerId> (repeat for QUIC and WebSockets)' },
     token: { type: 'string', description: 'one-time enrollment token printed by the coordinator (first join only)' },
     'metrics-port': { type: 'string', description: 'serve Prometheus /metrics on 127.0.0.1:M' },
     'quic-timeout-ms': { type: 'string', description: 'QUIC dial budget before falling back to WebSockets (default 1500)' },
+    learn: { type: 'string', description: 'learn from this CSV into the workspace memory and share every judged experience with the swarm' },
+    timeframe: { type: 'string', description: 'with --learn: resample first (e.g. 1h, 4h, 1D, 1W)' },
+    from: { type: 'string', description: 'with --learn: first decision at or after this date' },
+    to: { type: 'string', description: 'with --learn: bars after this date are not read' },
+    window: { type: 'string', description: 'with --learn: W, query length in bars (default 32)' },
+    top: { type: 'string', description: 'with --learn: k, analogs per decision (default 10)' },
+    horizon: { type: 'string', description: 'with --learn: H, bars over which outcomes are measured (default 5)' },
+    step: { type: 'string', description: 'with --learn: decide every N bars (default 1)' },
   },
   async run(args, io) {
     const join = args.flags['join'];
@@ -29,28 +58,108 @@ export const agentCommand: Command = {
     const dataDir = resolveDataDir(stringFlag(args, 'data-dir'));
     const metricsPort = stringFlag(args, 'metrics-port') !== undefined ? intFlag(args, 'metrics-port', 0, 0, 65535) : undefined;
     const json = jsonTarget(args).enabled;
-    const agent = await Agent.start({
-      dataDir,
-      join: addrs,
-      token: stringFlag(args, 'token'),
-      quicTimeoutMs: intFlag(args, 'quic-timeout-ms', 1500, 50, 60_000),
-      // Sweep batches run in one worker process, so the agent's heartbeats keep their schedule.
-      sweepExecutor: (jobs) => runSweepParallel(jobs, { workers: 1 }),
-    });
-    const metrics = metricsPort !== undefined ? await serveMetrics(metricsPort) : undefined;
+    const learnFile = stringFlag(args, 'learn');
+    for (const f of ['timeframe', 'from', 'to', 'window', 'top', 'horizon', 'step']) {
+      if (!learnFile && stringFlag(args, f) !== undefined) throw new UsageError(`Option --${f} only applies with --learn FILE.`);
+    }
+    let learn: { file: string; timeframe: string; from?: number; to?: number; input: { window: number; top: number; horizon: number; step: number }; bars: ReturnType<typeof loadBacktestBars> } | undefined;
+    if (learnFile) {
+      const timeframe = timeframeFromArgs(args);
+      const from = dateFlag(args, 'from');
+      const to = dateFlag(args, 'to');
+      if (from !== undefined && to !== undefined && from > to) throw new UsageError('Option --from must not be after --to.');
+      const input = { window: intFlag(args, 'window', 32, 4, 1024), top: intFlag(args, 'top', 10, 1, 100), horizon: intFlag(args, 'horizon', 5, 1, 1000), step: intFlag(args, 'step', 1, 1, 10_000) };
+      // Read the data before joining: a bad file fails at once, not after the agent started.
+      learn = { file: learnFile, timeframe: timeframe ?? 'native', from, to, input, bars: loadBacktestBars(learnFile, timeframe) };
+    }
+
+    const log = createLogger('swarm-agent');
+    const memory = await openMemory({ dataDir });
+    let agent: Agent;
+    try {
+      agent = await Agent.start({
+        dataDir,
+        join: addrs,
+        token: stringFlag(args, 'token'),
+        quicTimeoutMs: intFlag(args, 'quic-timeout-ms', 1500, 50, 60_000),
+        logger: log,
+        // Sweep batches run in one worker process, so the agent's heartbeats keep their schedule.
+        sweepExecutor: (jobs) => runSweepParallel(jobs, { workers: 1 }),
+        // Experiences other agents share land in this workspace's memory.
+        sink: memorySink(memory, (id, err) => log.warn({ id, err: err instanceof Error ? err.message : String(err) }, 'could not import a shared experience')),
+      });
+    } catch (err) {
+      memory.close();
+      throw err;
+    }
+    const metrics = metricsPort !== undefined ? await serveMetrics(metricsPort).catch(async (err: unknown) => {
+      await agent.stop({ graceful: true });
+      memory.close();
+      throw err;
+    }) : undefined;
     const say = (event: string, text: string, extra: Record<string, unknown> = {}): void => {
       io.stdout(json ? JSON.stringify({ event, peerId: agent.peerId, ...extra }) + '\n' : text + '\n');
     };
-    say('started', `Agent ${agent.peerId} joining ${agent.coordinator}${metrics ? ` (metrics ${metrics.url})` : ''}`, { coordinator: agent.coordinator, metrics: metrics?.url ?? null });
-    agent.on('connected', (e: { transport: string }) => say('connected', `Connected over ${e.transport}.`, e));
-    agent.on('disconnected', (e: { why: string }) => say('disconnected', `Disconnected (${e.why}); redialing.`, e));
-    agent.on('refused', (e: { code: string; message: string }) => say('refused', `Refused by the coordinator (${e.code}): ${e.message}`, e));
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
+    const controller = new AbortController();
+    const stopped = new Promise<void>((resolve) => {
+      const stop = (): void => {
+        controller.abort();
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
-    await agent.stop({ graceful: true });
-    await metrics?.close();
+    try {
+      say('started', `Agent ${agent.peerId} joining ${agent.coordinator}${metrics ? ` (metrics ${metrics.url})` : ''}`, { coordinator: agent.coordinator, metrics: metrics?.url ?? null });
+      agent.on('connected', (e: { transport: string }) => say('connected', `Connected over ${e.transport}.`, e));
+      agent.on('disconnected', (e: { why: string }) => say('disconnected', `Disconnected (${e.why}); redialing.`, e));
+      agent.on('refused', (e: { code: string; message: string }) => say('refused', `Refused by the coordinator (${e.code}): ${e.message}`, e));
+      agent.on('record-refused', (e: { id: string; origin: string; reason: string }) => say('record-refused', `Refused shared record ${e.id} from ${e.origin} (${e.reason}).`, e));
+
+      if (learn) {
+        const sharer = judgedSharer(
+          () => agent,
+          (id, err) => log.warn({ id, err: err instanceof Error ? err.message : String(err) }, 'could not share a judged experience'),
+        );
+        const name = path.basename(learn.file);
+        say('learning', `Learning from ${name} at ${learn.timeframe}; each judged experience is shared with the swarm.`, { file: learn.file, timeframe: learn.timeframe, ...learn.input });
+        let report: LearnReport;
+        try {
+          report = await learnFromHistory(learn.bars, learn.input, getEngine(), memory, {
+            dataset: name,
+            timeframe: learn.timeframe,
+            from: learn.from,
+            to: learn.to,
+            signal: controller.signal,
+            onJudged: (id) => sharer.share(memory, id),
+          });
+        } finally {
+          sharer.flush();
+        }
+        const pending = agent.status().outboxPending;
+        say(
+          'learned',
+          `${report.cancelled ? 'Stopped' : 'Learned'}: ${report.decisions} decisions on ${name}, ${report.recorded} experiences recorded, ${report.judged} judged and shared (${pending} waiting for the coordinator).`,
+          { decisions: report.decisions, recorded: report.recorded, judged: report.judged, pending: report.pending, cancelled: report.cancelled, outboxPending: pending },
+        );
+        const delivered = (): boolean => {
+          if (agent.status().outboxPending > 0) return false;
+          say('delivered', `All ${report.judged} judged experiences reached the coordinator.`, { judged: report.judged });
+          return true;
+        };
+        if (!report.cancelled && !delivered()) {
+          const onAck = (): void => {
+            if (delivered()) agent.off('acked', onAck);
+          };
+          agent.on('acked', onAck);
+        }
+      }
+      await stopped;
+    } finally {
+      await agent.stop({ graceful: true });
+      await metrics?.close();
+      memory.close();
+    }
     return 0;
   },
 };

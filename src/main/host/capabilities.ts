@@ -42,19 +42,31 @@ export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
   const keyProvider = options.secrets?.memoryKeyring ? fileKeyProvider({ dataDir, protect: options.secrets.memoryKeyring }) : undefined;
   const memory = memoryCapability({ dataDir, data, keyProvider, emit: (e, p) => host.emit(e, p) });
   host.register(memory);
-  host.register(strategyCapability({ data, memory: () => memory.memory(), emit: (e, p) => host.emit(e, p) }));
   // Experiences shared by other agents land in this workspace's memory (opened on first use).
   const sink: ExperienceSink = {
     async accept(record, meta) {
       await memorySink(await memory.memory()).accept(record, meta);
     },
   };
-  host.register(
-    backtestCapability({ dataDir, bars: (id, tf) => data.bars(id, tf), memory: () => memory.memory(), datasetName: (id) => data.get(id).name, emit: (e, p) => host.emit(e, p) }),
-  );
   // A joined agent runs sweep batches with the backtester, in one worker process (its event loop stays free).
   const sweepExecutor = (jobs: Parameters<typeof runSweepParallel>[0]) => runSweepParallel(jobs, { workers: 1 });
-  host.register(swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p), bars: (id, tf) => data.bars(id, tf), sink, box: options.secrets?.swarmIdentity, sweepExecutor }));
+  const swarm = swarmCapability({ dataDir, emit: (e, p) => host.emit(e, p), bars: (id, tf) => data.bars(id, tf), sink, box: options.secrets?.swarmIdentity, sweepExecutor });
+  // What the learning loop judges here is shared with the swarm while this workspace is joined as an agent
+  // (a no-op otherwise); strategy and backtest know only the hook, not the swarm.
+  host.register(strategyCapability({ data, memory: () => memory.memory(), emit: (e, p) => host.emit(e, p), onJudged: (m, id) => swarm.shareJudged(m, id) }));
+  host.register(
+    backtestCapability({
+      dataDir,
+      bars: (id, tf) => data.bars(id, tf),
+      memory: () => memory.memory(),
+      datasetName: (id) => data.get(id).name,
+      emit: (e, p) => host.emit(e, p),
+      onJudged: (id) => {
+        if (swarm.agent()) void memory.memory().then((m) => swarm.shareJudged(m, id));
+      },
+    }),
+  );
+  host.register(swarm);
   return {
     dataDir,
     host,

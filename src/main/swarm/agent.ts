@@ -2,12 +2,9 @@
  * A swarm agent (headless or inside the app's main process). It dials the coordinator QUIC first with a
  * short timeout and falls back to WebSockets by itself, keeps one command stream with heartbeats (round
  * trip measured), redials with jittered exponential backoff, delivers its outbox (SQLite) exactly once per
- * id after every reconnection, runs the search shards it is given with the pattern engine's async search
- * (off the JS thread) and the sweep batches with the executor its host injects, and lands shared records
- * (gossipsub live, stream catch-up after a gap) in its ExperienceSink once per id.
- * Must never accept a connection or a gossip message from anyone but its coordinator, never drop an outbox
- * record before the coordinator acked its id, never run engine work synchronously on its event loop (the
- * heartbeats share it), and never import another capability (sweeps come in through `sweepExecutor`).
+import { CONTROL_TOPIC, EXPERIENCE_TOPIC, FrameChannel, FrameError, MAX_SHARD_MATCHES, PROTOCOL, SharedRecord, decodeFloat64, transportOf, type Frame, type RefusalCode } from './protocol';
+import { signRecord, verifyRecord } from './record-signature';
+import { searchShard, type ShardSearch } from './sharding';
  */
 import { EventEmitter } from 'node:events';
 import type { Connection, PeerId, PrivateKey } from '@libp2p/interface';
@@ -19,6 +16,7 @@ import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type SecretBox } 
 import { checkMembership, checkRotation, signRotation, type SignedMembership, type SignedRotation } from './membership';
 import { createSwarmNode, type SwarmLibp2p } from './node';
 import { CONTROL_TOPIC, EXPERIENCE_TOPIC, FrameChannel, FrameError, MAX_SHARD_MATCHES, PROTOCOL, SharedRecord, decodeFloat64, transportOf, type Frame, type RefusalCode } from './protocol';
+import { signRecord, verifyRecord } from './record-signature';
 import { searchShard, type ShardSearch } from './sharding';
 import { noopSink, type ExperienceSink } from './sink';
 import { loadStack } from './stack';
@@ -235,7 +233,9 @@ export class Agent extends EventEmitter {
 
   /** Durably records a shared record for the swarm; sent now if connected, else after reconnection. */
   record(record: SharedRecord): boolean {
-    const parsed = SharedRecord.parse(record);
+    // Signed when it leaves (flush), with the key of the session that carries it: a record queued before a
+    // key rotation is still attributed to, and verifiable against, the PeerId that delivers it.
+    const { sig: _sig, ...parsed } = SharedRecord.parse(record);
     const added = this.store.enqueue(parsed);
     swarmMetrics.outboxPending.set(this.store.pendingCount());
     this.flush();
@@ -604,15 +604,23 @@ export class Agent extends EventEmitter {
         break;
       case 'error':
         this.log.warn({ code: frame.code, message: frame.message }, 'the coordinator reported a protocol error');
+        if (frame.code === 'BadSignature') this.emit('share-refused', { message: frame.message });
         break;
       default:
         throw new FrameError('BadFrame', `A coordinator may not send ${frame.t} frames.`);
     }
   }
 
-  /** Lands a record once per id (dedup in agent.db) and advances the contiguous catch-up cursor. */
+  /**
+   * Lands a record once per id (dedup in agent.db) when its origin's signature verifies (else it is refused:
+   * logged, `record-refused` emitted, never handed to the sink), and advances the contiguous catch-up cursor.
+   */
   private async deliver(seq: number, origin: string, record: SharedRecord, path: 'gossip' | 'catch-up'): Promise<void> {
-    if (origin !== this.peerId && this.store.markReceived(record.id, seq, origin, record, path)) {
+    const check = origin === this.peerId ? null : await verifyRecord(record, origin);
+    if (check && !check.ok) {
+      this.log.warn({ id: record.id, origin, seq, path, reason: check.reason }, 'refused a shared record whose signature does not verify against its origin');
+      this.emit('record-refused', { id: record.id, origin, seq, path, reason: check.reason });
+    } else if (check && this.store.markReceived(record.id, seq, origin, record, path)) {
       swarmMetrics.experiencesReceivedTotal.inc({ path });
       const age = Date.now() - record.createdAt;
       if (age >= 0 && age < 3_600_000) swarmMetrics.agentdbSyncLatencyMs.observe(age);
@@ -678,7 +686,9 @@ export class Agent extends EventEmitter {
       if (live.inflight.size >= window) break;
       if (live.inflight.has(record.id)) continue;
       live.inflight.add(record.id);
-      live.channel.send({ t: 'share', record }).catch(() => live.inflight.delete(record.id));
+      signRecord(this.privateKey, record)
+        .then((signed) => live.channel.send({ t: 'share', record: signed }))
+        .catch(() => live.inflight.delete(record.id));
     }
   }
 

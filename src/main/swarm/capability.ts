@@ -1,8 +1,9 @@
 /**
  * The swarm capability of the application host: one coordinator or one agent per workspace, driven through
  * the typed contract (swarm:*), with `swarm:changed` / `swarm:shared` events for the Swarm view. libp2p is
- * loaded only when the user hosts or joins. Must never import Electron (the app passes a safeStorage
- * SecretBox in through `box`).
+ * loaded only when the user hosts or joins. While joined as an agent, `shareJudged` shares every experience
+ * the learning loop judges (the host wires it as the strategy and backtest capabilities' onJudged).
+ * Must never import Electron (the app passes a safeStorage SecretBox in through `box`).
  */
 import type { EventName, EventPayloadOf, SwarmStatus } from '../../shared/contract';
 import type { Bars, Timeframe } from '../../shared/market';
@@ -13,6 +14,7 @@ import { createLogger } from '../metrics';
 import { Agent, type SweepExecutor } from './agent';
 import { Coordinator } from './coordinator';
 import type { SecretBox } from './identity';
+import { judgedSharer, type MemoryLike } from './memory-sink';
 import type { SharedRecord } from './protocol';
 import type { ExperienceSink } from './sink';
 
@@ -30,10 +32,25 @@ export interface SwarmCapabilityOptions {
   sweepExecutor?: SweepExecutor;
 }
 
-export function swarmCapability(options: SwarmCapabilityOptions): Capability & { coordinator(): Coordinator | null; agent(): Agent | null } {
+export interface SwarmCapability extends Capability {
+  coordinator(): Coordinator | null;
+  agent(): Agent | null;
+  /**
+   * The learning loop's onJudged hook (the host passes it to the strategy and backtest capabilities): while
+   * this workspace is joined to a swarm as an agent, the judged experience is signed and shared through the
+   * agent's outbox (exactly once); otherwise nothing happens. Returns whether it was noted for sharing.
+   */
+  shareJudged(memory: MemoryLike, experienceId: string): boolean;
+}
+
+export function swarmCapability(options: SwarmCapabilityOptions): SwarmCapability {
   let coordinator: Coordinator | null = null;
   let agent: Agent | null = null;
   const log = createLogger('swarm');
+  const sharer = judgedSharer(
+    () => agent,
+    (id, err) => log.warn({ id, err: err instanceof Error ? err.message : String(err) }, 'could not share a judged experience'),
+  );
   const emit = options.emit ?? (() => undefined);
   const changed = (reason: string) => emit('swarm:changed', { reason });
 
@@ -50,6 +67,11 @@ export function swarmCapability(options: SwarmCapabilityOptions): Capability & {
     name: 'swarm',
     coordinator: () => coordinator,
     agent: () => agent,
+    shareJudged(memory, experienceId) {
+      if (!agent) return false;
+      sharer.share(memory, experienceId);
+      return true;
+    },
     handlers: {
       'swarm:status': (): SwarmStatus => ({
         role: coordinator ? 'coordinator' : agent ? 'agent' : 'none',
@@ -90,10 +112,12 @@ export function swarmCapability(options: SwarmCapabilityOptions): Capability & {
       },
       'swarm:stop': async () => {
         const had = coordinator !== null || agent !== null;
-        await coordinator?.stop();
-        await agent?.stop({ graceful: true });
+        sharer.flush(); // what was judged before the stop goes into the outbox (sent on the next join)
+        const [c, a] = [coordinator, agent];
         coordinator = null;
         agent = null;
+        await c?.stop();
+        await a?.stop({ graceful: true });
         if (had) changed('stopped');
         return { stopped: had };
       },
@@ -137,10 +161,12 @@ export function swarmCapability(options: SwarmCapabilityOptions): Capability & {
       },
     },
     async close() {
-      await coordinator?.stop().catch(() => undefined);
-      await agent?.stop({ graceful: true }).catch(() => undefined);
+      sharer.flush();
+      const [c, a] = [coordinator, agent];
       coordinator = null;
       agent = null;
+      await c?.stop().catch(() => undefined);
+      await a?.stop({ graceful: true }).catch(() => undefined);
     },
   };
 }

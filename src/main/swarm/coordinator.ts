@@ -3,9 +3,11 @@
  * connection against its allowlist (coordinator.db), enrolls agents that present a one-time token, issues
  * signed membership records, serves one command stream per agent (hello, heartbeat, tasks, shared records,
  * renewal, rotation, leave), shards pattern searches over the agents it has (reassigning a lost agent's
- * shard), stores every shared record once and broadcasts it on gossipsub, and applies revocations made by
- * another process (`warpdesk swarm revoke`) within a poll interval.
- * Must never attribute a frame to anything but its connection's PeerId, never queue without bound, and
+ * shard), stores every shared record once (after checking that the sending agent signed it) and broadcasts
+ * it on gossipsub, and applies revocations made by another process (`warpdesk swarm revoke`) within a poll
+ * interval.
+ * Must never attribute a frame to anything but its connection's PeerId, never store or relay a record its
+ * origin did not sign, never queue without bound, and
  * never keep state that a SIGKILL would lose except tasks in flight (their caller dies with the process).
  */
 import { EventEmitter } from 'node:events';
@@ -25,6 +27,7 @@ import {
   FrameChannel,
   FrameError,
   PROTOCOL,
+  PROTOCOL_VERSION,
   encodeFloat64,
   transportOf,
   type Frame,
@@ -32,6 +35,7 @@ import {
   type RefusalCode,
   type SharedRecord,
 } from './protocol';
+import { signRecord, verifyRecord } from './record-signature';
 import { mergeTopK, planShards, shardSlice, type Match, type ShardPlan } from './sharding';
 import { CoordinatorStore, coordinatorDbPath } from './store';
 
@@ -251,7 +255,7 @@ export class Coordinator extends EventEmitter {
     await replaceIdentity(this.opts.dataDir, 'coordinator', next, this.opts.box ?? fileSecretBox(this.opts.dataDir));
     const sessions = [...this.sessions.values()];
     await Promise.all(sessions.map((s) => s.channel.send({ t: 'coordinatorRotated', statement }).catch(() => undefined)));
-    await this.node.services.pubsub.publish(CONTROL_TOPIC, new TextEncoder().encode(JSON.stringify({ v: 1, t: 'coordinator-rotated', statement }))).catch(() => undefined);
+    await this.node.services.pubsub.publish(CONTROL_TOPIC, new TextEncoder().encode(JSON.stringify({ v: PROTOCOL_VERSION, t: 'coordinator-rotated', statement }))).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 200));
     const addrs = this.multiaddrs();
     const quicPort = Number(/\/udp\/(\d+)\//.exec(addrs.find((a) => a.includes('/quic-v1')) ?? '')?.[1] ?? this.opts.quicPort);
@@ -446,6 +450,17 @@ export class Coordinator extends EventEmitter {
           }
           break;
         case 'share': {
+          // The record must carry this agent's own signature: what is stored and relayed stays verifiable by
+          // every receiver. A refused record is acked too (the agent drops it from its outbox: signing it
+          // again would not change the verdict) and named in an error frame; the session goes on.
+          const check = await verifyRecord(frame.record, s.peerId);
+          if (!check.ok) {
+            this.log.warn({ peer: s.peerId, id: frame.record.id, reason: check.reason }, 'refused a shared record whose signature does not verify');
+            this.emit('record-refused', { peerId: s.peerId, id: frame.record.id, reason: check.reason });
+            await s.channel.send({ t: 'error', code: 'BadSignature', message: `Record ${frame.record.id} refused: ${check.reason === 'unsigned' ? 'it is not signed' : 'its signature does not verify against this agent’s key'}.` });
+            await s.channel.send({ t: 'ack', ids: [frame.record.id] });
+            break;
+          }
           const { seq, inserted } = this.store.putShared(s.peerId, frame.record);
           await s.channel.send({ t: 'ack', ids: [frame.record.id] });
           if (inserted) this.broadcast(seq, s.peerId, frame.record);
@@ -526,15 +541,16 @@ export class Coordinator extends EventEmitter {
         if (this.storedAtBySeq.size <= 5_000) break;
       }
     }
-    const bytes = new TextEncoder().encode(JSON.stringify({ v: 1, seq, origin, record }));
+    const bytes = new TextEncoder().encode(JSON.stringify({ v: PROTOCOL_VERSION, seq, origin, record }));
     this.node.services.pubsub.publish(EXPERIENCE_TOPIC, bytes).catch((err: unknown) => this.log.debug({ err: (err as Error).message }, 'gossip publish failed'));
     this.emit('shared', { seq, origin, record });
   }
 
-  /** Records a record originated by the coordinator itself (e.g. a threshold change) and broadcasts it. */
-  publish(record: SharedRecord): number {
-    const { seq, inserted } = this.store.putShared(this.peerId, record);
-    if (inserted) this.broadcast(seq, this.peerId, record);
+  /** Records a record originated by the coordinator itself (e.g. a threshold change), signed with its key, and broadcasts it. */
+  async publish(record: SharedRecord): Promise<number> {
+    const signed = await signRecord(this.identity.privateKey, record);
+    const { seq, inserted } = this.store.putShared(this.peerId, signed);
+    if (inserted) this.broadcast(seq, this.peerId, signed);
     return seq;
   }
 
@@ -569,7 +585,7 @@ export class Coordinator extends EventEmitter {
       for (const conn of this.node.getConnections()) {
         if (conn.remotePeer.toString() === c.peerId) setTimeout(() => void conn.close().catch(() => undefined), 200).unref?.();
       }
-      const bytes = new TextEncoder().encode(JSON.stringify({ v: 1, t: 'revoked', peer: c.peerId, at: Date.now() }));
+      const bytes = new TextEncoder().encode(JSON.stringify({ v: PROTOCOL_VERSION, t: 'revoked', peer: c.peerId, at: Date.now() }));
       this.node.services.pubsub.publish(CONTROL_TOPIC, bytes).catch(() => undefined);
       swarmMetrics.refusedConnectionsTotal.inc({ reason: 'revoked-live' });
       this.log.warn({ peer: c.peerId }, 'agent revoked');

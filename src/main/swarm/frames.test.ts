@@ -1,18 +1,20 @@
 /**
  * Hostile frames against a live coordinator (loopback): oversized length prefix, invalid JSON, wrong
  * version, frames an agent may not send, a stalled partial frame, a bad first frame. Each closes only that
- * stream with an error code; a well-behaved agent keeps being served throughout.
+ * stream with an error code; a well-behaved agent keeps being served throughout. Shared records that the
+ * sending agent did not sign are refused (error BadSignature) without ending the session.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stream } from '@libp2p/interface';
+import type { PrivateKey, Stream } from '@libp2p/interface';
 import { createLogger } from '../metrics';
 import { Agent } from './agent';
 import { Coordinator } from './coordinator';
 import { createSwarmNode, type SwarmLibp2p } from './node';
-import { PROTOCOL } from './protocol';
+import { PROTOCOL, PROTOCOL_VERSION } from './protocol';
+import { signRecord } from './record-signature';
 import { loadStack } from './stack';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-swarm-frames-'));
@@ -20,16 +22,17 @@ const log = createLogger('test', process.env['TEST_LOG'] ?? 'silent');
 let coord: Coordinator;
 let good: Agent;
 let raw: SwarmLibp2p;
+let rawKey: PrivateKey;
 
 beforeAll(async () => {
   coord = await Coordinator.start({ dataDir: path.join(tmp, 'coord'), quicPort: 0, wsPort: 0, logger: log, heartbeatMs: 400, readTimeoutMs: 1500 });
   good = await Agent.start({ dataDir: path.join(tmp, 'good'), join: coord.multiaddrs(), token: coord.createToken(), logger: log, heartbeatMs: 400 });
   await good.waitConnected();
   const { keys } = await loadStack();
-  const key = await keys.generateKeyPair('Ed25519');
-  raw = await createSwarmNode({ privateKey: key, listen: [], server: false, gater: {} });
+  rawKey = await keys.generateKeyPair('Ed25519');
+  raw = await createSwarmNode({ privateKey: rawKey, listen: [], server: false, gater: {} });
   const { peerId } = await loadStack();
-  coord.allow(peerId.peerIdFromPrivateKey(key).toString());
+  coord.allow(peerId.peerIdFromPrivateKey(rawKey).toString());
 });
 
 afterAll(async () => {
@@ -84,7 +87,7 @@ function frame(obj: unknown): Uint8Array {
   return Uint8Array.from([...varint(body.length), ...body]);
 }
 
-const hello = { v: 1, t: 'hello', agentType: 'headless', software: 'test', capabilities: [], cursor: 0 };
+const hello = { v: PROTOCOL_VERSION, t: 'hello', agentType: 'headless', software: 'test', capabilities: [], cursor: 0 };
 
 async function goodStillServed(): Promise<void> {
   const rtt = await good.ping();
@@ -109,20 +112,54 @@ describe('hostile frames', () => {
 
   it('another protocol version is refused with VersionMismatch', async () => {
     const s = await openRaw();
-    s.send(frame({ ...hello, v: 2 }));
+    s.send(frame({ ...hello, v: PROTOCOL_VERSION - 1 }));
     expect(await answers(s)).toContain('error:VersionMismatch');
   });
 
   it('a first frame that is not hello, or a frame an agent may not send, closes with BadFrame', async () => {
     const s1 = await openRaw();
-    s1.send(frame({ v: 1, t: 'ping', id: 1, sentAt: 0 }));
+    s1.send(frame({ v: PROTOCOL_VERSION, t: 'ping', id: 1, sentAt: 0 }));
     expect(await answers(s1)).toContain('error:BadFrame');
     const s2 = await openRaw();
     s2.send(frame(hello));
-    s2.send(frame({ v: 1, t: 'ack', ids: ['x'] }));
+    s2.send(frame({ v: PROTOCOL_VERSION, t: 'ack', ids: ['x'] }));
     const got = await answers(s2);
     expect(got[0]).toBe('welcome');
     expect(got).toContain('error:BadFrame');
+    await goodStillServed();
+  });
+
+  it('a shared record must carry the sending agent’s signature: forged or unsigned ones are refused and not stored', async () => {
+    const { keys } = await loadStack();
+    const s = await openRaw();
+    const lp = readers.get(s)!;
+    /** Sends a share and reads until its ack; returns the frames seen (error codes included). */
+    const share = async (record: unknown): Promise<string[]> => {
+      s.send(frame({ v: PROTOCOL_VERSION, t: 'share', record }));
+      const seen: string[] = [];
+      for (;;) {
+        const f = JSON.parse(new TextDecoder().decode((await lp.read({ signal: AbortSignal.timeout(5000) })).subarray())) as { t: string; code?: string };
+        seen.push(f.code ? `${f.t}:${f.code}` : f.t);
+        if (f.t === 'ack') return seen;
+      }
+    };
+    s.send(frame(hello));
+    const before = coord.store.sharedCount();
+    const refused: string[] = [];
+    coord.on('record-refused', (e: { id: string }) => refused.push(e.id));
+    const base = { kind: 'threshold' as const, createdAt: Date.now(), payload: { n: 1 } };
+    // Signed by another key (a record forged in this agent's name), altered after signing, and unsigned.
+    const forged = await signRecord(await keys.generateKeyPair('Ed25519'), { id: 'forged', ...base });
+    const altered = { ...(await signRecord(rawKey, { id: 'altered', ...base })), payload: { n: 2 } };
+    expect(await share(forged)).toContain('error:BadSignature');
+    expect(await share(altered)).toContain('error:BadSignature');
+    expect(await share({ id: 'unsigned', ...base })).toContain('error:BadSignature');
+    expect(refused).toEqual(['forged', 'altered', 'unsigned']);
+    expect(coord.store.sharedCount()).toBe(before);
+    // The same record properly signed is stored.
+    expect(await share(await signRecord(rawKey, { id: 'genuine', ...base }))).not.toContain('error:BadSignature');
+    expect(coord.store.sharedCount()).toBe(before + 1);
+    await s.close();
     await goodStillServed();
   });
 

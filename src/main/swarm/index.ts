@@ -11,5 +11,6 @@ export { PROTOCOL, PROTOCOL_VERSION, EXPERIENCE_TOPIC, CONTROL_TOPIC, MAX_FRAME_
 export { CoordinatorStore, AgentStore, coordinatorDbPath, agentDbPath, type MemberRow } from './store';
 export { planShards, shardSlice, searchShard, shardPruningSet, mergeTopK, type Match, type ShardPlan, type ShardInput, type ShardSearch } from './sharding';
 export { noopSink, type ExperienceSink, type ExperienceMeta } from './sink';
-export { memorySink, shareExperience, experienceRecord } from './memory-sink';
+export { memorySink, shareExperience, experienceRecord, judgedSharer, type JudgedSharer, type MemoryLike } from './memory-sink';
+export { signRecord, verifyRecord, recordSigningBytes, type RecordCheck } from './record-signature';
 export { installPolyfills, loadStack } from './stack';

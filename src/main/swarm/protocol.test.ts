@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Stream } from '@libp2p/interface';
-import { FrameChannel, FrameError, type OutFrame } from './protocol';
+import { FrameChannel, FrameError, PROTOCOL_VERSION, type OutFrame } from './protocol';
 
 /** Just enough of a libp2p v3 stream for FrameChannel: message events in, `send` out. */
 class MemStream extends EventTarget {
@@ -66,7 +66,7 @@ describe('frame decoder', () => {
         }
         for (const f of frames) {
           const got = await ch.read();
-          expect(got).toEqual({ v: 1, ...JSON.parse(JSON.stringify(f)) });
+          expect(got).toEqual({ v: PROTOCOL_VERSION, ...JSON.parse(JSON.stringify(f)) });
         }
       }),
       { numRuns: 150, seed: 6 },

@@ -13,20 +13,26 @@ import { swarmMetrics } from '../metrics';
 import { PeerIdString, SignedMembership, SignedRotation } from './membership';
 
 export const PROTOCOL = '/warpdesk/swarm/1.0.0';
-export const PROTOCOL_VERSION = 1;
+/** 2: shared records carry their origin's signature (`sig`, record-signature.ts). */
+export const PROTOCOL_VERSION = 2;
 export const EXPERIENCE_TOPIC = 'warpdesk/swarm/v1/experience';
 export const CONTROL_TOPIC = 'warpdesk/swarm/v1/control';
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 /** Most candidates a search shard may answer with (about 50 bytes each in JSON, well under MAX_FRAME_BYTES). */
 export const MAX_SHARD_MATCHES = 100_000;
 
-/** What travels between agents: an experience, a verdict, an outcome update or a threshold change. */
+/**
+ * What travels between agents: an experience, a verdict, an outcome update or a threshold change. `sig` is
+ * the origin's Ed25519 signature of the other fields (record-signature.ts): added by the sender when the
+ * record leaves it, required by every receiver (a record without a valid one is refused, not dropped silently).
+ */
 export const SharedRecord = z
   .object({
     id: z.string().min(1).max(128),
     kind: z.enum(['experience', 'verdict', 'outcome', 'threshold']),
     createdAt: z.number(),
     payload: z.record(z.string(), z.unknown()),
+    sig: z.string().max(200).regex(/^[A-Za-z0-9+/]*={0,2}$/).optional(),
   })
   .strict();
 export type SharedRecord = z.infer<typeof SharedRecord>;
