@@ -23,19 +23,6 @@ const TRANSPORT = '^src/(?:main/electron|web|cli)/';
 const TESTS = '\\.test\\.ts$|/test/|/testing/';
 const ELECTRON = '^(?:node_modules/)?(?:electron|@electron/[^/]+)(?:/|$)';
 
-/**
- * TEMPORARY known violations, being removed in parallel work; DELETE THIS LIST once that work lands.
- * Each entry exempts exactly one (rule, from, to) pair; any other violation, including a new one from the
- * same file, fails the check. dependency-cruiser reports them as "known violations ignored".
- *   - swarm/agent.ts runs sweep jobs by importing backtest/sweep (the agent gets a task executor injected)
- *   - backtest/run.ts, forecast.ts (policy.ts, memory-loop.ts: none today; the strategy module replaces them)
- *   - memory/capability.ts and src/main/search/* (search + record in one main-side call)
- */
-const knownViolation = (rule, from, to) => ({ type: 'dependency', from, to, rule: { name: rule, severity: 'error' } });
-// `LAYERS_STRICT=1 npm run lint:layers` ignores this list, to see what is left of it.
-const KNOWN_VIOLATIONS = process.env.LAYERS_STRICT ? [] : [
-];
-
 module.exports = {
   forbidden: [
     {
@@ -154,6 +141,5 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
-    knownViolations: KNOWN_VIOLATIONS,
   },
 };
