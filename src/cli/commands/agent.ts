@@ -9,7 +9,7 @@
  * Search shards run on the engine; sweep batches on the backtester, handed to the agent here.
  */
 import path from 'node:path';
-import { parseDateTime } from '../../main/data';
+import { detectTimeframe, parseDateTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
 import { learnFromHistory, loadBacktestBars, runSweepParallel, type LearnReport } from '../../main/backtest';
 import { openMemory } from '../../main/memory';
@@ -70,7 +70,8 @@ export const agentCommand: Command = {
       if (from !== undefined && to !== undefined && from > to) throw new UsageError('Option --from must not be after --to.');
       const input = { window: intFlag(args, 'window', 32, 4, 1024), top: intFlag(args, 'top', 10, 1, 100), horizon: intFlag(args, 'horizon', 5, 1, 1000), step: intFlag(args, 'step', 1, 1, 10_000) };
       // Read the data before joining: a bad file fails at once, not after the agent started.
-      learn = { file: learnFile, timeframe: timeframe ?? 'native', from, to, input, bars: loadBacktestBars(learnFile, timeframe) };
+      const bars = loadBacktestBars(learnFile, timeframe);
+      learn = { file: learnFile, timeframe: timeframe ?? detectTimeframe(bars.time), from, to, input, bars };
     }
 
     const log = createLogger('swarm-agent');

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import type { BacktestParams, BacktestParamsInput, BacktestResult, Evaluation, Metrics, Trade } from '../../shared/contract/backtest';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/market';
-import { formatTime } from '../../main/data';
+import { detectTimeframe, formatTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
 import { evaluateAsync, loadBacktestBars, parseParams, runBacktestAsync } from '../../main/backtest';
 import { decisionsCsv, type DecisionRow } from '../../main/strategy';
@@ -157,7 +157,7 @@ export const backtestCommand: Command = {
     const json = jsonTarget(args);
     const resamples = intFlag(args, 'resamples', 2000, 10, 1_000_000);
     const bars = loadBacktestBars(file, timeframe);
-    const tfLabel = timeframe ?? 'native';
+    const tfLabel = timeframe ?? detectTimeframe(bars.time); // the pattern type app searches on this data learn under
     const engine = getEngine();
     const bar = !json.enabled && io.interactive ? progressBar(io, boolFlag(args, 'evaluate') ? 'evaluating' : 'backtesting') : undefined;
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WarpdeskError } from '../../shared/errors';
-import { formatTime, parseDateTime } from '../../main/data';
+import { detectTimeframe, formatTime, parseDateTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
 import { learnFromHistory, loadBacktestBars } from '../../main/backtest';
 import { openMemory, thresholdSummary } from '../../main/memory';
@@ -54,7 +54,7 @@ export const learnCommand: Command = {
       step: intFlag(args, 'step', 1, 1, 10_000),
     };
     const bars = loadBacktestBars(file, timeframe);
-    const tfLabel = timeframe ?? 'native';
+    const tfLabel = timeframe ?? detectTimeframe(bars.time); // the pattern type app searches on this data learn under
     const dataDir = resolveDataDir(stringFlag(args, 'data-dir'));
     const json = jsonTarget(args);
     const memory = await openMemory({ dataDir });
