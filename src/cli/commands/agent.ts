@@ -9,24 +9,15 @@
  * Search shards run on the engine; sweep batches on the backtester, handed to the agent here.
  */
 import path from 'node:path';
-import { detectTimeframe, parseDateTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
-import { learnFromHistory, loadBacktestBars, runSweepParallel, type LearnReport } from '../../main/backtest';
+import { learnFromHistory, runSweepParallel, type LearnReport } from '../../main/backtest';
 import { openMemory } from '../../main/memory';
 import { createLogger, serveMetrics } from '../../main/metrics';
 import { resolveDataDir } from '../../main/platform/workspace';
 import { Agent, judgedSharer, memorySink } from '../../main/swarm';
-import { UsageError, intFlag, jsonTarget, stringFlag, type ParsedArgs } from '../args';
+import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
 import type { Command } from '../command';
-import { timeframeFromArgs } from './backtest';
-
-function dateFlag(args: ParsedArgs, name: string): number | undefined {
-  const text = stringFlag(args, name);
-  if (text === undefined) return undefined;
-  const t = parseDateTime(text);
-  if (Number.isNaN(t)) throw new UsageError(`Option --${name} "${text}" is not a date.`);
-  return t;
-}
+import { LEARN_FLAGS, learnPlanFromArgs } from './learn';
 
 export const agentCommand: Command = {
   name: 'agent',
@@ -59,20 +50,11 @@ export const agentCommand: Command = {
     const metricsPort = stringFlag(args, 'metrics-port') !== undefined ? intFlag(args, 'metrics-port', 0, 0, 65535) : undefined;
     const json = jsonTarget(args).enabled;
     const learnFile = stringFlag(args, 'learn');
-    for (const f of ['timeframe', 'from', 'to', 'window', 'top', 'horizon', 'step']) {
+    for (const f of LEARN_FLAGS) {
       if (!learnFile && stringFlag(args, f) !== undefined) throw new UsageError(`Option --${f} only applies with --learn FILE.`);
     }
-    let learn: { file: string; timeframe: string; from?: number; to?: number; input: { window: number; top: number; horizon: number; step: number }; bars: ReturnType<typeof loadBacktestBars> } | undefined;
-    if (learnFile) {
-      const timeframe = timeframeFromArgs(args);
-      const from = dateFlag(args, 'from');
-      const to = dateFlag(args, 'to');
-      if (from !== undefined && to !== undefined && from > to) throw new UsageError('Option --from must not be after --to.');
-      const input = { window: intFlag(args, 'window', 32, 4, 1024), top: intFlag(args, 'top', 10, 1, 100), horizon: intFlag(args, 'horizon', 5, 1, 1000), step: intFlag(args, 'step', 1, 1, 10_000) };
-      // Read the data before joining: a bad file fails at once, not after the agent started.
-      const bars = loadBacktestBars(learnFile, timeframe);
-      learn = { file: learnFile, timeframe: timeframe ?? detectTimeframe(bars.time), from, to, input, bars };
-    }
+    // Read the data before joining: a bad file fails at once, not after the agent started.
+    const learn = learnFile ? learnPlanFromArgs(args, learnFile) : undefined;
 
     const log = createLogger('swarm-agent');
     const memory = await openMemory({ dataDir });

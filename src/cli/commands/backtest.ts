@@ -5,7 +5,7 @@
  * Progress bar + ETA on a terminal (stderr); quiet machine output with --json.
  */
 import fs from 'node:fs';
-import type { BacktestParams, BacktestParamsInput, BacktestResult, Evaluation, Metrics, Trade } from '../../shared/contract/backtest';
+import type { BacktestParamsInput, BacktestResult, Evaluation, Metrics, Trade } from '../../shared/contract/backtest';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/market';
 import { detectTimeframe, formatTime } from '../../main/data';
 import { getEngine } from '../../main/engine';

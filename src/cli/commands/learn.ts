@@ -15,6 +15,7 @@ import { resolveDataDir } from '../../main/platform/workspace';
 import { decisionsCsv } from '../../main/strategy';
 import { intFlag, jsonTarget, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
+import type { Bars } from '../../shared/market';
 import { progressBar, type ProgressBar } from '../progress';
 import { timeframeFromArgs } from './backtest';
 
@@ -24,6 +25,35 @@ function dateFlag(args: ParsedArgs, name: string): number | undefined {
   const t = parseDateTime(text);
   if (Number.isNaN(t)) throw new UsageError(`Option --${name} "${text}" is not a date.`);
   return t;
+}
+
+/** The flags of a learn walk (shared by `learn` and `agent --learn`). */
+export const LEARN_FLAGS = ['timeframe', 'from', 'to', 'window', 'top', 'horizon', 'step'] as const;
+
+export interface LearnPlan {
+  file: string;
+  bars: Bars;
+  /** The data's own timeframe unless resampled: the pattern type app searches on this data learn under. */
+  timeframe: string;
+  from?: number;
+  to?: number;
+  input: { window: number; top: number; horizon: number; step: number };
+}
+
+/** Reads a learn walk's data and flags (a bad file or flag fails here, before anything starts). */
+export function learnPlanFromArgs(args: ParsedArgs, file: string): LearnPlan {
+  const resampleTo = timeframeFromArgs(args);
+  const from = dateFlag(args, 'from');
+  const to = dateFlag(args, 'to');
+  if (from !== undefined && to !== undefined && from > to) throw new UsageError('Option --from must not be after --to.');
+  const input = {
+    window: intFlag(args, 'window', 32, 4, 1024),
+    top: intFlag(args, 'top', 10, 1, 100),
+    horizon: intFlag(args, 'horizon', 5, 1, 1000),
+    step: intFlag(args, 'step', 1, 1, 10_000),
+  };
+  const bars = loadBacktestBars(file, resampleTo);
+  return { file, bars, timeframe: resampleTo ?? detectTimeframe(bars.time), from, to, input };
 }
 
 export const learnCommand: Command = {
@@ -42,19 +72,9 @@ export const learnCommand: Command = {
     decisions: { type: 'string', description: 'write every decision (time,signal,confidence,threshold) as CSV to this file' },
   },
   async run(args, io) {
-    const file = requiredString(args, 'data');
-    const timeframe = timeframeFromArgs(args);
-    const from = dateFlag(args, 'from');
-    const to = dateFlag(args, 'to');
-    if (from !== undefined && to !== undefined && from > to) throw new UsageError('Option --from must not be after --to.');
-    const input = {
-      window: intFlag(args, 'window', 32, 4, 1024),
-      top: intFlag(args, 'top', 10, 1, 100),
-      horizon: intFlag(args, 'horizon', 5, 1, 1000),
-      step: intFlag(args, 'step', 1, 1, 10_000),
-    };
-    const bars = loadBacktestBars(file, timeframe);
-    const tfLabel = timeframe ?? detectTimeframe(bars.time); // the pattern type app searches on this data learn under
+    const plan = learnPlanFromArgs(args, requiredString(args, 'data'));
+    const { file, bars, input, from, to } = plan;
+    const tfLabel = plan.timeframe;
     const dataDir = resolveDataDir(stringFlag(args, 'data-dir'));
     const json = jsonTarget(args);
     const memory = await openMemory({ dataDir });

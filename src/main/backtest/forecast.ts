@@ -109,11 +109,10 @@ export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEng
   const plan = planForecasts(bars, p);
   const close = bars.close;
   const W = p.window;
-  const H = p.horizon;
   const k = p.top;
   const table = emptyTable(close.length, k, plan.decisions, engine.backend);
   out.table = table;
-  const { x, offset, decisions } = plan;
+  const { x, decisions } = plan;
   const index = resolveSearch(p, engine) === 'indexed' ? new AnalogIndex(x, W, plan.band, plan.exclusion, engine) : null;
   let done = 0;
   const dFrom = range ? Math.max(0, range.from) : 0;
@@ -169,9 +168,8 @@ export async function computeForecastsParallel(bars: Bars, p: BacktestParams, en
   const plan = planForecasts(bars, p);
   const n = bars.close.length;
   const table = emptyTable(n, p.top, plan.decisions, engine.backend);
-  const { x, offset, decisions } = plan;
+  const { x, decisions } = plan;
   const W = p.window;
-  const H = p.horizon;
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   let next = 0;
   let doneWork = 0;
