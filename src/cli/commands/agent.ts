@@ -17,7 +17,7 @@ import { resolveDataDir } from '../../main/platform/workspace';
 import { Agent, judgedSharer, memorySink } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
 import type { Command } from '../command';
-import { LEARN_FLAGS, learnPlanFromArgs } from './learn';
+import { LEARN_FLAG_SPECS, learnPlanFromArgs } from './learn';
 
 export const agentCommand: Command = {
   name: 'agent',
@@ -33,13 +33,7 @@ export const agentCommand: Command = {
     'metrics-port': { type: 'string', description: 'serve Prometheus /metrics on 127.0.0.1:M' },
     'quic-timeout-ms': { type: 'string', description: 'QUIC dial budget before falling back to WebSockets (default 1500)' },
     learn: { type: 'string', description: 'learn from this CSV into the workspace memory and share every judged experience with the swarm' },
-    timeframe: { type: 'string', description: 'with --learn: resample first (e.g. 1h, 4h, 1D, 1W)' },
-    from: { type: 'string', description: 'with --learn: first decision at or after this date' },
-    to: { type: 'string', description: 'with --learn: bars after this date are not read' },
-    window: { type: 'string', description: 'with --learn: W, query length in bars (default 32)' },
-    top: { type: 'string', description: 'with --learn: k, analogs per decision (default 10)' },
-    horizon: { type: 'string', description: 'with --learn: H, bars over which outcomes are measured (default 5)' },
-    step: { type: 'string', description: 'with --learn: decide every N bars (default 1)' },
+    ...Object.fromEntries(Object.entries(LEARN_FLAG_SPECS).map(([name, spec]) => [name, { ...spec, description: `with --learn: ${spec.description}` }])),
   },
   async run(args, io) {
     const join = args.flags['join'];
@@ -50,7 +44,7 @@ export const agentCommand: Command = {
     const metricsPort = stringFlag(args, 'metrics-port') !== undefined ? intFlag(args, 'metrics-port', 0, 0, 65535) : undefined;
     const json = jsonTarget(args).enabled;
     const learnFile = stringFlag(args, 'learn');
-    for (const f of LEARN_FLAGS) {
+    for (const f of Object.keys(LEARN_FLAG_SPECS)) {
       if (!learnFile && stringFlag(args, f) !== undefined) throw new UsageError(`Option --${f} only applies with --learn FILE.`);
     }
     // Read the data before joining: a bad file fails at once, not after the agent started.

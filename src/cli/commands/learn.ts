@@ -28,7 +28,15 @@ function dateFlag(args: ParsedArgs, name: string): number | undefined {
 }
 
 /** The flags of a learn walk (shared by `learn` and `agent --learn`). */
-export const LEARN_FLAGS = ['timeframe', 'from', 'to', 'window', 'top', 'horizon', 'step'] as const;
+export const LEARN_FLAG_SPECS: Command['flags'] = {
+  timeframe: { type: 'string', description: 'resample first (e.g. 1h, 4h, 1D, 1W)' },
+  from: { type: 'string', description: 'first decision at or after this date' },
+  to: { type: 'string', description: 'bars after this date are not read' },
+  window: { type: 'string', description: 'W: query length in bars (default 32)' },
+  top: { type: 'string', description: 'k: analogs per decision (default 10)' },
+  horizon: { type: 'string', description: 'H: bars over which outcomes are measured (default 5)' },
+  step: { type: 'string', description: 'decide every N bars (default 1)' },
+};
 
 export interface LearnPlan {
   file: string;
@@ -62,13 +70,7 @@ export const learnCommand: Command = {
   usage: 'warpdesk learn --data FILE [--timeframe TF] [--from DATE] [--to DATE] [--window 32] [--top 10] [--horizon 5] [--step 1] [--decisions FILE] [--data-dir DIR] [--json [FILE]]',
   flags: {
     data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView or close-only)' },
-    timeframe: { type: 'string', description: 'resample first (e.g. 1h, 4h, 1D, 1W)' },
-    from: { type: 'string', description: 'first decision at or after this date' },
-    to: { type: 'string', description: 'bars after this date are not read' },
-    window: { type: 'string', description: 'W: query length in bars (default 32)' },
-    top: { type: 'string', description: 'k: analogs per decision (default 10)' },
-    horizon: { type: 'string', description: 'H: bars over which outcomes are measured (default 5)' },
-    step: { type: 'string', description: 'decide every N bars (default 1)' },
+    ...LEARN_FLAG_SPECS,
     decisions: { type: 'string', description: 'write every decision (time,signal,confidence,threshold) as CSV to this file' },
   },
   async run(args, io) {
