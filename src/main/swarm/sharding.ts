@@ -46,6 +46,7 @@
  */
 import { ZNORM_BLOCK } from '../engine';
 import { WarpdeskError } from '../../shared/errors';
+import { selectTopK } from '../../shared/numerics';
 
 export interface ShardPlan {
   shard: number;
@@ -264,17 +265,10 @@ export async function searchShard(search: ShardSearch, input: ShardInput, query:
   }
 }
 
-/** Merges the shards' pruning sets: ascending distance (ties: lower index), greedy exclusion zone, first k. */
+/**
+ * Merges the shards' pruning sets with the engine's own selection (src/shared/numerics): ascending distance (ties:
+ * lower index), greedy exclusion zone, first k. A start returned by two shards is one candidate (distance 0 apart).
+ */
 export function mergeTopK(lists: Match[][], k: number, exclusionZone: number): Match[] {
-  const all = lists.flat().sort(byKey);
-  const out: Match[] = [];
-  const seen = new Set<number>();
-  for (const m of all) {
-    if (out.length >= k) break;
-    if (seen.has(m.index)) continue;
-    if (out.some((o) => Math.abs(o.index - m.index) <= exclusionZone)) continue;
-    seen.add(m.index);
-    out.push(m);
-  }
-  return out;
+  return selectTopK(lists.flat(), k, exclusionZone);
 }
