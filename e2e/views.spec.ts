@@ -66,15 +66,33 @@ test('hosting a swarm from the app starts a coordinator and shows how to join it
   await expect(page.getByRole('button', { name: 'Stop hosting' })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText(/\/ip4\/127\.0\.0\.1\/udp\/\d+\/quic-v1/).first()).toBeVisible();
 
-  // A headless agent joins with the printed multiaddr and token, and the app lists it with its transport.
-  const quicAddr = (await page.getByText(/\/ip4\/127\.0\.0\.1\/udp\/\d+\/quic-v1\/p2p\//).first().textContent())!.trim();
-  const token = /Enrollment token \(one use\):\s*(\S+)/.exec((await page.locator('body').textContent()) ?? '')?.[1];
-  expect(token).toBeTruthy();
+  // The join line is shown with a copy button, and the open token survives a reload of the view.
+  const joinLine = page.getByTestId('join-line');
+  await expect(joinLine).toContainText(/^warpdesk agent --join \/ip4\/127\.0\.0\.1\/udp\/\d+\/quic-v1\/p2p\/\S+ .*--token \S+$/);
+  await expect(page.getByTestId('copy-join')).toHaveText('Copy');
+  const line = (await joinLine.textContent())!.trim();
+  await page.reload();
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '5550');
+  await page.getByTestId('tab-swarm').click();
+  await expect(page.getByTestId('join-line')).toHaveText(line);
+  await page.getByTestId('copy-join').click();
+  await expect(page.getByTestId('copy-join')).toHaveText('Copied');
+  await page.screenshot({ path: 'test-results/view-swarm-join-line.png' });
+
+  // A headless agent runs exactly that line, and the app lists it with its transport; the used token disappears.
+  const args = line.split(/\s+/).slice(2);
   const agentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-e2e-agent-'));
-  const agent = spawn(process.execPath, [path.resolve(__dirname, '../bin/warpdesk.cjs'), 'agent', '--join', quicAddr, '--token', token!, '--data-dir', agentDir], { stdio: 'ignore' });
+  const agent = spawn(process.execPath, [path.resolve(__dirname, '../bin/warpdesk.cjs'), 'agent', ...args, '--data-dir', agentDir], { stdio: 'ignore' });
   try {
     await expect(page.getByText('Agents (1 connected)')).toBeVisible({ timeout: 45_000 });
     await expect(page.getByRole('cell', { name: 'quic', exact: true }).first()).toBeVisible();
+    await expect(page.getByTestId('join-line')).toHaveCount(0);
+    await expect(page.getByTestId('token-info')).toContainText('No open enrollment token');
+    // A sharded search over the agent lists its analogs by date, not by bar index.
+    await page.getByRole('button', { name: 'Search on the swarm' }).click();
+    const results = page.getByTestId('swarm-search-results');
+    await expect(results.locator('tbody tr').first()).toBeVisible({ timeout: 45_000 });
+    await expect(results.locator('tbody tr').first().locator('td').first()).toHaveText(/^\d{4}-\d{2}-\d{2}$/);
     await page.screenshot({ path: 'test-results/view-swarm-hosting.png' });
   } finally {
     agent.kill('SIGTERM');
