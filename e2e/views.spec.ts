@@ -22,6 +22,47 @@ const loaded: Record<'learning' | 'backtest' | 'swarm', (page: Page) => Locator>
   swarm: (page) => page.getByRole('button', { name: 'Host', exact: true }),
 };
 
+test('the empty Learning view explains how verdicts arrive and learns from history in place', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(host.url);
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '5550');
+  await page.getByTestId('tab-learning').click();
+  const empty = page.getByTestId('learning-empty');
+  await expect(empty).toContainText('Nothing learned yet');
+  await expect(empty).toContainText('Verdicts arrive in three ways');
+  await page.screenshot({ path: 'test-results/view-learning-empty.png' });
+  await page.getByTestId('learning-empty-learn').click();
+  const panel = empty.getByTestId('learn-panel');
+  await panel.getByLabel('Step').fill('25');
+  await panel.getByTestId('learn-start').click();
+  // Verdicts arrive: the empty state gives way to the trajectory, its legend and the reliability diagram.
+  const facts = page.getByTestId('trajectory-facts');
+  await expect.poll(async () => Number(await facts.getAttribute('data-verdicts')), { timeout: 60_000 }).toBeGreaterThan(0);
+  await expect(empty).toHaveCount(0);
+  await expect(facts).toContainText(/\d+ verdicts · Success rate \d+ % · Similarity threshold \d\.\d\d · Calibration error \d+ %/);
+  await expect(page.getByTestId('trajectory-legend')).toContainText('Success rate');
+  await expect(page.getByTestId('trajectory-legend')).toContainText('Similarity threshold');
+  await expect(page.getByTestId('trajectory-legend')).toContainText('Average quality');
+  const reliability = page.getByTestId('reliability');
+  await expect(reliability).toContainText('Does stated confidence come true?');
+  await expect.poll(async () => Number(await reliability.getAttribute('data-bins'))).toBeGreaterThan(0);
+  // Counts per bin add up to the verdicts that carry a confidence (the calibration counts every verdict).
+  const counts = await page.getByTestId('reliability-bin').evaluateAll((gs) => gs.map((g) => Number(g.getAttribute('data-n'))));
+  expect(counts.reduce((a, b) => a + b, 0)).toBe(Number(await reliability.getAttribute('data-verdicts')));
+  // Every score has a plain name and a tooltip.
+  const experiences = page.getByTestId('experiences');
+  for (const word of ['Confidence', 'Quality', 'Profitability', 'Risk', 'Timing', 'Consistency']) {
+    const th = experiences.locator('th', { hasText: word });
+    await expect(th).toBeVisible();
+    expect((await th.getAttribute('title'))?.length ?? 0).toBeGreaterThan(20);
+  }
+  await expect(experiences.locator('tbody tr[data-judged="true"]').first()).toBeVisible();
+  await page.screenshot({ path: 'test-results/view-learning-trajectory.png' });
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
 for (const tab of ['learning', 'backtest', 'swarm'] as const) {
   test(`the ${tab} view opens`, async ({ page }) => {
     const errors: string[] = [];
@@ -140,7 +181,7 @@ test('Learn from history on the daily sample fills the Learning view with judged
   await expect.poll(async () => Number(await facts.getAttribute('data-verdicts')), { timeout: 30_000 }).toBeGreaterThan(before);
   await expect.poll(async () => Number(await facts.getAttribute('data-points'))).toBeGreaterThan(1);
   await expect(page.getByTestId('pattern-type')).toHaveValue('analog:1D');
-  const judged = page.getByTestId('experiences').locator('tbody tr').filter({ hasText: /\d\.\d\d \/ \d\.\d\d \/ \d\.\d\d \/ \d\.\d\d/ });
+  const judged = page.getByTestId('experiences').locator('tbody tr[data-judged="true"]');
   await expect(judged.first()).toBeVisible();
   await page.screenshot({ path: 'test-results/view-learning-from-history.png' });
 

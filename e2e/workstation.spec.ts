@@ -149,7 +149,7 @@ test('30-minute data at coarser timeframes, and a query dragged on the chart', a
 
   // The Learning view shows it judged, with its four scores, and the audit chain verifies.
   await page.getByTestId('tab-learning').click();
-  const judged = page.getByTestId('experiences').locator('tbody tr').filter({ hasText: /\d\.\d\d \/ \d\.\d\d \/ \d\.\d\d \/ \d\.\d\d/ });
+  const judged = page.getByTestId('experiences').locator('tbody tr[data-judged="true"]');
   await expect(judged.first()).toBeVisible();
   await page.getByRole('button', { name: 'Verify audit chain' }).click();
   await expect(page.getByTestId('memory-status')).toContainText(/intact|verified|ok/i);
