@@ -71,6 +71,7 @@ for (const tab of ['learning', 'backtest', 'swarm'] as const) {
     await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '5550');
     await page.getByTestId(`tab-${tab}`).click();
     await expect(loaded[tab](page)).toBeVisible();
+    if (tab === 'backtest') await expect(page.getByTestId('backtest-empty')).toContainText('No backtest open');
     await page.screenshot({ path: `test-results/view-${tab}.png` });
     await expect(page.getByTestId('error-banner')).toHaveCount(0);
     expect(errors).toEqual([]);
@@ -92,8 +93,52 @@ test('a backtest runs in the app, replays and shows its metrics beside the learn
   const before = await page.getByText(/bar \d+ \/ \d+/).textContent();
   await page.getByRole('button', { name: 'step ▶' }).click();
   await expect(page.getByText(/bar \d+ \/ \d+/)).not.toHaveText(before ?? '');
+  // Legends on both panes say whose trades are marked and which equity curve is which run.
+  await expect(page.getByTestId('price-legend')).toContainText('US equity composite (daily, 1985-2006) · 1D · trades of the baseline run');
+  await expect(page.getByTestId('price-legend')).toContainText('▲ long entry');
+  await expect(page.getByTestId('equity-legend')).toContainText('Equity (starts at 1): ━ baseline ━ learning');
+  // The metrics follow the replay position, with units.
+  const position = /bar (\d+) \/ (\d+)/.exec((await page.getByTestId('replay-position').textContent()) ?? '')!;
+  await expect(page.getByTestId('metrics-upto')).toContainText(`(bar ${position[1]} of ${position[2]})`);
+  await expect(page.getByTestId('metrics-table')).toContainText(/Turnover\s*\d+\.\d×/);
+  await expect(page.getByTestId('metrics-table')).toContainText(/Longest drawdown\s*\d+ bars? \((≈|none)/);
+  // The learning run's trades on the chart and in the list.
+  await page.getByTestId('markers-of').selectOption('twin');
+  await expect(page.getByTestId('backtest-chart')).toHaveAttribute('data-markers-of', 'learning');
+  await expect(page.getByTestId('price-legend')).toContainText('trades of the learning run');
+  await expect(page.getByTestId('trades-table')).toContainText('Trades of the learning run');
+  // The session is named with its data set, timeframe and dates.
+  await expect(page.getByTestId('session-row').first()).toContainText(/^US equity composite \(daily, 1985-2006\) · 1D · \d{4}-\d\d-\d\d → 2006-\d\d-\d\d · W32 k10 H5 baseline/);
   await page.screenshot({ path: 'test-results/view-backtest-run.png' });
+  // After a reload the last session opens again, at the position the replay was left.
+  const left = await page.getByTestId('replay-position').textContent();
+  await page.reload();
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '5550');
+  await page.getByTestId('tab-backtest').click();
+  await expect(page.getByTestId('replay-position')).toHaveText(left ?? '', { timeout: 30_000 });
+  await expect(page.getByTestId('price-legend')).toContainText('trades of the baseline run');
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test('a cancelled backtest is a neutral message and leaves the open session as it was', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(host.url);
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '5550');
+  await page.getByTestId('tab-backtest').click();
+  // Open the session saved by the previous test.
+  await page.locator('[data-testid="session-row"] .link').first().click();
+  await expect(page.getByTestId('price-legend')).toBeVisible({ timeout: 30_000 });
+  const opened = await page.locator('[data-testid="session-row"] .link').first().textContent();
+  await page.getByTestId('backtest-dataset').selectOption({ label: 'USD/CHF (30 min, 1996-2001)' });
+  await page.getByRole('button', { name: 'Run backtest' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('backtest-notice')).toHaveText('Backtest cancelled; nothing was saved.', { timeout: 30_000 });
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  await expect(page.getByTestId('price-legend')).toBeVisible();
+  await page.screenshot({ path: 'test-results/view-backtest-cancelled.png' });
+  expect(await page.locator('[data-testid="session-row"] .link').first().textContent()).toBe(opened);
   expect(errors).toEqual([]);
 });
 
