@@ -233,7 +233,7 @@ test('Learn from history on the daily sample fills the Learning view with judged
   // A long learn (30-minute bars, step 1) shows its progress and stops on Cancel, keeping what was committed.
   await page.getByTestId('tab-analogs').click();
   await page.getByTestId('dataset-select').selectOption({ label: 'USD/CHF (30 min, 1996-2001)' });
-  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '62496');
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '62496', { timeout: 30_000 });
   await expect(panel.getByTestId('learn-timeframe')).toHaveValue('30m');
   await panel.getByLabel('Step').fill('1');
   await panel.getByTestId('learn-start').click();
