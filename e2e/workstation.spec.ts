@@ -43,6 +43,15 @@ test('import a CSV, search, see the matches listed and highlighted', async ({ pa
   // 8 analogs + the query are drawn as highlighted ranges (those below the threshold too, fainter).
   await expect(chart).toHaveAttribute('data-highlights', '9');
   await expect(page.getByTestId('search-summary')).toContainText('8 analogs');
+  // The forecast cone after the last bar: 10 steps (the horizon) from the analogs' forward paths, with its legend.
+  await expect(chart).toHaveAttribute('data-cone-steps', '10');
+  expect(Number(await chart.getAttribute('data-cone-paths'))).toBeGreaterThan(0);
+  await expect(page.getByTestId('cone-legend')).toContainText(/median path · 25–75 % · 10–90 % of \d+ analogs over the next 10 bars/);
+  // Daily equity data: candles with volume, prices to the cent.
+  await expect(chart).toHaveAttribute('data-style', 'candles');
+  await expect(chart).toHaveAttribute('data-volume', 'on');
+  await expect(chart).toHaveAttribute('data-price-decimals', '2');
+  await page.screenshot({ path: 'test-results/workstation-cone.png' });
 
   // The same call decided: a direction or "stand aside" with its reason, the gate and the similarity threshold.
   const decision = page.getByTestId('decision');
@@ -89,6 +98,24 @@ test('30-minute data at coarser timeframes, and a query dragged on the chart', a
   await expect(chart).toHaveAttribute('data-bars', '5550');
   await page.getByTestId('dataset-select').selectOption({ label: 'USD/CHF (30 min, 1996-2001)' });
   await expect(chart).toHaveAttribute('data-bars', '62496');
+  // Closes only: a line without a volume pane, prices to the data's four decimals, the legend says "Close".
+  await expect(chart).toHaveAttribute('data-style', 'line');
+  await expect(chart).toHaveAttribute('data-volume', 'off');
+  await expect(chart).toHaveAttribute('data-price-decimals', '4');
+  const cbox = (await chart.boundingBox())!;
+  await page.mouse.move(cbox.x + cbox.width * 0.5, cbox.y + cbox.height * 0.5);
+  await expect(page.getByTestId('chart-legend')).toContainText(/Close \d\.\d{4}/);
+  await expect(page.getByTestId('chart-legend')).not.toContainText('V ');
+  await page.screenshot({ path: 'test-results/workstation-close-only.png' });
+  // An impossible "Last N bars" is refused with a sentence; the query is not silently changed.
+  await page.getByTestId('last-n').fill('99999');
+  await page.getByTestId('use-last-n').click();
+  await expect(page.getByTestId('query-note')).toContainText('must be a whole number from 2 to the 62,496 bars shown (got 99999); the query is unchanged');
+  await page.getByLabel('Top k').fill('0');
+  await expect(page.getByTestId('param-problem')).toContainText('Top k is how many analogs to find');
+  await expect(page.getByTestId('run-search')).toBeDisabled();
+  await page.getByLabel('Top k').fill('10');
+  await expect(page.getByTestId('param-problem')).toHaveCount(0);
   await expect(page.getByTestId('timeframe-select').locator('option')).toHaveText(['30m', '1h', '4h', '1D', '1W']);
   await page.getByTestId('timeframe-select').selectOption('4h');
   await expect(chart).not.toHaveAttribute('data-bars', '62496');
@@ -122,7 +149,7 @@ test('30-minute data at coarser timeframes, and a query dragged on the chart', a
 
   // The Learning view shows it judged, with its four scores, and the audit chain verifies.
   await page.getByTestId('tab-learning').click();
-  const judged = page.getByTestId('experiences').locator('tbody tr').filter({ hasText: /\d\.\d\d \/ \d\.\d\d \/ \d\.\d\d \/ \d\.\d\d/ });
+  const judged = page.getByTestId('experiences').locator('tbody tr[data-judged="true"]');
   await expect(judged.first()).toBeVisible();
   await page.getByRole('button', { name: 'Verify audit chain' }).click();
   await expect(page.getByTestId('memory-status')).toContainText(/intact|verified|ok/i);

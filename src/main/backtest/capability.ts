@@ -5,7 +5,7 @@
  * state. The search pass runs off the JS thread on the native engine and yields to the event loop
  * otherwise, so the host stays responsive. Never imports Electron.
  */
-import type { BacktestResult, SweepResult } from '../../shared/contract/backtest';
+import type { BacktestParams, BacktestResult, Session, SweepResult } from '../../shared/contract/backtest';
 import type { Bars, Timeframe } from '../../shared/market';
 import { WarpdeskError } from '../../shared/errors';
 import { getEngine } from '../engine';
@@ -15,6 +15,7 @@ import { thresholdSummary, type Memory } from '../memory';
 import type { LoopMemory } from '../strategy';
 import { assembleResult, forecastsAsync, parseParams, runStrategy } from './run';
 import { learnFromHistory } from './learn';
+import { metricsUpTo } from './replay';
 import { SessionStore } from './sessions';
 import { batchJobs, expandGrid, SweepRunner } from './sweep';
 
@@ -33,9 +34,19 @@ export interface BacktestCapabilityOptions {
   emit?: (event: 'memory:changed', payload: { experiences: number; verdicts: number }) => void;
 }
 
+/** "US equity (daily) · 1D · 1985-03-01 → 2006-12-29 · W32 k10 H5 baseline": what, at which bars, over which dates. */
+function sessionName(dataset: string, timeframe: string, r: BacktestResult, p: BacktestParams): string {
+  const day = (ms: number | undefined): string => (ms === undefined ? '?' : new Date(ms).toISOString().slice(0, 10));
+  const from = day(r.time[Math.max(0, r.firstDecision)]);
+  const to = day(r.time[r.time.length - 1]);
+  return `${dataset} · ${timeframe} · ${from} → ${to} · W${p.window} k${p.top} H${p.horizon} ${p.learning ? 'learning' : 'baseline'}`;
+}
+
 export function backtestCapability(o: BacktestCapabilityOptions): Capability & { sessions: SessionStore } {
   const sessions = SessionStore.open(o.dataDir);
   const running = new Map<string, AbortController>();
+  /** The session `backtest:metricsAt` last read (a replay asks about one session many times). */
+  let lastOpened: Session | null = null;
   return {
     name: 'backtest',
     sessions,
@@ -66,7 +77,7 @@ export function backtestCapability(o: BacktestCapabilityOptions): Capability & {
             twin = assembleResult(bars, table, p2, runStrategy(bars, table, p2), Date.now() - t0, req.timeframe);
           }
           ctx.emit('backtest:progress', { requestId: req.requestId, fraction: 1, etaMs: 0, phase: 'done' });
-          const name = req.name ?? `W${params.window} k${params.top} H${params.horizon} ${req.timeframe}${params.learning ? ' learning' : ''}`;
+          const name = req.name ?? sessionName(o.datasetName?.(req.datasetId) ?? `data set ${req.datasetId}`, req.timeframe, main, params);
           return sessions.save({ name, datasetId: req.datasetId, timeframe: req.timeframe, result: main, compare: twin });
         } finally {
           running.delete(req.requestId);
@@ -151,10 +162,18 @@ export function backtestCapability(o: BacktestCapabilityOptions): Capability & {
         c.abort();
         return { cancelled: true };
       },
+      'backtest:metricsAt': (req) => {
+        if (!lastOpened || lastOpened.id !== req.id) lastOpened = sessions.open(req.id);
+        const s = lastOpened;
+        return { result: metricsUpTo(s.result, req.upto), compare: s.compare ? metricsUpTo(s.compare, req.upto) : null };
+      },
       'backtest:sessions': () => sessions.list(),
       'backtest:open': (req) => sessions.open(req.id),
       'backtest:saveView': (req) => ({ saved: sessions.saveView(req.id, req.view) }),
-      'backtest:delete': (req) => ({ removed: sessions.remove(req.id) }),
+      'backtest:delete': (req) => {
+        if (lastOpened?.id === req.id) lastOpened = null;
+        return { removed: sessions.remove(req.id) };
+      },
     },
     close() {
       for (const c of running.values()) c.abort();

@@ -93,6 +93,8 @@ export interface CalibrationBin {
   to: number;
   /** Verdicts in the bin. */
   n: number;
+  /** Of which judged a success (realised success rate = successes / n). */
+  successes: number;
   /** Mean stated confidence (the midpoint when empty). */
   stated: number;
   /** Posterior mean success rate: what calibrate() returns for confidences in this bin. */
@@ -105,7 +107,7 @@ export function calibrationBins(state: AdaptState): CalibrationBin[] {
     const mid = (b + 0.5) / CONF_BINS;
     const n = state.confN[b]!;
     const s = state.confS[b]!;
-    out.push({ from: b / CONF_BINS, to: (b + 1) / CONF_BINS, n, stated: n > 0 ? state.confSum[b]! / n : mid, calibrated: (4 * mid + s) / (4 + n) });
+    out.push({ from: b / CONF_BINS, to: (b + 1) / CONF_BINS, n, successes: s, stated: n > 0 ? state.confSum[b]! / n : mid, calibrated: (4 * mid + s) / (4 + n) });
   }
   return out;
 }

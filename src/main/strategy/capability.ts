@@ -41,6 +41,14 @@ function storedBars(data: DataStore, cache: Map<string, Bars | null>, e: Experie
   return cache.get(key)!;
 }
 
+/** Closes after bar `end`, relative to its close, over at most `horizon` bars (the contract's AnalogSchema.path). */
+function forwardPath(close: Float64Array | number[], end: number, horizon: number): number[] {
+  const base = close[end]!;
+  const out: number[] = [];
+  for (let j = 1; j <= horizon && end + j < close.length; j++) out.push(close[end + j]! / base - 1);
+  return out;
+}
+
 export function strategyCapability(options: StrategyCapabilityOptions): Capability {
   const running = new Map<string, AbortController>();
   const changed = (m: Memory): void => {
@@ -112,6 +120,7 @@ export function strategyCapability(options: StrategyCapabilityOptions): Capabili
               similarity: Math.min(1, Math.max(0, a.similarity)),
               forwardReturn: a.forwardReturn,
               admitted: a.similarity >= d.similarityThreshold,
+              path: forwardPath(bars.close, a.end, params.horizon),
             })),
             forecast: d.forecast,
             decision: { signal: d.signal, reason: d.reason, confidence: d.confidence, gate: d.gate, similarityThreshold: d.similarityThreshold, size: d.size, time: d.time },

@@ -18,6 +18,8 @@ import { judgedSharer, type MemoryLike } from './memory-sink';
 import type { SharedRecord } from './protocol';
 import type { ExperienceSink } from './sink';
 
+const DAY_MS = 24 * 3600_000;
+
 export interface SwarmCapabilityOptions {
   dataDir: string;
   /** Host.emit, for events outside a request (agents joining, records arriving). */
@@ -46,6 +48,11 @@ export interface SwarmCapability extends Capability {
 export function swarmCapability(options: SwarmCapabilityOptions): SwarmCapability {
   let coordinator: Coordinator | null = null;
   let agent: Agent | null = null;
+  /**
+   * The last enrollment token handed out while hosting, kept in this process only (the store keeps its hash)
+   * so that the Swarm view shows it again after a reload; reported while it is unused and unexpired.
+   */
+  let issued: { token: string; expiresAt: number } | null = null;
   const log = createLogger('swarm');
   const sharer = judgedSharer(
     () => agent,
@@ -83,6 +90,7 @@ export function swarmCapability(options: SwarmCapabilityOptions): SwarmCapabilit
               members: coordinator.store.members().map((m) => ({ peerId: m.peerId, status: m.status, notAfter: m.notAfter, lastSeen: m.lastSeen, transport: m.transport, rttMs: m.rttMs })),
               tasks: coordinator.tasksInFlight(),
               shared: coordinator.store.sharedCount(),
+              token: issued && coordinator.store.tokenOpen(issued.token) ? issued : null,
             }
           : null,
         agent: agent
@@ -99,7 +107,9 @@ export function swarmCapability(options: SwarmCapabilityOptions): SwarmCapabilit
         for (const e of ['agent-joined', 'agent-left', 'refused', 'revoked']) c.on(e, () => changed(e));
         c.on('shared', (e: { origin: string; record: SharedRecord }) => emit('swarm:shared', { id: e.record.id, kind: e.record.kind, origin: e.origin, at: Date.now() }));
         changed('hosting');
-        return { peerId: c.peerId, multiaddrs: c.multiaddrs(), token: c.createToken() };
+        const token = c.createToken(DAY_MS);
+        issued = { token, expiresAt: Date.now() + DAY_MS };
+        return { peerId: c.peerId, multiaddrs: c.multiaddrs(), token };
       },
       'swarm:join': async (req) => {
         busy();
@@ -116,6 +126,7 @@ export function swarmCapability(options: SwarmCapabilityOptions): SwarmCapabilit
         const [c, a] = [coordinator, agent];
         coordinator = null;
         agent = null;
+        issued = null;
         await c?.stop();
         await a?.stop({ graceful: true });
         if (had) changed('stopped');
@@ -145,10 +156,15 @@ export function swarmCapability(options: SwarmCapabilityOptions): SwarmCapabilit
           shards: r.shards,
           reassigned: r.reassigned,
           elapsedMs: performance.now() - t0,
-          matches: r.matches.map((mm) => ({ start: mm.index, end: mm.index + m - 1, distance: mm.distance, similarity: similarityFromDistance(mm.distance, m), agent: agentOf(mm.index) })),
+          matches: r.matches.map((mm) => ({ start: mm.index, end: mm.index + m - 1, startTime: bars.time[mm.index]!, endTime: bars.time[mm.index + m - 1]!, distance: mm.distance, similarity: similarityFromDistance(mm.distance, m), agent: agentOf(mm.index) })),
         };
       },
-      'swarm:token': (req) => ({ token: needCoordinator().createToken(req.ttlHours * 3600_000) }),
+      'swarm:token': (req) => {
+        const ttl = req.ttlHours * 3600_000;
+        const token = needCoordinator().createToken(ttl);
+        issued = { token, expiresAt: Date.now() + ttl };
+        return { token };
+      },
       'swarm:allow': (req) => {
         needCoordinator().allow(req.peerId);
         changed('allowed');

@@ -144,6 +144,11 @@ export class CoordinatorStore {
     return this.db.prepare(`SELECT 1 FROM tokens WHERE used_by IS NULL AND expires_at > ? LIMIT 1`).get(now) !== undefined;
   }
 
+  /** Whether this token is still open: known, unused and not expired (the app shows it until then). */
+  tokenOpen(token: string, now = Date.now()): boolean {
+    return this.db.prepare(`SELECT 1 FROM tokens WHERE token_hash = ? AND used_by IS NULL AND expires_at > ?`).get(hashToken(token), now) !== undefined;
+  }
+
   /** Spends a token for `peerId` and allows the peer, atomically. False when unknown, used or expired. */
   redeemToken(token: string, peerId: string, role: SwarmRole, notAfter: number, now = Date.now()): boolean {
     return this.db.transaction(() => {

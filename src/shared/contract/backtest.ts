@@ -225,6 +225,11 @@ export const backtestChannels = {
     z.object({ id: z.number().int().positive(), view: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])) }).strict(),
     z.object({ saved: z.boolean() }),
   ),
+  'backtest:metricsAt': channel(
+    'Metrics of a saved session (and its twin) up to a replay position: bars after `upto` and trades not closed by then are not counted.',
+    z.object({ id: z.number().int().positive(), upto: z.number().int().nonnegative() }).strict(),
+    z.object({ result: MetricsSchema, compare: MetricsSchema.nullable() }),
+  ),
   'backtest:delete': channel('Deletes a saved session.', z.object({ id: z.number().int().positive() }).strict(), z.object({ removed: z.boolean() })),
 } as const;
 

@@ -75,6 +75,11 @@ export const ThresholdSummarySchema = z.object({
   successRate: unit,
   calibrationError: unit,
   updatedAt: z.number().nullable(),
+  /**
+   * The reliability diagram's bins of stated confidence [from, to): verdicts in the bin, how many were a
+   * success, and the mean stated confidence (the bin's midpoint when empty).
+   */
+  calibration: z.array(z.object({ from: unit, to: unit, n: z.number().int(), successes: z.number().int(), stated: unit })).optional(),
 });
 
 export const TrajectoryPointSchema = z.object({

@@ -52,6 +52,11 @@ export const AnalogSchema = z.object({
   forwardReturn: z.number(),
   /** False when the analog's similarity is below the learned threshold: shown, but not part of the forecast. */
   admitted: z.boolean(),
+  /**
+   * What followed the analog, bar by bar: path[j] = close[end + 1 + j] / close[end] - 1 for j < horizon (fewer
+   * when the data ends sooner). The Analogs view draws the forecast cone from these, rescaled to the query's close.
+   */
+  path: z.array(z.number()).optional(),
 });
 export type AnalogInfo = z.infer<typeof AnalogSchema>;
 

@@ -36,7 +36,11 @@ export const SwarmStatusSchema = z.object({
   role: z.enum(['none', 'coordinator', 'agent']),
   peerId: z.string().nullable(),
   coordinator: z
-    .object({ multiaddrs: z.array(z.string()), agents: z.array(SwarmAgentInfoSchema), members: z.array(SwarmMemberSchema), tasks: z.array(SwarmTaskSchema), shared: z.number().int() })
+    .object({ multiaddrs: z.array(z.string()), agents: z.array(SwarmAgentInfoSchema), members: z.array(SwarmMemberSchema), tasks: z.array(SwarmTaskSchema),
+        shared: z.number().int(),
+        /** The last enrollment token handed out, while it is unused and unexpired (so a reloaded view shows it again). */
+        token: z.object({ token: z.string(), expiresAt: z.number() }).nullable(),
+      })
     .nullable(),
   agent: z
     .object({
@@ -88,7 +92,7 @@ export const swarmChannels = {
       shards: z.number().int(),
       reassigned: z.number().int(),
       elapsedMs: z.number(),
-      matches: z.array(z.object({ start: z.number().int(), end: z.number().int(), distance: z.number(), similarity: z.number(), agent: z.string() })),
+      matches: z.array(z.object({ start: z.number().int(), end: z.number().int(), startTime: z.number(), endTime: z.number(), distance: z.number(), similarity: z.number(), agent: z.string() })),
     }),
   ),
 } as const;

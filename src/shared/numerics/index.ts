@@ -9,3 +9,4 @@ export * from './znorm';
 export * from './bounds';
 export * from './select';
 export * from './similarity';
+export * from './cone';

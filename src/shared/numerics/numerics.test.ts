@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   distanceForSimilarity,
+  forecastCone,
   envelope,
   lbKeogh,
   lbOrder,
@@ -312,5 +313,26 @@ describe('similarity', () => {
     expect(distanceForSimilarity(1, 10)).toBe(0);
     expect(distanceForSimilarity(0, 10)).toBe(Infinity);
     expect(similarityFromDistance(1e-300, 10)).toBe(SIMILARITY_BELOW_ONE);
+  });
+});
+
+describe('forecastCone', () => {
+  it('rescales the paths to the last close and takes percentiles step by step', () => {
+    const paths = [
+      [0.1, 0.2],
+      [0, 0],
+      [-0.1, -0.2],
+    ];
+    const c = forecastCone(paths, 100, 5)!;
+    expect(c.steps).toBe(2);
+    expect(c.paths).toBe(3);
+    expect(c.bands[50]).toEqual([100, 100, 100]);
+    expect(c.bands[90][2]).toBeCloseTo(116, 10);
+    expect(c.bands[10][1]).toBeCloseTo(92, 10);
+    expect(c.bands[25][1]).toBeCloseTo(95, 10);
+  });
+  it('is null without paths, and stops at the shortest path', () => {
+    expect(forecastCone([], 1, 3)).toBeNull();
+    expect(forecastCone([[0.1, 0.2, 0.3], [0.1]], 10, 3)!.steps).toBe(1);
   });
 });

@@ -30,3 +30,44 @@ export function withAlpha(hex: string, alpha: number): string {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
+
+export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * Decimals the data's prices are quoted in (its tick): the most any of the last 2,000 bars' prices needs, at
+ * most 8 (a price like 1.23450 needs 4; forex 5; an index 2 or fewer). At least 0.
+ */
+export function priceDecimals(b: { open: ArrayLike<number>; high: ArrayLike<number>; low: ArrayLike<number>; close: ArrayLike<number> }): number {
+  let most = 0;
+  const n = b.close.length;
+  for (let i = Math.max(0, n - 2000); i < n; i++) {
+    for (const x of [b.open[i]!, b.high[i]!, b.low[i]!, b.close[i]!]) {
+      if (!Number.isFinite(x)) continue;
+      let d = most;
+      while (d < 8 && Math.abs(Math.round(x * 10 ** d) - x * 10 ** d) > 1e-6 * Math.max(1, Math.abs(x) * 10 ** d * 1e-9)) d++;
+      most = d;
+      if (most === 8) return 8;
+    }
+  }
+  return most;
+}
+
+/** Time-axis labels (UTC): the year at a year's start, "Mar 2024" at a month's, "14 Mar" on other days, hh:mm inside a day. */
+export function tickLabel(ms: number, type: TickKind): string {
+  const d = new Date(ms);
+  const mon = MONTHS[d.getUTCMonth()]!;
+  switch (type) {
+    case TICK.Year:
+      return String(d.getUTCFullYear());
+    case TICK.Month:
+      return `${mon} ${d.getUTCFullYear()}`;
+    case TICK.DayOfMonth:
+      return `${d.getUTCDate()} ${mon}`;
+    default:
+      return d.toISOString().slice(11, type === TICK.TimeWithSeconds ? 19 : 16);
+  }
+}
+
+/** lightweight-charts' TickMarkType values (kept here so this module stays free of the chart library). */
+export const TICK = { Year: 0, Month: 1, DayOfMonth: 2, Time: 3, TimeWithSeconds: 4 } as const;
+export type TickKind = number;
