@@ -3,10 +3,10 @@
  * the user-data folder, creates a locked-down window (contextIsolation, sandbox, no Node, strict CSP, no
  * navigation, no new windows, no permissions) and wires IPC to the Electron-free Host.
  */
-import { app, BrowserWindow, ipcMain, safeStorage, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell } from 'electron';
 import path from 'node:path';
 import { openWorkspace, type Workspace } from '../host/capabilities';
-import { appRoot } from '../platform/workspace';
+import { shippedPath } from '../platform/resources';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 
 app.setName('Warpdesk');
@@ -68,11 +68,19 @@ function osSecrets(): NonNullable<Parameters<typeof openWorkspace>[0]>['secrets'
 }
 
 void app.whenReady().then(() => {
-  workspace = openWorkspace({
-    dataDir: process.env['WARPDESK_DATA_DIR'] ?? app.getPath('userData'),
-    resourcesDir: path.join(appRoot(), 'resources'),
-    secrets: osSecrets(),
-  });
+  try {
+    workspace = openWorkspace({
+      dataDir: process.env['WARPDESK_DATA_DIR'] ?? app.getPath('userData'),
+      resourcesDir: shippedPath('resources'),
+      secrets: osSecrets(),
+    });
+  } catch (err) {
+    // e.g. a shipped file or the SQLite binary missing from a broken installation: one sentence, not a blank window
+    dialog.showErrorBox('Warpdesk cannot open its workspace', err instanceof Error ? err.message : String(err));
+    closed = true;
+    app.quit();
+    return;
+  }
   const ws = workspace;
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
