@@ -6,6 +6,7 @@
 import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell } from 'electron';
 import path from 'node:path';
 import { openWorkspace, type Workspace } from '../host/capabilities';
+import { csvPathsFromArgv, importCsvFiles } from '../host/open-files';
 import { shippedPath } from '../platform/resources';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 
@@ -14,6 +15,24 @@ app.setName('Warpdesk');
 app.setPath('userData', path.join(app.getPath('appData'), 'Warpdesk'));
 let workspace: Workspace | undefined;
 let closed = false;
+
+// "Open with Warpdesk" on a .csv (electron-builder.yml fileAssociations): one app instance imports the files,
+// from its own command line, a second launch's command line, or macOS's open-file events.
+if (!app.requestSingleInstanceLock()) app.quit();
+const pendingCsv: string[] = csvPathsFromArgv(process.argv.slice(1));
+let openCsvFiles: (files: string[]) => void = (files) => void pendingCsv.push(...files);
+app.on('open-file', (e, file) => {
+  e.preventDefault();
+  openCsvFiles(csvPathsFromArgv([file]));
+});
+app.on('second-instance', (_e, argv, cwd) => {
+  openCsvFiles(csvPathsFromArgv(argv.slice(1), cwd));
+  const win = BrowserWindow.getAllWindows()[0];
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  }
+});
 
 function rendererUrl(): string | undefined {
   return process.env['ELECTRON_RENDERER_URL'];
@@ -93,6 +112,16 @@ void app.whenReady().then(() => {
     }
     return ws.host.invoke(channel, request);
   });
+  openCsvFiles = (files) => {
+    if (files.length === 0) return;
+    void importCsvFiles(ws.host, files).then((results) => {
+      const refused = results.filter((r) => !r.ok).map((r) => (r.ok ? '' : r.message));
+      if (refused.length > 0) dialog.showErrorBox('Warpdesk could not import a file', refused.join('\n'));
+      // the window lists data sets when it loads: reload it to show the new ones
+      if (results.some((r) => r.ok)) for (const w of BrowserWindow.getAllWindows()) w.webContents.reload();
+    });
+  };
+  openCsvFiles(pendingCsv.splice(0));
   createWindow(ws);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(ws);
