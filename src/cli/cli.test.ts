@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './main';
+import { cliArgs } from './testing/cli-process';
 
 const root = path.resolve(__dirname, '../..');
 const sample = path.join(root, 'resources/data/ttrc_daily.csv');
@@ -65,14 +66,15 @@ describe('warpdesk CLI', () => {
     expect(missing.err).toMatch(/does not exist/);
   });
 
-  it('bench runs a named benchmark through the bin and prints its table', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/warpdesk.cjs'), 'bench', 'data', '--quick'], { cwd: root });
+  it('bench runs a named benchmark in a child process and prints its table', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, cliArgs('bench', 'data', '--quick'), { cwd: root });
     expect(stdout).toMatch(/## data: CSV import and timeframes/);
     expect(stdout).toMatch(/\| import USD\/CHF \(parse \+ SQLite txn\) \| 62496 \|/);
   });
 
-  it('runs as the `warpdesk` bin', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/warpdesk.cjs'), '--help'], { cwd: root });
+  // bin/warpdesk.cjs itself runs the compiled CLI: test/packaging.test.ts runs it from the packaged file set.
+  it('runs as a process', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, cliArgs('--help'), { cwd: root });
     expect(stdout).toMatch(/Usage: warpdesk <command>/);
     expect(stdout).toMatch(/search/);
   });

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { openWorkspace } from '../../main/host/capabilities';
-import { appRoot } from '../../main/platform/workspace';
+import { shippedPath } from '../../main/platform/resources';
 import { startBrowserHost } from '../../web/server';
 import { intFlag, stringFlag } from '../args';
 import type { Command } from '../command';
@@ -21,7 +21,7 @@ export const serveCommand: Command = {
     const workspace = openWorkspace({ dataDir: stringFlag(args, 'data-dir') });
     const host = await startBrowserHost({
       host: workspace.host,
-      rendererDir: stringFlag(args, 'renderer') ?? path.join(appRoot(), 'out', 'renderer'),
+      rendererDir: stringFlag(args, 'renderer') ?? shippedPath('out', 'renderer'),
       port: intFlag(args, 'port', 0, 0, 65535),
     });
     io.stdout(`Warpdesk is serving the workstation at ${host.url}\n(workspace ${workspace.dataDir}; press Ctrl+C to stop)\n`);

@@ -68,7 +68,7 @@ export function backtestCapability(o: BacktestCapabilityOptions): Capability & {
             const elapsed = now - t0;
             ctx.emit('backtest:progress', { requestId: req.requestId, fraction, etaMs: fraction > 0.01 ? (elapsed / fraction) * (1 - fraction) : null, phase: 'search' });
           };
-          // In-process (no worker processes): the bundled app has no tsx to start sweep-worker.ts with.
+          // In-process: the app's search pass stays in this process (cancellable, async on the engine).
           const table = await forecastsAsync(bars, params, engine, { onProgress, signal: ctrl.signal, workers: 0 });
           const main = assembleResult(bars, table, params, runStrategy(bars, table, params), Date.now() - t0, req.timeframe);
           let twin: BacktestResult | null = null;

@@ -10,7 +10,7 @@ import type { Bars } from '../../shared/market';
 import type { BacktestParams } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import { planForecasts, type ForecastTable, type ProgressOptions } from './forecast';
-import { WORKER_ENTRY, workerExecArgv } from './worker-entry';
+import { workerLaunch } from './worker-entry';
 
 export interface ForecastChunk {
   from: number;
@@ -93,8 +93,9 @@ export async function computeForecastsInWorkers(
       const c = chunks[next++]!;
       child.send({ type: 'forecast', bars: plainBars, params: p, from: c.from, to: c.to });
     };
+    const launch = workerLaunch();
     for (let w = 0; w < Math.min(workers, chunks.length); w++) {
-      const child = fork(WORKER_ENTRY, [], { execArgv: workerExecArgv(), env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+      const child = fork(launch.file, [], { execArgv: launch.execArgv, env: { ...process.env, ...launch.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
       let stderr = '';
       child.stderr?.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-2000);

@@ -1,5 +1,6 @@
 /**
- * Entry of a backtest worker process (forked with `--import tsx`): receives batches of SweepJob over IPC
+ * Entry of a backtest worker process (compiled to out/main/sweep-worker.js; this file with tsx under vitest:
+ * see worker-entry.ts): receives batches of SweepJob over IPC
  * (runSweepParallel) or a decision range of one search pass (computeForecastsInWorkers), runs them with the
  * same engine and code as the CLI, and sends back plain results.
  * Plain JSON in and out; holds nothing but read-only caches. Never writes files.

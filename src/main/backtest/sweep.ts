@@ -4,8 +4,8 @@
  * swarm agents later. Jobs that share a search (same W, k, H, ...) are batched onto one worker so the
  * engine pass runs once per batch and thresholds re-run only the cheap policy.
  *
- * Parallel runs use child processes (`node --import tsx sweep-worker.ts`), which works the same under tsx,
- * vitest and the CLI. Results are identical to a sequential run (tested). Must never share mutable state
+ * Parallel runs use child processes (the compiled sweep-worker.js; sweep-worker.ts with tsx under vitest,
+ * see worker-entry.ts). Results are identical to a sequential run (tested). Must never share mutable state
  * between jobs except the read-only caches below.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -18,7 +18,7 @@ import type { PatternEngine } from '../engine';
 import { computeForecasts, type ForecastTable } from './forecast';
 import { forecastsAsync, metricsOf, metricsStart, runStrategy } from './run';
 import { splitPoints } from './evaluate';
-import { WORKER_ENTRY, workerExecArgv } from './worker-entry';
+import { workerLaunch } from './worker-entry';
 import { periodsPerYear } from './metrics';
 
 export interface SweepGrid {
@@ -170,7 +170,7 @@ export interface ParallelOptions {
 
 type WorkerMessage = { type: 'result'; result: SweepResult } | { type: 'ready' } | { type: 'fatal'; message: string };
 
-export { WORKER_ENTRY } from './worker-entry';
+export { workerLaunch, SWEEP_WORKER_BUNDLE } from './worker-entry';
 
 /** Runs jobs on `workers` child processes (default: cores - 1, at least 1); results in job order. */
 export function runSweepParallel(jobs: SweepJob[], opts: ParallelOptions = {}): Promise<SweepResult[]> {
@@ -204,10 +204,11 @@ export function runSweepParallel(jobs: SweepJob[], opts: ParallelOptions = {}): 
       pending.count += batch.length;
       child.send({ type: 'jobs', jobs: batch });
     };
+    const launch = workerLaunch();
     for (let w = 0; w < workers; w++) {
-      const child = fork(WORKER_ENTRY, [], {
-        execArgv: workerExecArgv(),
-        env: { ...process.env, ...opts.env },
+      const child = fork(launch.file, [], {
+        execArgv: launch.execArgv,
+        env: { ...process.env, ...launch.env, ...opts.env },
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         serialization: 'advanced',
       });

@@ -1,9 +1,11 @@
 /**
  * The sample data sets shipped in resources/data (credited in resources/data/SOURCES.md), imported into a
- * new workspace on first start so the app opens on real prices.
+ * new workspace on first start so the app opens on real prices. A sample that is missing is an error naming
+ * its path (a broken installation), never a silent skip.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { WarpdeskError } from '../../shared/errors';
 import type { DataStore } from './store';
 
 export const SAMPLES = [
@@ -18,7 +20,7 @@ export function ensureSamples(store: DataStore, resourcesDir: string): number {
   let imported = 0;
   for (const s of SAMPLES) {
     const file = path.join(resourcesDir, 'data', s.file);
-    if (!fs.existsSync(file)) continue;
+    if (!fs.existsSync(file)) throw new WarpdeskError('NotFound', `Warpdesk is missing a sample data set it ships: ${file} does not exist; reinstall Warpdesk.`, { path: file });
     store.importCsv(fs.readFileSync(file, 'utf8'), { name: s.name, source: `sample: ${s.file} (see SOURCES.md)`, timeZone: s.timeZone });
     imported++;
   }

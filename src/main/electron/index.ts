@@ -3,10 +3,11 @@
  * the user-data folder, creates a locked-down window (contextIsolation, sandbox, no Node, strict CSP, no
  * navigation, no new windows, no permissions) and wires IPC to the Electron-free Host.
  */
-import { app, BrowserWindow, ipcMain, safeStorage, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell } from 'electron';
 import path from 'node:path';
 import { openWorkspace, type Workspace } from '../host/capabilities';
-import { appRoot } from '../platform/workspace';
+import { csvPathsFromArgv, importCsvFiles } from '../host/open-files';
+import { shippedPath } from '../platform/resources';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 
 app.setName('Warpdesk');
@@ -14,6 +15,24 @@ app.setName('Warpdesk');
 app.setPath('userData', path.join(app.getPath('appData'), 'Warpdesk'));
 let workspace: Workspace | undefined;
 let closed = false;
+
+// "Open with Warpdesk" on a .csv (electron-builder.yml fileAssociations): one app instance imports the files,
+// from its own command line, a second launch's command line, or macOS's open-file events.
+if (!app.requestSingleInstanceLock()) app.quit();
+const pendingCsv: string[] = csvPathsFromArgv(process.argv.slice(1));
+let openCsvFiles: (files: string[]) => void = (files) => void pendingCsv.push(...files);
+app.on('open-file', (e, file) => {
+  e.preventDefault();
+  openCsvFiles(csvPathsFromArgv([file]));
+});
+app.on('second-instance', (_e, argv, cwd) => {
+  openCsvFiles(csvPathsFromArgv(argv.slice(1), cwd));
+  const win = BrowserWindow.getAllWindows()[0];
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  }
+});
 
 function rendererUrl(): string | undefined {
   return process.env['ELECTRON_RENDERER_URL'];
@@ -68,11 +87,19 @@ function osSecrets(): NonNullable<Parameters<typeof openWorkspace>[0]>['secrets'
 }
 
 void app.whenReady().then(() => {
-  workspace = openWorkspace({
-    dataDir: process.env['WARPDESK_DATA_DIR'] ?? app.getPath('userData'),
-    resourcesDir: path.join(appRoot(), 'resources'),
-    secrets: osSecrets(),
-  });
+  try {
+    workspace = openWorkspace({
+      dataDir: process.env['WARPDESK_DATA_DIR'] ?? app.getPath('userData'),
+      resourcesDir: shippedPath('resources'),
+      secrets: osSecrets(),
+    });
+  } catch (err) {
+    // e.g. a shipped file or the SQLite binary missing from a broken installation: one sentence, not a blank window
+    dialog.showErrorBox('Warpdesk cannot open its workspace', err instanceof Error ? err.message : String(err));
+    closed = true;
+    app.quit();
+    return;
+  }
   const ws = workspace;
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
@@ -85,6 +112,16 @@ void app.whenReady().then(() => {
     }
     return ws.host.invoke(channel, request);
   });
+  openCsvFiles = (files) => {
+    if (files.length === 0) return;
+    void importCsvFiles(ws.host, files).then((results) => {
+      const refused = results.filter((r) => !r.ok).map((r) => (r.ok ? '' : r.message));
+      if (refused.length > 0) dialog.showErrorBox('Warpdesk could not import a file', refused.join('\n'));
+      // the window lists data sets when it loads: reload it to show the new ones
+      if (results.some((r) => r.ok)) for (const w of BrowserWindow.getAllWindows()) w.webContents.reload();
+    });
+  };
+  openCsvFiles(pendingCsv.splice(0));
   createWindow(ws);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(ws);

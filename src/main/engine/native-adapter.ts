@@ -11,6 +11,7 @@ import path from 'node:path';
 import { isErrorCode, WarpdeskError } from '../../shared/errors';
 import { checkBatch, checkDtw, checkMulti, checkSearch, checkSeriesList, K } from './reference';
 import type { NativeBinding, NativeJob } from './native-types';
+import { appRoot } from '../platform/resources';
 import type { DtwResult, PatternEngine, SearchMatch } from './types';
 import { checkArray, checkCells, checkLcssOptions, identical, quantize } from './validate';
 
@@ -22,6 +23,11 @@ function candidateRoots(): string[] {
     if (p && !roots.includes(p)) roots.push(p);
   };
   add(process.env.WARPDESK_APP_ROOT);
+  try {
+    add(appRoot()); // the one resources resolver (development, installed, packaged: app.asar)
+  } catch {
+    // not inside an installation (e.g. a test bundle in a temporary folder): the walks below still look
+  }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   add(typeof __dirname !== 'undefined' ? __dirname : undefined);
   add(process.cwd());

@@ -2,7 +2,6 @@
  * Builds the application host for a workspace: opens the stores and registers every capability's handlers.
  * Capabilities plug in here with one line each. Used by the Electron entry, the browser host and tests.
  */
-import path from 'node:path';
 import { backtestCapability } from '../backtest/capability';
 import { runSweepParallel } from '../backtest';
 import { dataCapability } from '../data/capability';
@@ -13,7 +12,8 @@ import { memorySink, type ExperienceSink, type SecretBox } from '../swarm';
 import { swarmCapability } from '../swarm/capability';
 import { strategyCapability } from '../strategy';
 import { Host } from './host';
-import { appRoot, resolveDataDir } from '../platform/workspace';
+import { resolveDataDir } from '../platform/workspace';
+import { shippedPath } from '../platform/resources';
 
 export interface WorkspaceOptions {
   /** Workspace folder; defaults to resolveDataDir(). */
@@ -36,7 +36,7 @@ export interface Workspace {
 export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
   const dataDir = resolveDataDir(options.dataDir);
   const data = DataStore.open(dataDir);
-  if (options.samples !== false) ensureSamples(data, options.resourcesDir ?? path.join(appRoot(), 'resources'));
+  if (options.samples !== false) ensureSamples(data, options.resourcesDir ?? shippedPath('resources'));
   const host = new Host();
   host.register(dataCapability(data));
   const keyProvider = options.secrets?.memoryKeyring ? fileKeyProvider({ dataDir, protect: options.secrets.memoryKeyring }) : undefined;

@@ -27,15 +27,3 @@ export function resolveDataDir(explicit?: string): string {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
-
-/** The repository / application root (where package.json and resources/ live), found from this file. */
-export function appRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'resources'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return process.cwd();
-}

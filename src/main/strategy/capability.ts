@@ -106,6 +106,7 @@ export function strategyCapability(options: StrategyCapabilityOptions): Capabili
             requestId: req.requestId,
             backend: engine.backend,
             simdLevel: engine.simdLevel(),
+            ...(engine.fallbackReason ? { engineNote: engine.fallbackReason } : {}),
             queryLength: W,
             window: Math.ceil(params.bandRatio * W),
             candidates: live.candidates,

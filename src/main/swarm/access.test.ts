@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, registry } from '../metrics';
 import { Agent, type AgentOptions } from './agent';
 import { Coordinator } from './coordinator';
+import { cliArgs } from '../../cli/testing/cli-process';
 
 const run = promisify(execFile);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-swarm-access-'));
@@ -103,7 +104,7 @@ describe('swarm access control', () => {
     expect(refused.reason).toBe('not-allowed');
     expect(await counter('swarm_refused_connections_total', 'not-allowed')).toBeGreaterThan(before);
     expect(d.status().connected).toBe(false);
-    const cli = await run(process.execPath, [path.resolve('bin/warpdesk.cjs'), 'swarm', 'allow', d.peerId, '--data-dir', path.join(tmp, 'coord'), '--json']);
+    const cli = await run(process.execPath, cliArgs('swarm', 'allow', d.peerId, '--data-dir', path.join(tmp, 'coord'), '--json'));
     expect(JSON.parse(cli.stdout)).toMatchObject({ allowed: d.peerId });
     await d.waitConnected(30_000);
     expect(d.status().connected).toBe(true);
@@ -112,14 +113,14 @@ describe('swarm access control', () => {
   it('revokes at once from another process: the agent is told why, others hear it, redials are refused', async () => {
     const heard = once<{ peerId: string }>(d, 'revoked', (e) => e.peerId === a.peerId);
     const told = once<{ code: string }>(a, 'refused');
-    const cli = await run(process.execPath, [path.resolve('bin/warpdesk.cjs'), 'swarm', 'revoke', a.peerId, '--data-dir', path.join(tmp, 'coord')]);
+    const cli = await run(process.execPath, cliArgs('swarm', 'revoke', a.peerId, '--data-dir', path.join(tmp, 'coord')));
     expect(cli.stdout).toMatch(/Revoked/);
     expect((await told).code).toBe('Revoked');
     await heard;
     const refusedAgain = await once<{ peerId: string; reason: string }>(coord, 'refused', (e) => e.peerId === a.peerId && e.reason === 'revoked');
     expect(refusedAgain.reason).toBe('revoked');
     expect(coord.agents().map((x) => x.peerId)).not.toContain(a.peerId);
-    const list = await run(process.execPath, [path.resolve('bin/warpdesk.cjs'), 'swarm', 'list', '--data-dir', path.join(tmp, 'coord'), '--json']);
+    const list = await run(process.execPath, cliArgs('swarm', 'list', '--data-dir', path.join(tmp, 'coord'), '--json'));
     const rows = JSON.parse(list.stdout) as Array<{ peerId: string; status: string }>;
     expect(rows.find((r) => r.peerId === a.peerId)?.status).toBe('revoked');
   });

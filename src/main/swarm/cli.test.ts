@@ -10,13 +10,13 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../../cli/testing/cli-process';
 
-const BIN = path.resolve(__dirname, '../../../bin/warpdesk.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-swarm-cli-'));
 const children: ChildProcess[] = [];
 
 function launch(args: string[]): { child: ChildProcess; lines: Array<Record<string, unknown>>; next: (pred: (o: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARPDESK_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, cliArgs(...args), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARPDESK_LOG_LEVEL: 'warn' } });
   children.push(child);
   const lines: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
@@ -70,12 +70,12 @@ describe('warpdesk coordinator / agent / swarm', () => {
     const agentMetrics = await (await fetch(String(started['metrics']))).text();
     expect(agentMetrics).toMatch(/swarm_frames_total\{type="welcome",direction="in"\} 1/);
 
-    const list = await promisify(execFile)(process.execPath, [BIN, 'swarm', 'list', '--data-dir', path.join(tmp, 'c'), '--json']);
+    const list = await promisify(execFile)(process.execPath, cliArgs('swarm', 'list', '--data-dir', path.join(tmp, 'c'), '--json'));
     const members = JSON.parse(list.stdout) as Array<{ peerId: string; status: string; transport: string }>;
     expect(members).toHaveLength(1);
     expect(members[0]).toMatchObject({ peerId: started['peerId'], status: 'allowed', transport: 'quic' });
 
-    const bad = await promisify(execFile)(process.execPath, [BIN, 'swarm', 'revoke', 'not-a-peer', '--data-dir', path.join(tmp, 'c')]).catch((e: { code: number; stderr: string }) => e);
+    const bad = await promisify(execFile)(process.execPath, cliArgs('swarm', 'revoke', 'not-a-peer', '--data-dir', path.join(tmp, 'c'))).catch((e: { code: number; stderr: string }) => e);
     expect((bad as { code: number }).code).toBe(2);
 
     a.child.kill('SIGTERM');

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../../cli/testing/cli-process';
 import { getEngine } from '../engine';
 import { startProc, type Proc } from './testing/proc';
 import { testSeries } from './testing/series';
@@ -82,7 +83,7 @@ describe('swarm faults (multi-process)', () => {
     expect((await x.call<{ outboxPending: number }>('status')).outboxPending).toBe(10);
 
     // While it is down, rotate its key from the command line; agents must follow the signed statement.
-    const rotated = JSON.parse(execFileSync(process.execPath, [path.resolve(__dirname, '../../../bin/warpdesk.cjs'), 'swarm', 'rotate-key', '--data-dir', dataDir, '--json'], { encoding: 'utf8' })) as { old: string; next: string };
+    const rotated = JSON.parse(execFileSync(process.execPath, cliArgs('swarm', 'rotate-key', '--data-dir', dataDir, '--json'), { encoding: 'utf8' })) as { old: string; next: string };
     expect(join[0]).toContain(rotated.old);
 
     const xEvents = x.events.length;

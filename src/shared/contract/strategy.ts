@@ -95,6 +95,8 @@ export const AnalogsResultSchema = z.object({
   requestId: z.string(),
   backend: z.string(),
   simdLevel: z.string(),
+  /** Why the native engine is not in use (one sentence naming the file), when the reference engine answered. */
+  engineNote: z.string().optional(),
   queryLength: z.number().int(),
   window: z.number().int(),
   candidates: z.number().int(),

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cliArgs } from '../../../cli/testing/cli-process';
 import { runCli } from '../../../cli/main';
 import { openMemory } from '..';
 import { experience, raw, rng, walk } from './helpers';
@@ -65,14 +66,13 @@ describe('warpdesk audit verify', () => {
 
   it('runs as a real process with the same exit codes', async () => {
     const { dir } = await workspace();
-    const bin = path.resolve(__dirname, '../../../../bin/warpdesk.cjs');
     const run = promisify(execFile);
-    const good = await run(process.execPath, [bin, 'audit', 'verify', '--data-dir', dir, '--json'], { env: { ...process.env, WARPDESK_QUIET_NATIVE: '1' } });
+    const good = await run(process.execPath, cliArgs('audit', 'verify', '--data-dir', dir, '--json'), { env: { ...process.env, WARPDESK_QUIET_NATIVE: '1' } });
     expect(JSON.parse(good.stdout)).toMatchObject({ ok: true });
     const db = raw(dir);
     db.prepare('DELETE FROM ledger WHERE seq = 3').run();
     db.close();
-    await expect(run(process.execPath, [bin, 'audit', 'verify', '--data-dir', dir], { env: { ...process.env, WARPDESK_QUIET_NATIVE: '1' } })).rejects.toMatchObject({ code: 1 });
+    await expect(run(process.execPath, cliArgs('audit', 'verify', '--data-dir', dir), { env: { ...process.env, WARPDESK_QUIET_NATIVE: '1' } })).rejects.toMatchObject({ code: 1 });
   });
 });
 
