@@ -18,7 +18,18 @@ import { resolveDataDir } from '../../main/platform/workspace';
 import { Agent, judgedSharer, memorySink } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag, type ParsedArgs } from '../args';
 import type { Command } from '../command';
+import { listening } from '../ports';
 import { timeframeFromArgs } from './backtest';
+import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
+
+/** Refusals that a retry cannot change: the agent stops with exit 1 and the reason instead of redialing. */
+const DEFINITIVE_REFUSALS: Record<string, string> = {
+  BadToken: 'the enrollment token is wrong, already used or expired; create a new one on the coordinator with `warpdesk swarm token` and pass it with --token',
+  NotAllowed: 'this agent is not on the coordinator\'s allowlist; join with a fresh --token, or allow it there with `warpdesk swarm allow PEER_ID`',
+  Revoked: 'the coordinator revoked this agent; only `warpdesk swarm allow PEER_ID` on the coordinator admits it again',
+  Expired: 'this agent\'s membership expired; join with a fresh --token, or renew it with `warpdesk swarm allow PEER_ID` on the coordinator',
+  VersionMismatch: 'the coordinator speaks another protocol version; update Warpdesk on one side',
+};
 
 function dateFlag(args: ParsedArgs, name: string): number | undefined {
   const text = stringFlag(args, name);
@@ -43,6 +54,7 @@ export const agentCommand: Command = {
     'quic-timeout-ms': { type: 'string', description: 'QUIC dial budget before falling back to WebSockets (default 1500)' },
     learn: { type: 'string', description: 'learn from this CSV into the workspace memory and share every judged experience with the swarm' },
     timeframe: { type: 'string', description: 'with --learn: resample first (e.g. 1h, 4h, 1D, 1W)' },
+    ...DATA_FILE_FLAGS,
     from: { type: 'string', description: 'with --learn: first decision at or after this date' },
     to: { type: 'string', description: 'with --learn: bars after this date are not read' },
     window: { type: 'string', description: 'with --learn: W, query length in bars (default 32)' },
@@ -59,7 +71,7 @@ export const agentCommand: Command = {
     const metricsPort = stringFlag(args, 'metrics-port') !== undefined ? intFlag(args, 'metrics-port', 0, 0, 65535) : undefined;
     const json = jsonTarget(args).enabled;
     const learnFile = stringFlag(args, 'learn');
-    for (const f of ['timeframe', 'from', 'to', 'window', 'top', 'horizon', 'step']) {
+    for (const f of ['timeframe', 'from', 'to', 'window', 'top', 'horizon', 'step', 'columns', 'date-order']) {
       if (!learnFile && stringFlag(args, f) !== undefined) throw new UsageError(`Option --${f} only applies with --learn FILE.`);
     }
     let learn: { file: string; timeframe: string; from?: number; to?: number; input: { window: number; top: number; horizon: number; step: number }; bars: ReturnType<typeof loadBacktestBars> } | undefined;
@@ -70,7 +82,7 @@ export const agentCommand: Command = {
       if (from !== undefined && to !== undefined && from > to) throw new UsageError('Option --from must not be after --to.');
       const input = { window: intFlag(args, 'window', 32, 4, 1024), top: intFlag(args, 'top', 10, 1, 100), horizon: intFlag(args, 'horizon', 5, 1, 1000), step: intFlag(args, 'step', 1, 1, 10_000) };
       // Read the data before joining: a bad file fails at once, not after the agent started.
-      learn = { file: learnFile, timeframe: timeframe ?? 'native', from, to, input, bars: loadBacktestBars(learnFile, timeframe) };
+      learn = { file: learnFile, timeframe: timeframe ?? 'native', from, to, input, bars: loadBacktestBars(learnFile, timeframe, csvOptionsFromArgs(args)) };
     }
 
     const log = createLogger('swarm-agent');
@@ -92,7 +104,7 @@ export const agentCommand: Command = {
       memory.close();
       throw err;
     }
-    const metrics = metricsPort !== undefined ? await serveMetrics(metricsPort).catch(async (err: unknown) => {
+    const metrics = metricsPort !== undefined ? await listening(() => serveMetrics(metricsPort), metricsPort, '--metrics-port', 'metrics endpoint').catch(async (err: unknown) => {
       await agent.stop({ graceful: true });
       memory.close();
       throw err;
@@ -101,19 +113,31 @@ export const agentCommand: Command = {
       io.stdout(json ? JSON.stringify({ event, peerId: agent.peerId, ...extra }) + '\n' : text + '\n');
     };
     const controller = new AbortController();
+    let refusal: { code: string; message: string } | undefined;
+    let stopNow: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => {
-      const stop = (): void => {
+      stopNow = (): void => {
         controller.abort();
         resolve();
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', stopNow);
+      process.once('SIGTERM', stopNow);
     });
+    const onRefused = (e: { code: string; message: string }): void => {
+      if (!(e.code in DEFINITIVE_REFUSALS) || refusal) return;
+      refusal = e;
+      stopNow();
+    };
     try {
       say('started', `Agent ${agent.peerId} joining ${agent.coordinator}${metrics ? ` (metrics ${metrics.url})` : ''}`, { coordinator: agent.coordinator, metrics: metrics?.url ?? null });
       agent.on('connected', (e: { transport: string }) => say('connected', `Connected over ${e.transport}.`, e));
       agent.on('disconnected', (e: { why: string }) => say('disconnected', `Disconnected (${e.why}); redialing.`, e));
-      agent.on('refused', (e: { code: string; message: string }) => say('refused', `Refused by the coordinator (${e.code}): ${e.message}`, e));
+      agent.on('refused', (e: { code: string; message: string }) => {
+        say('refused', `Refused by the coordinator (${e.code}): ${e.message}`, e);
+        onRefused(e);
+      });
+      const earlier = agent.status().lastRefusal;
+      if (earlier) onRefused(earlier);
       agent.on('record-refused', (e: { id: string; origin: string; reason: string }) => say('record-refused', `Refused shared record ${e.id} from ${e.origin} (${e.reason}).`, e));
 
       if (learn) {
@@ -156,9 +180,15 @@ export const agentCommand: Command = {
       }
       await stopped;
     } finally {
-      await agent.stop({ graceful: true });
+      process.off('SIGINT', stopNow);
+      process.off('SIGTERM', stopNow);
+      await agent.stop({ graceful: !refusal });
       await metrics?.close();
       memory.close();
+    }
+    if (refusal) {
+      io.stderr(`warpdesk agent: the coordinator refused this agent (${refusal.code}: ${refusal.message.replace(/\.$/, "")}); ${DEFINITIVE_REFUSALS[refusal.code]}. Stopped.\n`);
+      return 1;
     }
     return 0;
   },

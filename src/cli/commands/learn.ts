@@ -17,6 +17,7 @@ import { intFlag, jsonTarget, requiredString, stringFlag, UsageError, type Parse
 import type { Command } from '../command';
 import { progressBar, type ProgressBar } from '../progress';
 import { timeframeFromArgs } from './backtest';
+import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
 
 function dateFlag(args: ParsedArgs, name: string): number | undefined {
   const text = stringFlag(args, name);
@@ -31,7 +32,8 @@ export const learnCommand: Command = {
   summary: 'Walk a data set\'s history through the learning loop into the workspace memory (judged experiences, trajectories).',
   usage: 'warpdesk learn --data FILE [--timeframe TF] [--from DATE] [--to DATE] [--window 32] [--top 10] [--horizon 5] [--step 1] [--decisions FILE] [--data-dir DIR] [--json [FILE]]',
   flags: {
-    data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView or close-only)' },
+    data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView, Excel exports, close-only)' },
+    ...DATA_FILE_FLAGS,
     timeframe: { type: 'string', description: 'resample first (e.g. 1h, 4h, 1D, 1W)' },
     from: { type: 'string', description: 'first decision at or after this date' },
     to: { type: 'string', description: 'bars after this date are not read' },
@@ -53,7 +55,7 @@ export const learnCommand: Command = {
       horizon: intFlag(args, 'horizon', 5, 1, 1000),
       step: intFlag(args, 'step', 1, 1, 10_000),
     };
-    const bars = loadBacktestBars(file, timeframe);
+    const bars = loadBacktestBars(file, timeframe, csvOptionsFromArgs(args));
     const tfLabel = timeframe ?? 'native';
     const dataDir = resolveDataDir(stringFlag(args, 'data-dir'));
     const json = jsonTarget(args);
