@@ -139,9 +139,12 @@ describe('busy ports', () => {
       const metrics = await run(['coordinator', '--ws-port', '0', '--quic-port', '0', '--metrics-port', String(busy.port), '--log-format', 'json', '--data-dir', dir('coord-m')]);
       expect(metrics.code).toBe(1);
       expect(metrics.out).toBe('');
+      // stderr: the one sentence, and the logs as JSON lines (the async log stream may flush after the sentence).
       const lines = metrics.err.trim().split('\n');
-      expect(lines[lines.length - 1]).toMatch(/choose another with --metrics-port PORT/);
-      const logs = lines.slice(0, -1).map((l) => JSON.parse(l) as { name: string; msg: string });
+      const sentences = lines.filter((l) => !l.startsWith('{'));
+      expect(sentences).toHaveLength(1);
+      expect(sentences[0]).toMatch(/choose another with --metrics-port PORT/);
+      const logs = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { name: string; msg: string });
       expect(logs.map((l) => l.msg)).toContain('coordinator listening');
       const ws2 = dir('coord-file');
       const filed = await run(['coordinator', '--ws-port', '0', '--quic-port', '0', '--metrics-port', String(busy.port), '--log-file', '--data-dir', ws2]);
