@@ -131,7 +131,7 @@ export const agentCommand: Command = {
     try {
       say('started', `Agent ${agent.peerId} joining ${agent.coordinator}${metrics ? ` (metrics ${metrics.url})` : ''}`, { coordinator: agent.coordinator, metrics: metrics?.url ?? null });
       agent.on('connected', (e: { transport: string }) => say('connected', `Connected over ${e.transport}.`, e));
-      agent.on('disconnected', (e: { why: string }) => say('disconnected', `Disconnected (${e.why}); redialing.`, e));
+      agent.on('disconnected', (e: { why: string }) => say('disconnected', refusal ? `Disconnected (${e.why}).` : `Disconnected (${e.why}); redialing.`, e));
       agent.on('refused', (e: { code: string; message: string }) => {
         say('refused', `Refused by the coordinator (${e.code}): ${e.message}`, e);
         onRefused(e);

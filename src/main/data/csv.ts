@@ -181,6 +181,9 @@ function tokenize(text: string, forced?: Delimiter): Table {
   }
   if (head.length === 0) throw new WarpdeskError('InvalidCsv', 'The file is empty.');
   delimiter ??= detectDelimiter(head);
+  // Without a quote character anywhere, RFC 4180 is plain splitting: do that (several times faster than the
+  // general tokenizer on 60,000-row files). Files with quotes, or with old-Mac "\r" line ends, go to csv-parse.
+  if (!src.includes('"') && (src.includes('\n') || !src.includes('\r'))) return splitPlain(src, delimiter, lineOffset);
   let raw: Array<{ record: string[]; info: { lines: number } }>;
   try {
     raw = parseRecords(src, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof raw;
@@ -198,6 +201,28 @@ function tokenize(text: string, forced?: Delimiter): Table {
     for (const f of r.record) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) newlines++;
     records.push(r.record);
     lines.push(r.info.lines - newlines + lineOffset);
+  }
+  if (records.length === 0) throw new WarpdeskError('InvalidCsv', 'The file is empty.');
+  return { delimiter, records, lines };
+}
+
+function splitPlain(src: string, delimiter: Delimiter, lineOffset: number): Table {
+  const records: string[][] = [];
+  const lines: number[] = [];
+  const raw = src.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    const line = raw[i]!;
+    if (line.trim() === '') continue;
+    const record = line.split(delimiter);
+    let empty = true;
+    for (let k = 0; k < record.length; k++) {
+      const f = record[k]!.trim();
+      record[k] = f;
+      if (f !== '') empty = false;
+    }
+    if (empty) continue;
+    records.push(record);
+    lines.push(i + 1 + lineOffset);
   }
   if (records.length === 0) throw new WarpdeskError('InvalidCsv', 'The file is empty.');
   return { delimiter, records, lines };
