@@ -162,7 +162,7 @@ describe('busy ports', () => {
 });
 
 describe('an agent refused definitively', () => {
-  it('stops with exit 1 and the reason instead of redialing forever', async () => {
+  it('stops with exit 1 and the reason instead of redialing forever (bad token; revoked while connected)', async () => {
     const coordinator = spawn(process.execPath, [bin, 'coordinator', '--ws-port', '0', '--quic-port', '0', '--data-dir', dir('coord'), '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(coordinator);
     const first = await new Promise<string>((resolve, reject) => {
@@ -173,12 +173,33 @@ describe('an agent refused definitively', () => {
       });
       coordinator.on('exit', (code) => reject(new Error(`coordinator exited with ${code}`)));
     });
-    const { multiaddrs } = JSON.parse(first) as { multiaddrs: string[] };
+    const { multiaddrs, token } = JSON.parse(first) as { multiaddrs: string[]; token: string };
     const joins = multiaddrs.flatMap((a) => ['--join', a]);
     const r = await run(['agent', ...joins, '--token', 'not-a-real-token', '--data-dir', dir('agent'), '--log-format', 'json']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/warpdesk agent: the coordinator refused this agent \(BadToken: .*\); the enrollment token is wrong, already used or expired; create a new one on the coordinator with `warpdesk swarm token`.* Stopped\./);
     expect(r.out).toMatch(/Refused by the coordinator \(BadToken\)/);
+
+    // Revoked while connected: the coordinator says so, and the agent stops instead of redialing.
+    const agent = spawn(process.execPath, [bin, 'agent', ...joins, '--token', token, '--data-dir', dir('agent2'), '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(agent);
+    let out = '';
+    let err = '';
+    agent.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
+    const exited = new Promise<number | null>((resolve) => agent.on('exit', (code) => resolve(code)));
+    const peer = await new Promise<string>((resolve) => {
+      agent.stdout!.setEncoding('utf8').on('data', (t: string) => {
+        out += t;
+        const m = /^Agent (\S+) joining[\s\S]*\nConnected over /.exec(out);
+        if (m) resolve(m[1]!);
+      });
+    });
+    const revoked = await cli(['swarm', 'revoke', peer, '--data-dir', dir('coord')]);
+    expect(revoked.code).toBe(0);
+    expect(await exited).toBe(1);
+    expect(out).toMatch(/Refused by the coordinator \(Revoked\)/);
+    expect(out).not.toMatch(/redialing/);
+    expect(err).toMatch(/the coordinator refused this agent \(Revoked: .*\); the coordinator revoked this agent; only `warpdesk swarm allow PEER_ID` on the coordinator admits it again\. Stopped\./);
     coordinator.kill('SIGTERM');
   }, 90_000);
 });
