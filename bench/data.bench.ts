@@ -21,7 +21,7 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
   add('parse daily OHLCV CSV', await timeRuns(() => parseCsv(daily), iterations), 5550);
   let k = 0;
   const store = DataStore.open(ctx.tmpDir ?? fs.mkdtempSync('/tmp/wd-bench-'));
-  add('import USD/CHF (parse + SQLite txn)', await timeRuns(() => store.importCsv(usdchf, { name: `u${k++}`, source: 'bench' }), iterations), 62_496);
+  add('import USD/CHF (parse + SQLite txn)', await timeRuns(() => store.importCsv(usdchf, { name: `u${k++}`, source: 'bench', allowDuplicate: true }), iterations), 62_496);
   const id = store.list()[0]!.id;
   add('read bars back (62,496)', await timeRuns(() => store.bars(id), iterations), 62_496);
   const bars = store.bars(id);

@@ -15,6 +15,8 @@ export interface FlagSpec {
   type: 'string' | 'boolean' | 'optional';
   description: string;
   repeatable?: boolean;
+  /** An old spelling: refused with this hint (e.g. "use --window-ratio, a fraction of --window"); hidden from help. */
+  replacedBy?: string;
 }
 
 export interface ParsedArgs {
@@ -35,6 +37,7 @@ export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parse
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     const def = spec[name];
     if (!def) throw new UsageError(`Unknown option --${name}.`);
+    if (def.replacedBy) throw new UsageError(`Option --${name} is no longer accepted: ${def.replacedBy}.`);
     let value: string | boolean;
     if (def.type === 'boolean') {
       if (eq >= 0) throw new UsageError(`Option --${name} takes no value.`);
@@ -107,5 +110,7 @@ export function jsonTarget(args: ParsedArgs): { enabled: boolean; file?: string 
 export const COMMON_FLAGS: Record<string, FlagSpec> = {
   'data-dir': { type: 'string', description: 'workspace folder (default: WARPDESK_DATA_DIR or the app data folder)' },
   json: { type: 'optional', description: 'machine-readable JSON on stdout, or into FILE' },
+  'log-format': { type: 'string', description: 'logs as pretty (default on a terminal) or json lines (default otherwise); logs go to stderr, never into the output' },
+  'log-file': { type: 'optional', description: 'write the logs to FILE instead of stderr (alone: <data-dir>/logs/<command>.log)' },
   help: { type: 'boolean', description: 'show this help' },
 };

@@ -2,10 +2,35 @@
  * Entry of the headless `warpdesk` command: dispatches to a command, maps errors to exit codes
  * (0 ok, 1 failure, 2 usage) and prints errors as one clear sentence. Same core code as the app.
  */
-import { COMMON_FLAGS, parseArgs, UsageError } from './args';
+import fs from 'node:fs';
+import path from 'node:path';
+import { COMMON_FLAGS, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
 import type { CliIO, Command } from './command';
 import { COMMANDS } from './commands';
 import { WarpdeskError } from '../shared/errors';
+import { configureLogging } from '../main/metrics';
+import { resolveDataDir } from '../main/platform/workspace';
+import { appRoot } from '../main/platform/resources';
+
+/** The version of this installation (package.json). */
+export function version(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(appRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Logs: pretty on a terminal, JSON lines otherwise or with --log-format json; stderr, or --log-file. */
+function configureLogs(cmd: Command, args: ParsedArgs, io: CliIO): void {
+  const format = stringFlag(args, 'log-format');
+  if (format !== undefined && format !== 'json' && format !== 'pretty') throw new UsageError(`Option --log-format must be pretty or json, got "${format}".`);
+  const fileFlag = args.flags['log-file'];
+  let file: string | undefined;
+  if (fileFlag === true) file = path.join(resolveDataDir(stringFlag(args, 'data-dir')), 'logs', `${cmd.name}.log`);
+  else if (fileFlag !== undefined && fileFlag !== false) file = path.resolve(stringFlag(args, 'log-file')!);
+  configureLogging({ format: (format as 'json' | 'pretty' | undefined) ?? (io.interactive && !file ? 'pretty' : 'json'), file });
+}
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -15,12 +40,12 @@ function helpText(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `warpdesk <command> --help` for its options.',
+    'Run `warpdesk <command> --help` for its options, `warpdesk --version` for the version.',
   ].join('\n');
 }
 
 function commandHelp(cmd: Command): string {
-  const flags = { ...cmd.flags, ...COMMON_FLAGS };
+  const flags = Object.fromEntries(Object.entries({ ...cmd.flags, ...COMMON_FLAGS }).filter(([, s]) => !s.replacedBy));
   const width = Math.max(...Object.keys(flags).map((f) => f.length));
   return [`Usage: ${cmd.usage}`, '', cmd.summary, '', 'Options:', ...Object.entries(flags).map(([n, s]) => `  --${n.padEnd(width)}  ${s.description}`)].join('\n');
 }
@@ -31,9 +56,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stdout(helpText() + '\n');
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`warpdesk ${version()}\n`);
+    return 0;
+  }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {
-    io.stderr(`warpdesk: unknown command "${name}". Run \`warpdesk --help\` for the list.\n`);
+    io.stderr(`warpdesk: unknown command "${name}"; the commands are ${COMMANDS.map((c) => c.name).join(', ')}. Run \`warpdesk --help\` for what each does.\n`);
     return 2;
   }
   try {
@@ -42,6 +71,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.stdout(commandHelp(cmd) + '\n');
       return 0;
     }
+    configureLogs(cmd, args, io);
     return await cmd.run(args, io);
   } catch (err) {
     if (err instanceof UsageError) {

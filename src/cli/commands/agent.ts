@@ -18,6 +18,18 @@ import { Agent, judgedSharer, memorySink } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
 import type { Command } from '../command';
 import { LEARN_FLAG_SPECS, learnPlanFromArgs } from './learn';
+import { listening } from '../ports';
+import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
+
+/** Refusals that a retry cannot change: the agent stops with exit 1 and the reason instead of redialing. */
+const DEFINITIVE_REFUSALS: Record<string, string> = {
+  BadToken: 'the enrollment token is wrong, already used or expired; create a new one on the coordinator with `warpdesk swarm token` and pass it with --token',
+  NotAllowed: 'this agent is not on the coordinator\'s allowlist; join with a fresh --token, or allow it there with `warpdesk swarm allow PEER_ID`',
+  Revoked: 'the coordinator revoked this agent; only `warpdesk swarm allow PEER_ID` on the coordinator admits it again',
+  Expired: 'this agent\'s membership expired; join with a fresh --token, or renew it with `warpdesk swarm allow PEER_ID` on the coordinator',
+  VersionMismatch: 'the coordinator speaks another protocol version; update Warpdesk on one side',
+};
+
 
 export const agentCommand: Command = {
   name: 'agent',
@@ -34,6 +46,7 @@ export const agentCommand: Command = {
     'quic-timeout-ms': { type: 'string', description: 'QUIC dial budget before falling back to WebSockets (default 1500)' },
     learn: { type: 'string', description: 'learn from this CSV into the workspace memory and share every judged experience with the swarm' },
     ...Object.fromEntries(Object.entries(LEARN_FLAG_SPECS).map(([name, spec]) => [name, { ...spec, description: `with --learn: ${spec.description}` }])),
+    ...DATA_FILE_FLAGS,
   },
   async run(args, io) {
     const join = args.flags['join'];
@@ -44,7 +57,7 @@ export const agentCommand: Command = {
     const metricsPort = stringFlag(args, 'metrics-port') !== undefined ? intFlag(args, 'metrics-port', 0, 0, 65535) : undefined;
     const json = jsonTarget(args).enabled;
     const learnFile = stringFlag(args, 'learn');
-    for (const f of Object.keys(LEARN_FLAG_SPECS)) {
+    for (const f of [...Object.keys(LEARN_FLAG_SPECS), 'columns', 'date-order']) {
       if (!learnFile && stringFlag(args, f) !== undefined) throw new UsageError(`Option --${f} only applies with --learn FILE.`);
     }
     // Read the data before joining: a bad file fails at once, not after the agent started.
@@ -69,7 +82,7 @@ export const agentCommand: Command = {
       memory.close();
       throw err;
     }
-    const metrics = metricsPort !== undefined ? await serveMetrics(metricsPort).catch(async (err: unknown) => {
+    const metrics = metricsPort !== undefined ? await listening(() => serveMetrics(metricsPort), metricsPort, '--metrics-port', 'metrics endpoint').catch(async (err: unknown) => {
       await agent.stop({ graceful: true });
       memory.close();
       throw err;
@@ -78,19 +91,31 @@ export const agentCommand: Command = {
       io.stdout(json ? JSON.stringify({ event, peerId: agent.peerId, ...extra }) + '\n' : text + '\n');
     };
     const controller = new AbortController();
+    let refusal: { code: string; message: string } | undefined;
+    let stopNow: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => {
-      const stop = (): void => {
+      stopNow = (): void => {
         controller.abort();
         resolve();
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', stopNow);
+      process.once('SIGTERM', stopNow);
     });
+    const onRefused = (e: { code: string; message: string }): void => {
+      if (!(e.code in DEFINITIVE_REFUSALS) || refusal) return;
+      refusal = e;
+      stopNow();
+    };
     try {
       say('started', `Agent ${agent.peerId} joining ${agent.coordinator}${metrics ? ` (metrics ${metrics.url})` : ''}`, { coordinator: agent.coordinator, metrics: metrics?.url ?? null });
       agent.on('connected', (e: { transport: string }) => say('connected', `Connected over ${e.transport}.`, e));
-      agent.on('disconnected', (e: { why: string }) => say('disconnected', `Disconnected (${e.why}); redialing.`, e));
-      agent.on('refused', (e: { code: string; message: string }) => say('refused', `Refused by the coordinator (${e.code}): ${e.message}`, e));
+      agent.on('disconnected', (e: { why: string }) => say('disconnected', refusal ? `Disconnected (${e.why}).` : `Disconnected (${e.why}); redialing.`, e));
+      agent.on('refused', (e: { code: string; message: string }) => {
+        say('refused', `Refused by the coordinator (${e.code}): ${e.message}`, e);
+        onRefused(e);
+      });
+      const earlier = agent.status().lastRefusal;
+      if (earlier) onRefused(earlier);
       agent.on('record-refused', (e: { id: string; origin: string; reason: string }) => say('record-refused', `Refused shared record ${e.id} from ${e.origin} (${e.reason}).`, e));
 
       if (learn) {
@@ -133,9 +158,15 @@ export const agentCommand: Command = {
       }
       await stopped;
     } finally {
-      await agent.stop({ graceful: true });
+      process.off('SIGINT', stopNow);
+      process.off('SIGTERM', stopNow);
+      await agent.stop({ graceful: !refusal });
       await metrics?.close();
       memory.close();
+    }
+    if (refusal) {
+      io.stderr(`warpdesk agent: the coordinator refused this agent (${refusal.code}: ${refusal.message.replace(/\.$/, "")}); ${DEFINITIVE_REFUSALS[refusal.code]}. Stopped.\n`);
+      return 1;
     }
     return 0;
   },

@@ -5,8 +5,9 @@
  * key file.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { resolveDataDir } from '../../main/platform/workspace';
-import { openMemory } from '../../main/memory';
+import { MEMORY_FILE, openMemory } from '../../main/memory';
 import { jsonTarget, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 
@@ -20,6 +21,16 @@ export const auditCommand: Command = {
     if (sub !== 'verify') throw new UsageError(sub === undefined ? 'Say what to audit: `warpdesk audit verify`.' : `Unknown audit action "${sub}"; the only one is "verify".`);
     if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".`);
     const dataDir = resolveDataDir(stringFlag(args, 'data-dir'));
+    const json = jsonTarget(args);
+    if (!fs.existsSync(path.join(dataDir, MEMORY_FILE))) {
+      // Nothing recorded, nothing broken: an empty chain is intact.
+      if (json.enabled) {
+        const out = JSON.stringify({ dataDir, file: null, ok: true, links: 0, head: null, experiences: 0 }, null, 2) + '\n';
+        if (json.file) fs.writeFileSync(json.file, out);
+        else io.stdout(out);
+      } else io.stdout(`No experiences yet in ${dataDir}, so there is no audit chain to verify.\n`);
+      return 0;
+    }
     const memory = await openMemory({ dataDir, readonly: true });
     let report;
     try {
@@ -27,7 +38,6 @@ export const auditCommand: Command = {
     } finally {
       memory.close();
     }
-    const json = jsonTarget(args);
     if (json.enabled) {
       const out = JSON.stringify({ dataDir, file: memory.file, ...report }, null, 2) + '\n';
       if (json.file) fs.writeFileSync(json.file, out);

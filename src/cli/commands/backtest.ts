@@ -14,6 +14,7 @@ import { decisionsCsv, type DecisionRow } from '../../main/strategy';
 import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { progressBar } from '../progress';
+import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
 
 const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
 const num = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d));
@@ -26,7 +27,7 @@ export function backtestParamsFromArgs(args: ParsedArgs): BacktestParamsInput {
     step: intFlag(args, 'step', 1, 1, 10_000),
     maxHistory: intFlag(args, 'max-history', 0, 0),
     threshold: numberFlag(args, 'threshold', 0.6),
-    bandRatio: numberFlag(args, 'band', 0.1),
+    bandRatio: numberFlag(args, 'window-ratio', 0.1),
     commissionBps: numberFlag(args, 'commission', 1),
     slippageBps: numberFlag(args, 'slippage', 1),
     seed: intFlag(args, 'seed', 1, 0, 2 ** 31 - 1),
@@ -59,7 +60,7 @@ export function backtestParamsFromArgs(args: ParsedArgs): BacktestParamsInput {
     if (!ok) throw new UsageError(msg);
   };
   check(p.threshold! >= 0.5 && p.threshold! <= 1, 'Option --threshold must be between 0.5 and 1.');
-  check(p.bandRatio! >= 0 && p.bandRatio! <= 1, 'Option --band must be between 0 and 1.');
+  check(p.bandRatio! >= 0 && p.bandRatio! <= 1, 'Option --window-ratio must be between 0 and 1.');
   check(p.commissionBps! >= 0 && p.slippageBps! >= 0, 'Costs (--commission, --slippage) must be 0 or more basis points.');
   return p;
 }
@@ -72,7 +73,8 @@ export function timeframeFromArgs(args: ParsedArgs): Timeframe | undefined {
 }
 
 export const BACKTEST_PARAM_FLAGS: Command['flags'] = {
-  data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView or close-only)' },
+  data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView, Excel exports, close-only)' },
+  ...DATA_FILE_FLAGS,
   timeframe: { type: 'string', description: `resample first: ${TIMEFRAMES.join(', ')}` },
   window: { type: 'string', description: 'W: query length in bars (default 32)' },
   top: { type: 'string', description: 'k: analogs per decision (default 10)' },
@@ -82,7 +84,8 @@ export const BACKTEST_PARAM_FLAGS: Command['flags'] = {
   'max-history': { type: 'string', description: 'search only the last N bars of eligible history (default 0 = all)' },
   'min-history': { type: 'string', description: 'bars of history before the first decision (default max(4W, 4k+W))' },
   representation: { type: 'string', description: 'price (z-normalized closes, default) or returns (z-normalized log returns)' },
-  band: { type: 'string', description: 'Sakoe-Chiba band as a fraction of W (default 0.1)' },
+  'window-ratio': { type: 'string', description: 'Sakoe-Chiba band as a fraction of the window W, 0-1 (default 0.1)' },
+  band: { type: 'string', description: '', replacedBy: 'the Sakoe-Chiba band is --window-ratio (a fraction of --window, e.g. --window-ratio 0.1)' },
   execution: { type: 'string', description: 'next-open (default: fill at the next bar open) or close (fill at the decision bar close)' },
   sizing: { type: 'string', description: 'fixed (default, |position| = 1) or confidence' },
   'long-only': { type: 'boolean', description: 'never go short' },
@@ -156,7 +159,7 @@ export const backtestCommand: Command = {
     const params = parseParams(input);
     const json = jsonTarget(args);
     const resamples = intFlag(args, 'resamples', 2000, 10, 1_000_000);
-    const bars = loadBacktestBars(file, timeframe);
+    const bars = loadBacktestBars(file, timeframe, csvOptionsFromArgs(args));
     const tfLabel = timeframe ?? detectTimeframe(bars.time); // the pattern type app searches on this data learn under
     const engine = getEngine();
     const bar = !json.enabled && io.interactive ? progressBar(io, boolFlag(args, 'evaluate') ? 'evaluating' : 'backtesting') : undefined;

@@ -8,6 +8,7 @@ import { serveMetrics } from '../../main/metrics';
 import { Coordinator } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
 import type { Command } from '../command';
+import { isAddressInUse, listening, portInUse } from '../ports';
 
 export const coordinatorCommand: Command = {
   name: 'coordinator',
@@ -29,8 +30,23 @@ export const coordinatorCommand: Command = {
     const wsPort = intFlag(args, 'ws-port', 0, 0, 65535);
     const metricsPort = stringFlag(args, 'metrics-port') !== undefined ? intFlag(args, 'metrics-port', 0, 0, 65535) : undefined;
     const ttlHours = intFlag(args, 'token-ttl-hours', 24, 1, 24 * 365);
-    const coordinator = await Coordinator.start({ dataDir, listenHost: listen, quicPort, wsPort });
-    const metrics = metricsPort !== undefined ? await serveMetrics(metricsPort) : undefined;
+    let coordinator: Coordinator;
+    try {
+      coordinator = await Coordinator.start({ dataDir, listenHost: listen, quicPort, wsPort });
+    } catch (err) {
+      if (!isAddressInUse(err)) throw err;
+      const text = err instanceof Error ? err.message : String(err);
+      // libp2p names the failing listen address: /tcp/P/ws is the WebSockets port, /udp/P/quic-v1 the QUIC one.
+      const onWs = /\/tcp\/\d+\/ws/.test(text) && !/\/udp\/\d+\/quic[^\n]*EADDRINUSE/.test(text);
+      throw onWs ? portInUse(wsPort, '--ws-port', 'coordinator (WebSockets)') : portInUse(quicPort, '--quic-port', 'coordinator (QUIC)');
+    }
+    let metrics;
+    try {
+      metrics = metricsPort !== undefined ? await listening(() => serveMetrics(metricsPort), metricsPort, '--metrics-port', 'metrics endpoint') : undefined;
+    } catch (err) {
+      await coordinator.stop();
+      throw err;
+    }
     const token = args.flags['no-token'] ? null : coordinator.createToken(ttlHours * 3600_000);
     const addrs = coordinator.multiaddrs();
     if (jsonTarget(args).enabled) {

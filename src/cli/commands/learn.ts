@@ -18,6 +18,7 @@ import type { Command } from '../command';
 import type { Bars } from '../../shared/market';
 import { progressBar, type ProgressBar } from '../progress';
 import { timeframeFromArgs } from './backtest';
+import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
 
 function dateFlag(args: ParsedArgs, name: string): number | undefined {
   const text = stringFlag(args, name);
@@ -60,7 +61,7 @@ export function learnPlanFromArgs(args: ParsedArgs, file: string): LearnPlan {
     horizon: intFlag(args, 'horizon', 5, 1, 1000),
     step: intFlag(args, 'step', 1, 1, 10_000),
   };
-  const bars = loadBacktestBars(file, resampleTo);
+  const bars = loadBacktestBars(file, resampleTo, csvOptionsFromArgs(args));
   return { file, bars, timeframe: resampleTo ?? detectTimeframe(bars.time), from, to, input };
 }
 
@@ -69,7 +70,8 @@ export const learnCommand: Command = {
   summary: 'Walk a data set\'s history through the learning loop into the workspace memory (judged experiences, trajectories).',
   usage: 'warpdesk learn --data FILE [--timeframe TF] [--from DATE] [--to DATE] [--window 32] [--top 10] [--horizon 5] [--step 1] [--decisions FILE] [--data-dir DIR] [--json [FILE]]',
   flags: {
-    data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView or close-only)' },
+    data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView, Excel exports, close-only)' },
+    ...DATA_FILE_FLAGS,
     ...LEARN_FLAG_SPECS,
     decisions: { type: 'string', description: 'write every decision (time,signal,confidence,threshold) as CSV to this file' },
   },

@@ -6,8 +6,9 @@
  *   consolidate  flag duplicates, contradictions and stale experiences (nothing chained is deleted)
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { resolveDataDir } from '../../main/platform/workspace';
-import { openMemory } from '../../main/memory';
+import { MEMORY_FILE, openMemory } from '../../main/memory';
 import { intFlag, jsonTarget, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 
@@ -23,9 +24,26 @@ export const memoryCommand: Command = {
   },
   async run(args, io) {
     const [action, ...rest] = args.positionals;
-    if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) throw new UsageError(`Say what to do: one of ${ACTIONS.join(', ')}.`);
+    if (action === undefined) throw new UsageError(`Say what to do: one of ${ACTIONS.join(', ')}.`);
+    if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) throw new UsageError(`Unknown memory action "${action}"; use one of ${ACTIONS.join(', ')}.`);
     if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".`);
     const dataDir = resolveDataDir(stringFlag(args, 'data-dir'));
+    const json = jsonTarget(args);
+    const write = (result: object, text: string): number => {
+      if (json.enabled) {
+        const out = JSON.stringify(result, null, 2) + '\n';
+        if (json.file) fs.writeFileSync(json.file, out);
+        else io.stdout(out);
+      } else io.stdout(text + '\n');
+      return 0;
+    };
+    // A fresh workspace has no memory yet: every action says so (and none creates it).
+    if (!fs.existsSync(path.join(dataDir, MEMORY_FILE))) {
+      return write(
+        { dataDir, memory: null, experiences: 0, verdicts: 0, outcomes: 0, distilled: 0, chainLength: 0, patternTypes: [], keyIds: [], bytes: 0 },
+        `No experiences yet in ${dataDir}: the memory starts with the first recorded search (\`warpdesk search --record\`), \`warpdesk learn\`, a swarm agent or the app.${action === 'stats' ? '' : ` Nothing to ${action}.`}`,
+      );
+    }
     const memory = await openMemory({ dataDir, readonly: action === 'stats' });
     let result: object;
     let text: string;
@@ -40,7 +58,7 @@ export const memoryCommand: Command = {
             return { patternType, points: points.length, first: points[0] ?? null, last: points.at(-1) ?? null, similarityThreshold: t.similarityThreshold, successRate: t.successRate, calibrationError: t.calibrationError };
           });
           result = { ...s, trajectories };
-          text = [
+          text = s.experiences === 0 ? `No experiences yet (${memory.file}).` : [
             `${s.experiences} experiences (${s.verdicts} judged, ${s.outcomes} with outcomes), ${s.distilled} distilled patterns, chain of ${s.chainLength} links; pattern types: ${s.patternTypes.join(', ') || 'none'}; keys: ${s.keyIds.join(', ')}; ${(s.bytes / 1e6).toFixed(1)} MB.`,
             ...trajectories.map(
               (t) =>
@@ -70,12 +88,6 @@ export const memoryCommand: Command = {
     } finally {
       memory.close();
     }
-    const json = jsonTarget(args);
-    if (json.enabled) {
-      const out = JSON.stringify(result, null, 2) + '\n';
-      if (json.file) fs.writeFileSync(json.file, out);
-      else io.stdout(out);
-    } else io.stdout(text + '\n');
-    return 0;
+    return write(result, text);
   },
 };

@@ -18,6 +18,7 @@ import { decideLive, parseStrategyParams, patternTypeFor } from '../../main/stra
 import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { progressBar } from '../progress';
+import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
 
 function pct(x: number | null): string {
   return x === null ? '-' : `${(x * 100).toFixed(2)}%`;
@@ -34,29 +35,38 @@ const REASONS: Record<string, string> = {
 export const searchCommand: Command = {
   name: 'search',
   summary: 'Find the analogs of the last N bars, forecast and decide through the learning loop (--record: into the memory).',
-  usage: 'warpdesk search --data FILE --length N --top K [--end DATE] [--timeframe TF] [--window R] [--horizon H] [--record] [--data-dir DIR] [--json [FILE]]',
+  usage: 'warpdesk search --data FILE --length N --top K [--end DATE] [--timeframe TF] [--window-ratio R] [--horizon H] [--columns close=NAME] [--date-order dmy|mdy] [--record] [--data-dir DIR] [--json [FILE]]',
   flags: {
-    data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView or close-only)' },
+    data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView, Excel exports, close-only)' },
+    ...DATA_FILE_FLAGS,
     length: { type: 'string', description: 'query length in bars (default 32)' },
+    window: { type: 'string', description: 'the same as --length: the query window in bars' },
     top: { type: 'string', description: 'number of analogs (default 10)' },
     end: { type: 'string', description: 'the query ends at the last bar at or before this date (default: the last bar)' },
     timeframe: { type: 'string', description: `resample first: ${TIMEFRAMES.join(', ')}` },
-    window: { type: 'string', description: 'Sakoe-Chiba window as a fraction of the length (default 0.1)' },
+    'window-ratio': { type: 'string', description: 'Sakoe-Chiba band as a fraction of the length, 0-1 (default 0.1)' },
     horizon: { type: 'string', description: 'bars after each analog to measure what followed (default 10)' },
     record: { type: 'boolean', description: 'record the decision as an experience in the workspace memory (and judge what is due)' },
   },
   async run(args, io) {
     const file = requiredString(args, 'data');
-    const length = intFlag(args, 'length', 32, 2, 100_000);
+    const windowText = stringFlag(args, 'window');
+    if (windowText !== undefined && !/^\d+$/.test(windowText.trim())) {
+      throw new UsageError(`Option --window is the query length in bars (as in backtest and learn), got "${windowText}"; the Sakoe-Chiba band as a fraction is --window-ratio (e.g. --window-ratio ${windowText}).`);
+    }
+    if (windowText !== undefined && stringFlag(args, 'length') !== undefined && Number(windowText) !== Number(stringFlag(args, 'length'))) {
+      throw new UsageError('Options --length and --window both set the query length in bars; give one.');
+    }
+    const length = windowText !== undefined ? intFlag(args, 'window', 32, 2, 100_000) : intFlag(args, 'length', 32, 2, 100_000);
     const k = intFlag(args, 'top', 10, 1, 100);
     const horizon = intFlag(args, 'horizon', 10, 1, 100_000);
-    const windowRatio = numberFlag(args, 'window', 0.1);
+    const windowRatio = numberFlag(args, 'window-ratio', 0.1);
     const record = boolFlag(args, 'record');
-    if (windowRatio < 0 || windowRatio > 1) throw new UsageError('Option --window must be between 0 and 1.');
+    if (windowRatio < 0 || windowRatio > 1) throw new UsageError('Option --window-ratio must be between 0 and 1.');
     const tfText = stringFlag(args, 'timeframe');
     if (tfText !== undefined && !isTimeframe(tfText)) throw new UsageError(`Option --timeframe must be one of ${TIMEFRAMES.join(', ')}.`);
     if (!fs.existsSync(file)) throw new WarpdeskError('NotFound', `The file ${file} does not exist.`);
-    const parsed = loadCsvFile(file);
+    const parsed = loadCsvFile(file, csvOptionsFromArgs(args));
     const native = detectTimeframe(parsed.bars.time);
     const timeframe: Timeframe = (tfText as Timeframe | undefined) ?? native;
     const bars = resample(parsed.bars, timeframe, native);
@@ -116,6 +126,7 @@ export const searchCommand: Command = {
         JSON.stringify(
           {
             file,
+            read: { format: parsed.format, delimiter: parsed.delimiter, decimal: parsed.decimal, dateOrder: parsed.dateOrder, skippedRows: parsed.skippedRows, reversed: parsed.reversed, notes: parsed.notes },
             timeframe,
             queryStart: bars.time[queryStart],
             queryEnd: bars.time[queryEnd],
@@ -139,6 +150,7 @@ export const searchCommand: Command = {
     }
     const f = d.forecast;
     const lines = [
+      ...parsed.notes,
       `Query: ${length} bars at ${timeframe}, ${formatTime(bars.time[queryStart]!)} to ${formatTime(bars.time[queryEnd]!)}; ${live.candidates} candidates searched in ${elapsedMs.toFixed(1)} ms (${engine.backend}, ${engine.simdLevel()}).`,
       '',
       ` #  ${'start'.padEnd(16)}  ${'end'.padEnd(16)}  similarity  distance    next ${horizon} bars`,

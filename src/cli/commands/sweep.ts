@@ -13,6 +13,8 @@ import { boolFlag, intFlag, jsonTarget, requiredString, stringFlag, UsageError, 
 import type { Command } from '../command';
 import { progressBar } from '../progress';
 import { BACKTEST_PARAM_FLAGS, backtestParamsFromArgs, timeframeFromArgs } from './backtest';
+import { csvOptionsFromArgs } from '../data-file';
+import { loadBars } from '../../main/data';
 
 function list(args: ParsedArgs, name: string, fallback: number[], integer: boolean): number[] {
   const text = stringFlag(args, name);
@@ -76,9 +78,12 @@ export const sweepCommand: Command = {
     for (const axis of ['window', 'top', 'horizon', 'threshold']) delete stripped.flags[axis];
     const base = backtestParamsFromArgs(stripped);
     if (!fs.existsSync(file)) throw new UsageError(`The data file ${file} does not exist.`);
+    const csv = csvOptionsFromArgs(args);
+    // Read the file once here: a file that cannot be read fails with its line at once, not in every job.
+    loadBars(file, csv);
     let jobs;
     try {
-      jobs = expandGrid(file, timeframe, base, grid);
+      jobs = expandGrid(file, timeframe, base, grid, undefined, csv);
     } catch (err) {
       throw new UsageError(`The grid has invalid values: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }

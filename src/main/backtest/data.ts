@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import type { Bars, Timeframe } from '../../shared/market';
 import { WarpdeskError } from '../../shared/errors';
-import { loadBars, resample } from '../data';
+import { loadBars, resample, type CsvOptions } from '../data';
 
-export function loadBacktestBars(file: string, timeframe?: Timeframe): Bars {
+/** `csv`: column mapping and date order for files that need them (`--columns`, `--date-order`). */
+export function loadBacktestBars(file: string, timeframe?: Timeframe, csv?: CsvOptions): Bars {
   if (!fs.existsSync(file)) throw new WarpdeskError('NotFound', `The data file ${file} does not exist.`);
-  const bars = loadBars(file);
+  const bars = loadBars(file, csv);
   return timeframe ? resample(bars, timeframe) : bars;
 }

@@ -28,7 +28,7 @@ export interface SweepGrid {
   threshold: number[];
 }
 
-export function expandGrid(data: string, timeframe: Timeframe | undefined, base: BacktestParamsInput, grid: SweepGrid, split = { train: 0.6, validation: 0.2 }): SweepJob[] {
+export function expandGrid(data: string, timeframe: Timeframe | undefined, base: BacktestParamsInput, grid: SweepGrid, split = { train: 0.6, validation: 0.2 }, csv?: SweepJob['csv']): SweepJob[] {
   const jobs: SweepJob[] = [];
   for (const window of grid.window)
     for (const top of grid.top)
@@ -37,6 +37,7 @@ export function expandGrid(data: string, timeframe: Timeframe | undefined, base:
           const params = BacktestParamsSchema.parse({ ...base, window, top, horizon, threshold });
           const job: SweepJob = { id: `W${window}-k${top}-H${horizon}-t${threshold}`, data, params, split };
           if (timeframe) job.timeframe = timeframe;
+          if (csv) job.csv = csv;
           jobs.push(job);
         }
   return jobs;
@@ -45,10 +46,10 @@ export function expandGrid(data: string, timeframe: Timeframe | undefined, base:
 /** Everything that determines the engine pass (jobs with the same key share one forecast table). */
 export function searchKey(job: SweepJob): string {
   const p = job.params;
-  return JSON.stringify([job.data, job.timeframe ?? null, p.window, p.top, p.horizon, p.representation, p.bandRatio, p.exclusionZone ?? null, p.step, p.maxHistory, p.minHistory ?? null, p.search]);
+  return JSON.stringify([job.data, job.timeframe ?? null, job.csv ?? null, p.window, p.top, p.horizon, p.representation, p.bandRatio, p.exclusionZone ?? null, p.step, p.maxHistory, p.minHistory ?? null, p.search]);
 }
 
-export type BarsLoader = (file: string, timeframe?: Timeframe) => Bars;
+export type BarsLoader = (file: string, timeframe?: Timeframe, csv?: SweepJob['csv']) => Bars;
 
 /** Runs sweep jobs in this process, with small caches (bars per file, one forecast table per key). */
 export class SweepRunner {
@@ -96,10 +97,10 @@ export class SweepRunner {
   }
 
   private barsOf(job: SweepJob): Bars {
-    const barsKey = `${job.data}|${job.timeframe ?? ''}`;
+    const barsKey = `${job.data}|${job.timeframe ?? ''}|${JSON.stringify(job.csv ?? null)}`;
     let bars = this.bars.get(barsKey);
     if (!bars) {
-      bars = this.load(job.data, job.timeframe);
+      bars = this.load(job.data, job.timeframe, job.csv);
       this.bars.set(barsKey, bars);
     }
     return bars;

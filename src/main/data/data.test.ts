@@ -114,13 +114,14 @@ describe('parseCsv bad input names the line and the problem', () => {
     expect(e.details?.['line']).toBe(3);
   });
   it('time not increasing', () => {
-    expect(csvError('date,close\n2001-01-03,1\n2001-01-02,2\n').message).toMatch(/^Line 3: time 2001-01-02 is not after/);
-    expect(csvError('date,close\n2001-01-03,1\n2001-01-03,2\n').message).toMatch(/^Line 3: .*without duplicates/);
+    expect(csvError('date,close\n2001-01-03,1\n2001-01-04,1\n2001-01-02,2\n').message).toMatch(/^Line 4: the time 2001-01-02 breaks the order of the rows \(oldest first until line 3/);
+    expect(csvError('date,close\n2001-01-03,1\n2001-01-03,2\n').message).toMatch(/^Line 3: the time 2001-01-03 repeats line 2/);
   });
   it('NaN values', () => {
     expect(csvError('date,close\n2001-01-02,NaN\n').message).toMatch(/^Line 2: the close value "NaN" is not a number/);
     expect(csvError('Date,Open,High,Low,Close,Adj Close,Volume\n2001-01-02,null,1,1,1,1,1\n').message).toMatch(/^Line 2: the open value "null"/);
-    expect(csvError('date,close\n2001-01-02,\n').message).toMatch(/^Line 2: the close value is empty/);
+    expect(csvError('date,close\n2001-01-02,\n').message).toMatch(/^The file has no row with a price \(1 row without prices, from line 2\)/);
+    expect(csvError('date,open,high,low,close\n2001-01-02,1,1,1,\n').message).toMatch(/^Line 2: the close value is empty/);
   });
   it('negative or zero price', () => {
     expect(csvError('date,close\n2001-01-02,0\n').message).toMatch(/^Line 2: the close price 0 is not positive/);

@@ -3,11 +3,12 @@
  * metadata and its bars as columnar Float64 blobs (one row per data set; see docs/adr/0001). An import is a
  * single transaction: a bad file leaves nothing behind. Never imports Electron.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { WarpdeskError } from '../../shared/errors';
 import type { DatasetInfo } from '../../shared/contract';
 import type { Bars, Timeframe } from '../../shared/market';
-import { parseCsv } from './csv';
+import { parseCsv, type CsvOptions } from './csv';
 import { detectTimeframe, resample } from './resample';
 import { openDatabase, type SqliteDatabase } from '../platform/sqlite';
 
@@ -30,6 +31,9 @@ const MIGRATIONS: string[] = [
      dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,
      time BLOB NOT NULL, open BLOB NOT NULL, high BLOB NOT NULL, low BLOB NOT NULL, close BLOB NOT NULL, volume BLOB NOT NULL
    );`,
+  // 2: the content hash of each data set's bars, so importing the same series again is detected.
+  `ALTER TABLE datasets ADD COLUMN content_hash TEXT;
+   CREATE INDEX datasets_content_hash ON datasets(content_hash);`,
 ];
 
 interface DatasetRow {
@@ -45,6 +49,7 @@ interface DatasetRow {
   close_only: number;
   time_zone: string;
   imported_at: number;
+  content_hash: string | null;
 }
 
 interface BarsRow {
@@ -89,6 +94,27 @@ export interface ImportOptions {
   /** Where the data came from (file name, "sample: ..."), shown in the UI. */
   source: string;
   timeZone?: string;
+  /** Column mapping, date order, delimiter and decimal mark when the file cannot tell (see CsvOptions). */
+  csv?: CsvOptions;
+  /** Store the series even when the workspace holds it already (benchmarks); the app never sets it. */
+  allowDuplicate?: boolean;
+}
+
+/** A new data set and what the import adjusted (skipped rows, reversal). */
+export interface ImportResult extends DatasetInfo {
+  skippedRows: number;
+  reversed: boolean;
+  notes: string[];
+}
+
+/**
+ * SHA-256 of a series' bars (time and OHLCV as little-endian Float64), so the same series is recognised
+ * whatever file format or column it was read from.
+ */
+export function barsContentHash(bars: Bars): string {
+  const h = createHash('sha256');
+  for (const a of [bars.time, bars.open, bars.high, bars.low, bars.close, bars.volume]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return h.digest('hex');
 }
 
 export class DataStore {
@@ -116,25 +142,51 @@ export class DataStore {
       else this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
     });
     if (current < MIGRATIONS.length) apply();
+    if (current > 0 && current < 2) this.backfillHashes();
   }
 
-  /** Parses and stores a CSV as one data set, atomically. */
-  importCsv(csv: string, options: ImportOptions): DatasetInfo {
-    const parsed = parseCsv(csv);
-    return this.insert(parsed.bars, { ...options, format: parsed.format, closeOnly: parsed.closeOnly, hasVolume: parsed.hasVolume });
+  /** Data sets imported before content hashes existed get theirs, so re-importing them is detected too. */
+  private backfillHashes(): void {
+    const ids = (this.db.prepare('SELECT id FROM datasets WHERE content_hash IS NULL').all() as Array<{ id: number }>).map((r) => r.id);
+    const set = this.db.prepare('UPDATE datasets SET content_hash = ? WHERE id = ?');
+    for (const id of ids) set.run(barsContentHash(this.bars(id)), id);
+  }
+
+  /**
+   * Parses and stores a CSV as one data set, atomically. The same series imported again (same bars, from
+   * any file format) is refused with Conflict naming the existing data set (`details.datasetId`).
+   */
+  importCsv(csv: string, options: ImportOptions): ImportResult {
+    const parsed = parseCsv(csv, options.csv);
+    const info = this.insert(parsed.bars, { ...options, format: parsed.format, closeOnly: parsed.closeOnly, hasVolume: parsed.hasVolume });
+    return { ...info, skippedRows: parsed.skippedRows, reversed: parsed.reversed, notes: parsed.notes };
+  }
+
+  /** The data set holding exactly these bars, if any. */
+  findDuplicate(bars: Bars): DatasetInfo | undefined {
+    const row = this.db.prepare('SELECT * FROM datasets WHERE content_hash = ? ORDER BY id LIMIT 1').get(barsContentHash(bars)) as DatasetRow | undefined;
+    return row ? rowToInfo(row) : undefined;
   }
 
   insert(bars: Bars, meta: ImportOptions & { format: string; closeOnly: boolean; hasVolume: boolean }): DatasetInfo {
     const n = bars.time.length;
     if (n === 0) throw new WarpdeskError('InvalidInput', 'A data set needs at least one bar.');
     const timeframe = detectTimeframe(bars.time);
+    const hash = barsContentHash(bars);
     const tx = this.db.transaction((): number => {
+      const existing = this.db.prepare('SELECT * FROM datasets WHERE content_hash = ? ORDER BY id LIMIT 1').get(hash) as DatasetRow | undefined;
+      if (existing && !meta.allowDuplicate) {
+        throw new WarpdeskError('Conflict', `This series is already in the workspace as "${existing.name}" (imported ${new Date(existing.imported_at).toISOString().slice(0, 10)}); open that data set instead.`, {
+          datasetId: existing.id,
+          name: existing.name,
+        });
+      }
       const info = this.db
         .prepare(
-          `INSERT INTO datasets (name, source, format, timeframe, bar_count, first_time, last_time, has_volume, close_only, time_zone, imported_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO datasets (name, source, format, timeframe, bar_count, first_time, last_time, has_volume, close_only, time_zone, imported_at, content_hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(meta.name, meta.source, meta.format, timeframe, n, bars.time[0]!, bars.time[n - 1]!, meta.hasVolume ? 1 : 0, meta.closeOnly ? 1 : 0, meta.timeZone ?? 'UTC', Date.now());
+        .run(meta.name, meta.source, meta.format, timeframe, n, bars.time[0]!, bars.time[n - 1]!, meta.hasVolume ? 1 : 0, meta.closeOnly ? 1 : 0, meta.timeZone ?? 'UTC', Date.now(), hash);
       const id = Number(info.lastInsertRowid);
       this.db
         .prepare('INSERT INTO dataset_bars (dataset_id, time, open, high, low, close, volume) VALUES (?, ?, ?, ?, ?, ?, ?)')

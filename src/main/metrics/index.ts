@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
@@ -80,12 +81,43 @@ export async function serveMetrics(port: number, host = '127.0.0.1'): Promise<Me
   };
 }
 
+/** Where and how this process logs: JSON lines or human-readable (pino-pretty), to stderr or a file. */
+export interface LogConfig {
+  format: 'json' | 'pretty';
+  /** A log file (its folder is created); default stderr. Never stdout: that is the commands' own output. */
+  file?: string;
+}
+
+let logConfig: LogConfig = { format: 'json' };
+
+/** Set once by the process entry (the CLI from --log-format/--log-file); loggers created afterwards follow it. */
+export function configureLogging(config: LogConfig): void {
+  logConfig = { ...config };
+}
+
+export function loggingConfig(): LogConfig {
+  return { ...logConfig };
+}
+
 /**
- * Structured JSON logger (pino) to stderr, so stdout stays free for a command's own output.
- * Level from WARPDESK_LOG_LEVEL (default info); `silent` disables logging.
+ * The pino logger of a component, to stderr (or the configured log file), so stdout stays free for a command's
+ * own output: JSON lines by default, human-readable when configured (a terminal). Level from WARPDESK_LOG_LEVEL
+ * (default info); `silent` disables logging.
  */
 export function createLogger(name: string, level = process.env['WARPDESK_LOG_LEVEL'] ?? 'info'): Logger {
-  return pino({ name, level, base: { pid: process.pid, name } }, pino.destination({ fd: 2, sync: false }));
+  const options = { name, level, base: { pid: process.pid, name } };
+  if (logConfig.format === 'pretty') {
+    const stream = pretty({
+      destination: logConfig.file ?? 2,
+      mkdir: true,
+      colorize: !logConfig.file && Boolean(process.stderr.isTTY),
+      translateTime: 'SYS:yyyy-mm-dd HH:MM:ss',
+      ignore: 'pid,hostname',
+      sync: true,
+    });
+    return pino(options, stream);
+  }
+  return pino(options, pino.destination({ dest: logConfig.file ?? 2, mkdir: true, sync: false }));
 }
 
 export type { Logger };

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { channel } from './define';
-import { TimeframeSchema } from './data';
+import { CsvReadOptionsSchema, TimeframeSchema } from './data';
 
 /** Everything that defines one walk-forward pass. Defaults make `{}` a valid, sensible run. */
 export const BacktestParamsSchema = z
@@ -144,6 +144,8 @@ export const SweepJobSchema = z.object({
   /** Path of a CSV file readable by the worker. */
   data: z.string(),
   timeframe: TimeframeSchema.optional(),
+  /** How to read the file when detection is not enough (column mapping, date order). */
+  csv: CsvReadOptionsSchema.optional(),
   params: BacktestParamsSchema,
   split: z.object({ train: z.number(), validation: z.number() }).optional(),
 });

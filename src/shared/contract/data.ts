@@ -40,18 +40,125 @@ export type BarsPayload = z.infer<typeof BarsPayloadSchema>;
 /** Largest CSV the app accepts in one import (text). */
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
+/** Roles a file's columns can play; one series is read from the mapped columns. */
+export const COLUMN_ROLES = ['date', 'time', 'open', 'high', 'low', 'close', 'volume'] as const;
+export const ColumnRoleSchema = z.enum(COLUMN_ROLES);
+export type ColumnRole = z.infer<typeof ColumnRoleSchema>;
+
+/** Day/month order of year-last dates ("01/02/2001"): day first or month first. */
+export const DateOrderSchema = z.enum(['dmy', 'mdy']);
+export type DateOrder = z.infer<typeof DateOrderSchema>;
+export const DelimiterSchema = z.enum([',', ';', '\t', '|']);
+export const DecimalMarkSchema = z.enum(['.', ',']);
+
+/**
+ * Which column plays which role: a 0-based column index (as in the preview's `columns[].index`) or the header
+ * text; `null` = do not use (e.g. ignore a volume column). Roles left out keep what was detected. Picking a close
+ * column other than the detected one drops the detected open/high/low/volume unless they are mapped too.
+ */
+const ColumnRefSchema = z.union([z.number().int().nonnegative().max(10_000), z.string().min(1).max(200)]).nullable().optional();
+export const ColumnMappingSchema = z
+  .object({ date: ColumnRefSchema, time: ColumnRefSchema, open: ColumnRefSchema, high: ColumnRefSchema, low: ColumnRefSchema, close: ColumnRefSchema, volume: ColumnRefSchema })
+  .strict();
+export type ColumnMapping = z.infer<typeof ColumnMappingSchema>;
+
+/** How to read a file when detection is not enough; everything optional (the preview says what was detected). */
+export const CsvReadOptionsSchema = z
+  .object({
+    columns: ColumnMappingSchema.optional(),
+    dateOrder: DateOrderSchema.optional(),
+    delimiter: DelimiterSchema.optional(),
+    decimal: DecimalMarkSchema.optional(),
+  })
+  .strict();
+export type CsvReadOptions = z.infer<typeof CsvReadOptionsSchema>;
+
+export const CsvColumnPreviewSchema = z.object({
+  index: z.number().int().nonnegative(),
+  /** Header text, or "column N" in a file without a header. */
+  name: z.string(),
+  /** The role detected (or mapped) for this column; null = unused. */
+  role: ColumnRoleSchema.nullable(),
+  /** The sample values read as numbers (a candidate price column). */
+  numeric: z.boolean(),
+});
+
+export const SerializedErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+export const CsvPreviewSchema = z.object({
+  delimiter: DelimiterSchema,
+  decimal: DecimalMarkSchema,
+  hasHeader: z.boolean(),
+  columns: z.array(CsvColumnPreviewSchema),
+  /** The first data rows as text (up to `rows` of the request, default 20) and their 1-based line numbers. */
+  rows: z.array(z.array(z.string())),
+  rowLines: z.array(z.number().int()),
+  /** The day/month order detected or given; null when the dates are not year-last or the file cannot tell. */
+  dateOrder: DateOrderSchema.nullable(),
+  /** Orders still possible: ['dmy','mdy'] means the dialog must ask (unless dateOrder was given); one = decided. */
+  dateOrderCandidates: z.array(DateOrderSchema),
+  /** Records after the header. */
+  dataRows: z.number().int().nonnegative(),
+  /**
+   * What importing with these options would give: the series' summary, or the error the import would raise
+   * (a sentence naming the line). `duplicateOf` is the data set that already holds this exact series.
+   */
+  result: z.discriminatedUnion('ok', [
+    z.object({
+      ok: z.literal(true),
+      format: z.string(),
+      barCount: z.number().int().positive(),
+      firstTime: z.number(),
+      lastTime: z.number(),
+      closeOnly: z.boolean(),
+      hasVolume: z.boolean(),
+      skippedRows: z.number().int().nonnegative(),
+      reversed: z.boolean(),
+      notes: z.array(z.string()),
+      duplicateOf: DatasetInfoSchema.nullable(),
+    }),
+    z.object({ ok: z.literal(false), error: SerializedErrorSchema }),
+  ]),
+});
+export type CsvPreview = z.infer<typeof CsvPreviewSchema>;
+
+/** A new data set and what the import adjusted. */
+export const ImportResultSchema = DatasetInfoSchema.extend({
+  skippedRows: z.number().int().nonnegative(),
+  reversed: z.boolean(),
+  /** Sentences for the user (rows skipped, file reversed). */
+  notes: z.array(z.string()),
+});
+export type ImportResult = z.infer<typeof ImportResultSchema>;
+
 export const dataChannels = {
   'datasets:list': channel('Lists the data sets in the workspace.', z.object({}).strict(), z.array(DatasetInfoSchema)),
+  'datasets:preview': channel(
+    'Reads a CSV file without importing it: first rows, columns with their detected roles, delimiter, decimal mark, date order and what the import would give.',
+    z
+      .object({
+        csv: z.string().min(1).max(MAX_IMPORT_BYTES),
+        options: CsvReadOptionsSchema.optional(),
+        rows: z.number().int().min(1).max(200).optional(),
+      })
+      .strict(),
+    CsvPreviewSchema,
+  ),
   'datasets:import': channel(
-    'Imports a CSV file as a new data set; all or nothing.',
+    'Imports a CSV file as a new data set, all or nothing; the same series imported again is refused with Conflict (details.datasetId names the existing data set).',
     z
       .object({
         name: z.string().min(1).max(200),
         csv: z.string().min(1).max(MAX_IMPORT_BYTES),
         timeZone: z.string().max(64).optional(),
+        options: CsvReadOptionsSchema.optional(),
       })
       .strict(),
-    DatasetInfoSchema,
+    ImportResultSchema,
   ),
   'datasets:remove': channel('Deletes a data set.', z.object({ datasetId: z.number().int().positive() }).strict(), z.object({ removed: z.boolean() })),
   'datasets:bars': channel(

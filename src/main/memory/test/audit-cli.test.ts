@@ -52,12 +52,12 @@ describe('warpdesk audit verify', () => {
     expect(JSON.parse(badJson.out)).toMatchObject({ ok: false, broken: { recordId: ids[20], reason: 'content-mismatch' } });
   });
 
-  it('exits 2 on bad usage, 1 with one sentence when there is no memory or the key is wrong', async () => {
+  it('exits 2 on bad usage, 0 with "no experiences yet" when there is no memory (issue 11), 1 with one sentence when the key is wrong', async () => {
     expect((await cli(['audit'])).code).toBe(2);
     expect((await cli(['audit', 'frobnicate'])).code).toBe(2);
     const none = await cli(['audit', 'verify', '--data-dir', tempDir()]);
-    expect(none.code).toBe(1);
-    expect(none.err).toMatch(/There is no pattern memory in/);
+    expect(none.code).toBe(0);
+    expect(none.out).toMatch(/^No experiences yet in .*no audit chain to verify/);
     const { dir } = await workspace();
     const wrong = await cli(['audit', 'verify', '--data-dir', dir], { WARPDESK_MEMORY_KEY: Buffer.alloc(32, 7).toString('base64') });
     expect(wrong.code).toBe(1);
