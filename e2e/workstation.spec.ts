@@ -2,6 +2,8 @@
 // loop (one `analogs:run`), sees the analogs listed and drawn on the chart with the forecast, the gated decision
 // and the gate, overlays one, and saves screenshots under test-results/. Waits are on conditions, never on time.
 import { expect, test } from '@playwright/test';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startHost, type RunningHost } from './host';
 
@@ -23,11 +25,15 @@ test('import a CSV, search, see the matches listed and highlighted', async ({ pa
   const chart = page.getByTestId('price-chart');
   await expect(chart).toHaveAttribute('data-bars', '5550');
 
-  // Import the MSFT daily CSV through the file picker.
-  await page.getByTestId('import-input').setInputFiles(path.resolve(__dirname, '../resources/data/msft_daily_2000_2001.csv'));
+  // Import a CSV through the file picker: the MSFT sample without its last 10 days (the sample itself is
+  // already in the workspace, and the same content is recognised as a duplicate).
+  const lines = fs.readFileSync(path.resolve(__dirname, '../resources/data/msft_daily_2000_2001.csv'), 'utf8').trim().split('\n');
+  const cut = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-e2e-')), 'msft_cut.csv');
+  fs.writeFileSync(cut, lines.slice(0, -10).join('\n') + '\n');
+  await page.getByTestId('import-input').setInputFiles(cut);
   await expect(page.getByTestId('dataset-select')).toHaveValue(/\d+/);
-  await expect(chart).toHaveAttribute('data-bars', '249');
-  await expect(page.getByTestId('dataset-select').locator('option:checked')).toHaveText('msft_daily_2000_2001');
+  await expect(chart).toHaveAttribute('data-bars', '239');
+  await expect(page.getByTestId('dataset-select').locator('option:checked')).toHaveText('msft_cut');
 
   // Back to the long sample for a meaningful search: last 40 bars, top 8.
   await page.getByTestId('dataset-select').selectOption({ index: 0 });
