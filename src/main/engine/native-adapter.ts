@@ -12,7 +12,7 @@ import { isErrorCode, WarpdeskError } from '../../shared/errors';
 import { checkBatch, checkDtw, checkMulti, checkSearch, checkSeriesList, K } from './reference';
 import type { NativeBinding, NativeJob } from './native-types';
 import type { DtwResult, PatternEngine, SearchMatch } from './types';
-import { checkArray, checkCells, checkLcssOptions, identical, quantize } from './validate';
+import { checkArray, checkCells, checkDistance, checkDistances, checkLcssOptions, identical, quantize } from './validate';
 
 export type { NativeBinding } from './native-types';
 
@@ -139,22 +139,23 @@ export function createNativeEngine(nb: NativeBinding): PatternEngine {
       return wrap(() => {
         if (path) {
           const r = nb.dtwPath(x, y, window, absolute);
+          checkDistance(r.distance);
           const pairs: Array<[number, number]> = [];
           for (let i = 0; i < r.path.length; i += 2) pairs.push([r.path[i]!, r.path[i + 1]!]);
           return { distance: r.distance, similarity: K.similarity(r.distance, x.length, y.length, identical(x, y)), path: pairs };
         }
-        const distance = nb.dtw(x, y, window, absolute);
+        const distance = checkDistance(nb.dtw(x, y, window, absolute));
         return { distance, similarity: K.similarity(distance, x.length, y.length, identical(x, y)) };
       });
     },
     dtwBatch(query, candidates, options) {
       const { q, c, window, absolute } = checkBatch(query, candidates, options);
-      return wrap(() => nb.dtwBatch(q, c, window, absolute));
+      return checkDistances(wrap(() => nb.dtwBatch(q, c, window, absolute)));
     },
     dtwBatchAsync(query, candidates, options) {
       try {
         const { q, c, window, absolute } = checkBatch(query, candidates, options);
-        return runJob(() => nb.dtwBatchAsync(q, c, window, absolute), options?.onProgress, options?.signal);
+        return runJob(() => nb.dtwBatchAsync(q, c, window, absolute), options?.onProgress, options?.signal).then((d) => checkDistances(d));
       } catch (err) {
         return Promise.reject(toWarpdesk(err));
       }
@@ -174,7 +175,7 @@ export function createNativeEngine(nb: NativeBinding): PatternEngine {
     quantize,
     dtwMultivariate(a, b, options): DtwResult {
       const { x, y, channels, window, absolute } = checkMulti(a, b, options);
-      const distance = wrap(() => nb.dtwMulti(x, y, channels, window, absolute));
+      const distance = checkDistance(wrap(() => nb.dtwMulti(x, y, channels, window, absolute)), 'multivariate DTW distance');
       return { distance, similarity: K.similarity(distance, x.length / channels, y.length / channels, identical(x, y)) };
     },
     lcss(a, b, options): number {
