@@ -86,6 +86,18 @@ function wrap<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Native jobs still running. On process exit they are cancelled, so the addon's cleanup (which joins its
+ * worker threads) returns at once instead of waiting for the job to finish (issue 12: `process.exit()`
+ * waited 84 s for a running LCSS matrix).
+ */
+const runningJobs = new Set<NativeJob<unknown>>();
+let exitHooked = false;
+function cancelRunningJobs(): void {
+  for (const job of runningJobs) job.cancel();
+  runningJobs.clear();
+}
+
 function runJob<T>(start: () => NativeJob<T>, onProgress?: (f: number) => void, signal?: AbortSignal): Promise<T> {
   if (signal?.aborted) return Promise.reject(new WarpdeskError('Cancelled', 'The engine job was cancelled.'));
   let job: NativeJob<T>;
@@ -94,6 +106,13 @@ function runJob<T>(start: () => NativeJob<T>, onProgress?: (f: number) => void, 
   } catch (err) {
     return Promise.reject(toWarpdesk(err));
   }
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', cancelRunningJobs);
+  }
+  runningJobs.add(job as NativeJob<unknown>);
+  const untrack = (): void => void runningJobs.delete(job as NativeJob<unknown>);
+  job.promise.then(untrack, untrack);
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let last = -1;
