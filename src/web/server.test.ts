@@ -10,13 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Host } from '../main/host/host';
 import { browserHostMetrics, createLogger } from '../main/metrics';
-import { MAX_IMPORT_BYTES, type WsServerFrame } from '../shared/contract';
+import { MAX_MESSAGE_BYTES, type WsServerFrame } from '../shared/contract';
 import { MAX_IN_FLIGHT, parseTarget, startBrowserHost, type BrowserHost } from './server';
 
 const TOKEN = 'fuzz-token-0123456789';
 let server: BrowserHost;
 let dir: string;
 let gate: Promise<void> | undefined;
+const BIG = 'x'.repeat(1 << 20);
+let bigCalls = 0;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-web-'));
@@ -31,6 +33,11 @@ beforeAll(async () => {
       },
       'datasets:remove': () => {
         throw new TypeError('boom');
+      },
+      // A 1 MiB reply, for the backpressure test.
+      'backtest:sessions': () => {
+        bigCalls++;
+        return [BIG] as never;
       },
     },
   });
@@ -189,7 +196,7 @@ describe('browser host: WebSocket protocol errors on an authenticated socket (at
     const text = (s: string, fin = true): Buffer => wsFrame({ opcode: 0x1, fin, payload: Buffer.from(s) });
     const cases: Array<[string, Buffer[], number]> = [
       ['8 bytes of invalid UTF-8', [wsFrame({ opcode: 0x1, payload: Buffer.from([0xff, 0xfe, 0xfd, 0xfc, 0x80, 0x81, 0x82, 0x83]) })], 1007],
-      ['a message over the size limit (declared)', [wsFrame({ opcode: 0x1, declaredLength: BigInt(MAX_IMPORT_BYTES) * 2n })], 1009],
+      ['a message over the size limit (declared)', [wsFrame({ opcode: 0x1, declaredLength: BigInt(MAX_MESSAGE_BYTES + 1) })], 1009],
       ['a length beyond 2^53', [wsFrame({ opcode: 0x1, declaredLength: 2n ** 63n - 1n })], 1009],
       ['a reserved opcode', [wsFrame({ opcode: 0x3 })], 1002],
       ['RSV bits without an extension', [wsFrame({ opcode: 0x1, rsv: 0b011, payload: Buffer.from('{}') })], 1002],
@@ -244,6 +251,47 @@ describe('browser host: handler failures and requests in flight (attack 6)', () 
     gate = undefined;
     for (const r of await Promise.all(held)) expect(r.kind === 'result' && r.result.ok).toBe(true);
     expect((await invoke(ws, 1000, 'datasets:list')).kind).toBe('result');
+    ws.close();
+  });
+});
+
+describe('browser host: a client that does not read its replies (attack 6)', () => {
+  it('holds a bounded amount of replies for it (requests in flight, then reading paused), and answers everything once it reads', async () => {
+    const inFlightRefusals = async (): Promise<number> => (await browserHostMetrics.refusedTotal.get()).values.find((v) => v.labels['reason'] === 'in_flight')?.value ?? 0;
+    const held = async (): Promise<boolean> => server.stats().pausedConnections > 0 || (await inFlightRefusals()) > refusedBefore;
+    const refusedBefore = await inFlightRefusals();
+    const ws = await connect();
+    const socket = (ws as unknown as { _socket: net.Socket })._socket;
+    socket.pause(); // the client stops reading: replies pile up in the kernel, then in the host
+    const replies: WsServerFrame[] = [];
+    ws.on('message', (d) => replies.push(JSON.parse(d.toString()) as WsServerFrame));
+    const callsBefore = bigCalls;
+    let sent = 0;
+    // One request at a time, each waiting until the host has run it, refused it, or stopped reading.
+    while (!(await held())) {
+      const calls = bigCalls;
+      const refused = await inFlightRefusals();
+      ws.send(JSON.stringify({ kind: 'invoke', id: 5000 + sent, channel: 'backtest:sessions', request: {} }));
+      sent++;
+      while (bigCalls === calls && (await inFlightRefusals()) === refused && server.stats().pausedConnections === 0) await new Promise((r) => setImmediate(r));
+      expect(sent).toBeLessThan(200); // the kernel cannot absorb 200 MiB: the host must have held back long before
+    }
+    expect(bigCalls - callsBefore).toBeGreaterThanOrEqual(MAX_IN_FLIGHT);
+    // What the host holds for this client is bounded by the replies in flight, not by what was asked.
+    expect(server.stats().maxBufferedBytes).toBeLessThanOrEqual((MAX_IN_FLIGHT + 1) * (BIG.length + 1024));
+    socket.resume();
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (replies.length === sent) resolve();
+        else setImmediate(check);
+      };
+      check();
+    });
+    const served = bigCalls - callsBefore;
+    const ok = replies.filter((r) => r.kind === 'result' && r.result.ok).length;
+    const busy = replies.filter((r) => r.kind === 'result' && !r.result.ok && r.result.error.code === 'Unavailable').length;
+    expect({ ok, busy }).toEqual({ ok: served, busy: sent - served });
+    expect(server.stats().pausedConnections).toBe(0);
     ws.close();
   });
 });

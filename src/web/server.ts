@@ -22,13 +22,17 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { MAX_IMPORT_BYTES, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX, type WsInvokeFrame, type WsServerFrame } from '../shared/contract';
+import { MAX_MESSAGE_BYTES, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX, type WsInvokeFrame, type WsServerFrame } from '../shared/contract';
 import { toSerializedError, WarpdeskError } from '../shared/errors';
 import type { Host } from '../main/host/host';
 import { CONTENT_SECURITY_POLICY } from '../main/host/security';
 import { browserHostMetrics, createLogger, type Logger } from '../main/metrics';
 
-/** Requests one WebSocket may have in flight; more are answered at once with `Unavailable`. */
+/**
+ * Requests one WebSocket may have in flight, counted until their reply has been handed to the kernel; more
+ * are answered at once with `Unavailable`. So a client that does not read holds at most this many replies in
+ * the host's memory (issue 12, attack 6).
+ */
 export const MAX_IN_FLIGHT = 8;
 /** Reading from a socket stops while more than this many reply bytes wait to be sent, and resumes below LOW. */
 export const BUFFERED_HIGH = 8 * 1024 * 1024;
@@ -51,6 +55,8 @@ export interface BrowserHost {
   url: string;
   port: number;
   token: string;
+  /** Open WebSockets and the most reply bytes any of them is holding right now (tests, diagnostics). */
+  stats(): { connections: number; maxBufferedBytes: number; pausedConnections: number };
   close(): Promise<void>;
 }
 
@@ -200,10 +206,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_IMPORT_BYTES + 1024 * 1024,
+    // Big imports arrive in chunks (datasets:importChunk), so no message needs to be large (issue 12, item 3).
+    maxPayload: MAX_MESSAGE_BYTES,
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
   const clients = new Set<WebSocket>();
+  /** Sockets whose reading is paused because their replies are not drained. */
+  const pausedSockets = new Set<WebSocket>();
 
   function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
     browserHostMetrics.refusedTotal.inc({ reason: `ws_${status}` });
@@ -228,7 +237,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     clients.add(ws);
     let inFlight = 0;
     let paused = false;
-    ws.on('close', () => clients.delete(ws));
+    ws.on('close', () => {
+      clients.delete(ws);
+      pausedSockets.delete(ws);
+    });
     // Protocol errors (bad UTF-8, bad opcodes, oversized messages) arrive here; ws then closes the socket.
     ws.on('error', (err) => survived('ws_protocol', err));
 
@@ -236,11 +248,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       if (err) return;
       if (paused && ws.bufferedAmount < BUFFERED_LOW) {
         paused = false;
+        pausedSockets.delete(ws);
         ws.resume();
       }
     };
-    const send = (frame: WsServerFrame): void => {
-      if (ws.readyState !== ws.OPEN) return;
+    const send = (frame: WsServerFrame, written: (err?: Error) => void = drained): void => {
+      if (ws.readyState !== ws.OPEN) return written(new Error('closed'));
       let text: string;
       try {
         text = JSON.stringify(frame);
@@ -249,10 +262,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         if (frame.kind !== 'result') return;
         text = JSON.stringify({ kind: 'result', id: frame.id, result: { ok: false, error: toSerializedError(err) } } satisfies WsServerFrame);
       }
-      ws.send(text, drained);
+      ws.send(text, written);
       if (!paused && ws.bufferedAmount > BUFFERED_HIGH) {
         // Backpressure: a client that does not read its replies gets no more requests read from it.
         paused = true;
+        pausedSockets.add(ws);
         ws.pause();
       }
     };
@@ -282,9 +296,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
           return { ok: false as const, error: toSerializedError(err) };
         })
         .then((result) => {
-          inFlight--;
           if (!result.ok && result.error.code === 'Internal') survived('handler', result.error.message);
-          send({ kind: 'result', id: frame.id, result });
+          // The request stays in flight until its reply has left for the kernel (or the socket is gone).
+          send({ kind: 'result', id: frame.id, result }, (err) => {
+            inFlight--;
+            drained(err);
+          });
         })
         .catch((err: unknown) => survived('reply', err));
     });
@@ -319,6 +336,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     url: `http://127.0.0.1:${port}/#token=${token}`,
     port,
     token,
+    stats() {
+      let maxBufferedBytes = 0;
+      for (const c of clients) maxBufferedBytes = Math.max(maxBufferedBytes, c.bufferedAmount);
+      return { connections: clients.size, maxBufferedBytes, pausedConnections: pausedSockets.size };
+    },
     async close() {
       unsubscribe();
       for (const c of clients) c.terminate();
