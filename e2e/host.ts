@@ -21,7 +21,7 @@ export async function startHost(): Promise<RunningHost> {
     const timer = setTimeout(() => reject(new Error(`browser host did not start: ${output}`)), 60_000);
     const onData = (d: Buffer): void => {
       output += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output);
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(output);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
@@ -35,7 +35,7 @@ export async function startHost(): Promise<RunningHost> {
   return {
     url,
     origin: u.origin,
-    token: u.searchParams.get('token')!,
+    token: new URLSearchParams(u.hash.slice(1)).get('token')!,
     dataDir,
     async stop() {
       child.kill('SIGTERM');

@@ -19,7 +19,7 @@ test('import a CSV, search, see the matches listed and highlighted', async ({ pa
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(host.url);
-  // The token moved into a cookie and out of the address bar.
+  // The token moved from the URL fragment into session storage and out of the address bar.
   await expect(page).toHaveURL(`${host.origin}/`);
   // First start opens a shipped sample data set.
   const chart = page.getByTestId('price-chart');

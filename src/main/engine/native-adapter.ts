@@ -13,7 +13,7 @@ import { checkBatch, checkDtw, checkMulti, checkSearch, checkSeriesList, K } fro
 import type { NativeBinding, NativeJob } from './native-types';
 import { appRoot } from '../platform/resources';
 import type { DtwResult, PatternEngine, SearchMatch } from './types';
-import { checkArray, checkCells, checkLcssOptions, identical, quantize } from './validate';
+import { checkArray, checkCells, checkDistance, checkDistances, checkLcssOptions, identical, quantize } from './validate';
 
 export type { NativeBinding } from './native-types';
 
@@ -92,6 +92,18 @@ function wrap<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Native jobs still running. On process exit they are cancelled, so the addon's cleanup (which joins its
+ * worker threads) returns at once instead of waiting for the job to finish (issue 12: `process.exit()`
+ * waited 84 s for a running LCSS matrix).
+ */
+const runningJobs = new Set<NativeJob<unknown>>();
+let exitHooked = false;
+function cancelRunningJobs(): void {
+  for (const job of runningJobs) job.cancel();
+  runningJobs.clear();
+}
+
 function runJob<T>(start: () => NativeJob<T>, onProgress?: (f: number) => void, signal?: AbortSignal): Promise<T> {
   if (signal?.aborted) return Promise.reject(new WarpdeskError('Cancelled', 'The engine job was cancelled.'));
   let job: NativeJob<T>;
@@ -100,6 +112,13 @@ function runJob<T>(start: () => NativeJob<T>, onProgress?: (f: number) => void, 
   } catch (err) {
     return Promise.reject(toWarpdesk(err));
   }
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', cancelRunningJobs);
+  }
+  runningJobs.add(job as NativeJob<unknown>);
+  const untrack = (): void => void runningJobs.delete(job as NativeJob<unknown>);
+  job.promise.then(untrack, untrack);
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let last = -1;
@@ -145,22 +164,23 @@ export function createNativeEngine(nb: NativeBinding): PatternEngine {
       return wrap(() => {
         if (path) {
           const r = nb.dtwPath(x, y, window, absolute);
+          checkDistance(r.distance);
           const pairs: Array<[number, number]> = [];
           for (let i = 0; i < r.path.length; i += 2) pairs.push([r.path[i]!, r.path[i + 1]!]);
           return { distance: r.distance, similarity: K.similarity(r.distance, x.length, y.length, identical(x, y)), path: pairs };
         }
-        const distance = nb.dtw(x, y, window, absolute);
+        const distance = checkDistance(nb.dtw(x, y, window, absolute));
         return { distance, similarity: K.similarity(distance, x.length, y.length, identical(x, y)) };
       });
     },
     dtwBatch(query, candidates, options) {
       const { q, c, window, absolute } = checkBatch(query, candidates, options);
-      return wrap(() => nb.dtwBatch(q, c, window, absolute));
+      return checkDistances(wrap(() => nb.dtwBatch(q, c, window, absolute)));
     },
     dtwBatchAsync(query, candidates, options) {
       try {
         const { q, c, window, absolute } = checkBatch(query, candidates, options);
-        return runJob(() => nb.dtwBatchAsync(q, c, window, absolute), options?.onProgress, options?.signal);
+        return runJob(() => nb.dtwBatchAsync(q, c, window, absolute), options?.onProgress, options?.signal).then((d) => checkDistances(d));
       } catch (err) {
         return Promise.reject(toWarpdesk(err));
       }
@@ -180,7 +200,7 @@ export function createNativeEngine(nb: NativeBinding): PatternEngine {
     quantize,
     dtwMultivariate(a, b, options): DtwResult {
       const { x, y, channels, window, absolute } = checkMulti(a, b, options);
-      const distance = wrap(() => nb.dtwMulti(x, y, channels, window, absolute));
+      const distance = checkDistance(wrap(() => nb.dtwMulti(x, y, channels, window, absolute)), 'multivariate DTW distance');
       return { distance, similarity: K.similarity(distance, x.length / channels, y.length / channels, identical(x, y)) };
     },
     lcss(a, b, options): number {

@@ -11,6 +11,11 @@ import type { DtwCost, LcssOptions, NumericArray, PatternInput, QuantizedPattern
 export const MAX_CELLS = 1e11;
 /** Largest warping-path matrix (cells) we allocate (8 bytes each). */
 export const MAX_PATH_CELLS = 2 ** 25;
+/**
+ * Largest memory an LCSS matrix call may need (issue 12): the n x n result is 8 bytes per cell and the
+ * native job was measured at 15.6 bytes per cell in all, so 16 * n^2 bytes is the estimate (n <= 8192).
+ */
+export const MAX_MATRIX_BYTES = 2 ** 30;
 /** Largest array length accepted. */
 export const MAX_LENGTH = 2 ** 30;
 
@@ -76,6 +81,30 @@ export function checkCells(n: number, m: number, window: number, what: string): 
   const w = effectiveWindow(window, n, m);
   const cells = n * Math.min(m, 2 * w + 1);
   if (cells > MAX_CELLS) throw new WarpdeskError('TooLarge', `The ${what} would need ${cells.toExponential(2)} DTW cells, more than the ${MAX_CELLS.toExponential(0)} allowed; use a smaller window or shorter inputs.`);
+}
+
+/** Refuses an n x n matrix whose estimated memory (16 * n^2 bytes) exceeds MAX_MATRIX_BYTES. */
+export function checkMatrixSize(n: number, what: string): void {
+  const bytes = 16 * n * n;
+  if (bytes > MAX_MATRIX_BYTES)
+    throw new WarpdeskError(
+      'TooLarge',
+      `The ${what} of ${n} series would need about ${(bytes / 2 ** 30).toFixed(1)} GiB (${n} x ${n} cells), more than the ${MAX_MATRIX_BYTES / 2 ** 30} GiB allowed; use at most ${Math.floor(Math.sqrt(MAX_MATRIX_BYTES / 16))} series.`,
+      { series: n, estimatedBytes: bytes, limitBytes: MAX_MATRIX_BYTES },
+    );
+}
+
+/** A DTW distance must be finite: finite inputs whose squared differences overflow get a typed error, not Infinity. */
+export function checkDistance(d: number, what = 'DTW distance'): number {
+  if (!Number.isFinite(d))
+    throw new WarpdeskError('NonFinite', `The ${what} overflows (${d}): the values are too large to compare; scale or z-normalise them first.`, { value: String(d) });
+  return d;
+}
+
+/** Same check over a batch of distances. */
+export function checkDistances(out: Float64Array, what = 'DTW distance'): Float64Array {
+  for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i]!)) checkDistance(out[i]!, `${what} of candidate ${i}`);
+  return out;
 }
 
 export function checkLcssOptions(o: unknown): { epsilon: number; delta: number } {

@@ -23,6 +23,7 @@ import { distill } from './distill';
 import { defaultKeyProvider } from './keys';
 import { MemoryStore, openMemoryStore, openScratchMemoryStore, type OpenMemoryOptions } from './store';
 import type {
+  ChainCheckpoint,
   ChainReport,
   ConsolidateOptions,
   ConsolidateReport,
@@ -90,7 +91,8 @@ export interface Memory {
   trajectory(patternType?: string, options?: { limit?: number }): TrajectoryPoint[];
   distill(options?: DistillOptions): DistillReport;
   consolidate(options?: ConsolidateOptions): ConsolidateReport;
-  verifyChain(): ChainReport;
+  /** Recomputes the chain; with `receipts`, also fails when a receipted head is no longer in it (ADR 0013). */
+  verifyChain(options?: { receipts?: readonly ChainCheckpoint[] }): ChainReport;
   rotateKey(options?: { batchSize?: number; onProgress?: (done: number) => void }): Promise<RotationReport>;
   exportExperience(id: string): PortableExperience;
   importRemoteExperience(exp: PortableExperience): { imported: boolean; verdictImported: boolean };
@@ -137,7 +139,7 @@ function wrap(s: MemoryStore): Memory {
     trajectory: (t, o) => s.trajectory(t, o),
     distill: (o) => distill(s, o),
     consolidate: (o) => consolidate(s, o),
-    verifyChain: () => s.verifyChain(),
+    verifyChain: (o) => s.verifyChain(o),
     rotateKey: (o) => s.rotateKey(o),
     exportExperience: (id) => s.exportExperience(id),
     importRemoteExperience: (e) => s.importRemoteExperience(e),

@@ -35,6 +35,7 @@ import { zNormalizeInto } from '../../shared/numerics';
 import { DEFAULT_SCORE, mmrSelect, PatternIndex, type ScoreParams } from './pattern-index';
 import { migrate, openDb, schemaVersion, SCHEMA_VERSION, type Db } from './schema';
 import type {
+  ChainCheckpoint,
   ChainReport,
   ContextValue,
   DistilledStats,
@@ -808,14 +809,26 @@ export class MemoryStore {
    * Recomputes the whole chain from the records (decrypting them) and reports the first broken link: a
    * record edited, deleted or reordered behind the app's back, or a record that was never chained.
    */
-  verifyChain(): ChainReport {
+  verifyChain(options: { receipts?: readonly ChainCheckpoint[] } = {}): ChainReport {
     this.open();
     const t0 = performance.now();
     let prev = GENESIS_HASH;
     let expected = 1;
     let links = 0;
     let head: ChainReport['head'] = null;
-    const done = (broken?: ChainReport['broken']): ChainReport => ({ ok: !broken, links, head, ...(broken ? { broken } : {}), elapsedMs: performance.now() - t0 });
+    // Receipts (signed checkpoints kept outside the workspace) by link number; several may name one link.
+    const receipted = new Map<number, ChainCheckpoint[]>();
+    for (const r of options.receipts ?? []) receipted.set(r.seq, [...(receipted.get(r.seq) ?? []), r]);
+    let matched = 0;
+    const done = (broken?: ChainReport['broken']): ChainReport => ({
+      ok: !broken,
+      links,
+      head,
+      ...(broken ? { broken } : {}),
+      ...(options.receipts ? { receipts: { checked: options.receipts.length, matched } } : {}),
+      elapsedMs: performance.now() - t0,
+    });
+    const by = (r: ChainCheckpoint): string => (r.signer ? ` signed by ${r.signer}` : '') + (r.at !== undefined ? ` at ${new Date(r.at).toISOString()}` : '');
     const result = this.db
       .transaction((): ChainReport => {
         for (const l of this.st.ledgerAll.iterate() as IterableIterator<{ seq: number; kind: 'experience' | 'verdict'; record_id: string; prev_hash: string; hash: string }>) {
@@ -838,6 +851,28 @@ export class MemoryStore {
           expected++;
           links++;
           head = { seq: l.seq, hash: h };
+          for (const r of receipted.get(l.seq) ?? []) {
+            if (r.head !== h)
+              return done({
+                seq: l.seq,
+                kind: 'receipt',
+                recordId: r.head,
+                reason: 'receipt-mismatch',
+                message: `Link ${l.seq} is not the head receipted${by(r)} (${r.head.slice(0, 16)}…, now ${h.slice(0, 16)}…): the chain was rewritten after that receipt.`,
+              });
+            matched++;
+          }
+        }
+        const beyond = [...receipted.keys()].filter((seq) => seq > links).sort((a, b) => a - b)[0];
+        if (beyond !== undefined) {
+          const r = receipted.get(beyond)![0]!;
+          return done({
+            seq: beyond,
+            kind: 'receipt',
+            recordId: r.head,
+            reason: 'receipt-beyond-head',
+            message: `A receipt${by(r)} names link ${beyond}, but the chain ends at link ${links}: its newest records were deleted.`,
+          });
         }
         const orphan = this.st.unchained.get() as { kind: 'experience' | 'verdict'; id: string } | undefined;
         if (orphan)

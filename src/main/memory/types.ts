@@ -231,14 +231,34 @@ export interface ConsolidateReport {
   elapsedMs: number;
 }
 
-export type ChainBreakReason = 'gap' | 'prev-mismatch' | 'missing-record' | 'content-mismatch' | 'undecryptable' | 'unchained-record';
+export type ChainBreakReason =
+  | 'gap'
+  | 'prev-mismatch'
+  | 'missing-record'
+  | 'content-mismatch'
+  | 'undecryptable'
+  | 'unchained-record'
+  /** A receipted head is not the hash of that link now: the chain was rewritten (with the key) after the receipt. */
+  | 'receipt-mismatch'
+  /** A receipted head lies beyond the chain's end: its newest records were deleted. */
+  | 'receipt-beyond-head';
+
+/** A checkpoint of the chain head kept outside the workspace (its signature is checked by whoever holds it). */
+export interface ChainCheckpoint {
+  seq: number;
+  head: string;
+  at?: number;
+  signer?: string;
+}
 
 export interface ChainReport {
   ok: boolean;
   links: number;
   head: { seq: number; hash: string } | null;
   /** The first broken link (by sequence; unchained records come after all links). */
-  broken?: { seq: number | null; kind: 'experience' | 'verdict'; recordId: string; reason: ChainBreakReason; message: string };
+  broken?: { seq: number | null; kind: 'experience' | 'verdict' | 'receipt'; recordId: string; reason: ChainBreakReason; message: string };
+  /** When checkpoints were given: how many the chain was checked against and how many it still contains. */
+  receipts?: { checked: number; matched: number };
   elapsedMs: number;
 }
 

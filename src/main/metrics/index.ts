@@ -121,3 +121,9 @@ export function createLogger(name: string, level = process.env['WARPDESK_LOG_LEV
 }
 
 export type { Logger };
+
+/** Browser host metrics (issue 12): every input it refused or survived, by kind. */
+export const browserHostMetrics = {
+  refusedTotal: new Counter({ name: 'browser_host_refused_total', help: 'HTTP requests and WebSocket upgrades refused, by reason.', labelNames: ['reason'], registers: [registry] }),
+  errorsTotal: new Counter({ name: 'browser_host_errors_total', help: 'Errors the browser host answered or survived, by kind.', labelNames: ['kind'], registers: [registry] }),
+};

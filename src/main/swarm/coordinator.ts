@@ -50,7 +50,20 @@ export interface CoordinatorOptions {
   membershipTtlMs?: number;
   tokenTtlMs?: number;
   changePollMs?: number;
+  /** A new stream must send its hello within this time (default 3 s; issue 12, attack 8). */
+  helloTimeoutMs?: number;
+  /** A live agent whose membership has expired is disconnected this long after `not_after` unless renewed (default 60 s). */
+  expiryGraceMs?: number;
   logger?: Logger;
+}
+
+/** Pre-hello streams of peers not yet enrolled: at most this many per remote address and in all (oldest evicted). */
+export const PRE_HELLO_PER_ADDRESS = 8;
+export const PRE_HELLO_TOTAL = 256;
+
+function addressOf(remoteAddr: { toString(): string }): string {
+  const m = /\/(?:ip4|ip6|dns4|dns6|dns)\/([^/]+)/.exec(remoteAddr.toString());
+  return m?.[1] ?? remoteAddr.toString();
 }
 
 export interface AgentInfo {
@@ -75,6 +88,8 @@ interface Session {
   busy: { task: TaskState; shard: number } | null;
   ended: boolean;
   catchingUp: boolean;
+  /** The membership's not_after as last read (refreshed on allow changes and before disconnecting). */
+  notAfter: number;
 }
 
 export interface SearchTaskOptions {
@@ -140,7 +155,8 @@ export class Coordinator extends EventEmitter {
   peerId: string;
   private readonly sessions = new Map<string, Session>();
   private readonly tasks: TaskState[] = [];
-  private pendingEnrollments = 0;
+  /** Streams of unenrolled peers still waiting for their hello, oldest first. */
+  private readonly preHello = new Map<Stream, { peer: string; addr: string }>();
   private lastRev = 0;
   private lastSeq = 0;
   private readonly storedAtBySeq = new Map<number, number>();
@@ -149,6 +165,8 @@ export class Coordinator extends EventEmitter {
   readonly heartbeatMs: number;
   readonly readTimeoutMs: number;
   readonly membershipTtlMs: number;
+  readonly helloTimeoutMs: number;
+  readonly expiryGraceMs: number;
 
   private constructor(
     private libp2pNode: SwarmLibp2p,
@@ -162,6 +180,8 @@ export class Coordinator extends EventEmitter {
     this.heartbeatMs = opts.heartbeatMs ?? 2_000;
     this.readTimeoutMs = opts.readTimeoutMs ?? this.heartbeatMs * 3 + 2_000;
     this.membershipTtlMs = opts.membershipTtlMs ?? DAY;
+    this.helloTimeoutMs = Math.min(opts.helloTimeoutMs ?? 3_000, this.readTimeoutMs);
+    this.expiryGraceMs = opts.expiryGraceMs ?? 60_000;
   }
 
   get node(): SwarmLibp2p {
@@ -302,10 +322,6 @@ export class Coordinator extends EventEmitter {
   private deny(peer: string): boolean {
     if (this.stopped) return true;
     const d = this.store.gate(peer);
-    if (d.allow && !d.enrolled && this.pendingEnrollments >= 16) {
-      this.refusedAtHandshake(peer, 'enrollment-busy');
-      return true;
-    }
     if (!d.allow) {
       this.refusedAtHandshake(peer, d.reason);
       return true;
@@ -330,15 +346,15 @@ export class Coordinator extends EventEmitter {
       return;
     }
     const gate = this.store.gate(peer);
-    let enrolling = gate.allow && !gate.enrolled;
-    if (enrolling) this.pendingEnrollments++;
+    if (gate.allow && !gate.enrolled) this.holdPreHello(stream, peer, addressOf(connection.remoteAddr));
     const doneEnrolling = (): void => {
-      if (enrolling) this.pendingEnrollments--;
-      enrolling = false;
+      this.preHello.delete(stream);
     };
     let session: Session | undefined;
     try {
+      channel.setReadTimeout(this.helloTimeoutMs);
       const hello = await channel.read();
+      channel.setReadTimeout(this.readTimeoutMs);
       if (hello.t !== 'hello') throw new FrameError('BadFrame', `The first frame must be hello, not ${hello.t}.`);
       const refusal = this.admit(peer, hello);
       if (refusal) {
@@ -356,11 +372,13 @@ export class Coordinator extends EventEmitter {
         void previous.channel.fail({ t: 'refused', code: 'Replaced', message: 'A newer connection of this agent replaced this one.' });
       }
       const now = Date.now();
-      session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false };
+      session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false, notAfter: Infinity };
       this.sessions.set(peer, session);
       this.updateGauges();
       this.store.touch(peer, { agentType: hello.agentType, transport });
-      await channel.send({ t: 'welcome', membership: await this.membershipFor(peer), heartbeatMs: this.heartbeatMs, transport, rotations: this.rotations() });
+      const membership = await this.membershipFor(peer);
+      session.notAfter = this.store.member(peer)?.notAfter ?? Infinity;
+      await channel.send({ t: 'welcome', membership, heartbeatMs: this.heartbeatMs, transport, rotations: this.rotations() });
       this.log.info({ peer, transport, agentType: hello.agentType, cursor: hello.cursor }, 'agent joined');
       this.emit('agent-joined', { peerId: peer, transport });
       void this.catchUp(session, hello.cursor);
@@ -379,6 +397,48 @@ export class Coordinator extends EventEmitter {
     } finally {
       doneEnrolling();
       if (session) this.endSession(session, 'stream ended');
+    }
+  }
+
+  /**
+   * Keeps track of a stream from a peer that is not enrolled yet, until its hello arrives (issue 12, attack 8):
+   * one per peer, PRE_HELLO_PER_ADDRESS per remote address and PRE_HELLO_TOTAL in all, the oldest evicted when
+   * a limit is reached. A real agent sends its hello at once, so idle streams cannot hold enrollment shut; each
+   * also has only `helloTimeoutMs` to send it.
+   */
+  private holdPreHello(stream: Stream, peer: string, addr: string): void {
+    const evict = (victim: Stream, why: string): void => {
+      this.log.warn({ peer: this.preHello.get(victim)?.peer, why }, 'pre-hello stream evicted');
+      this.preHello.delete(victim);
+      swarmMetrics.refusedConnectionsTotal.inc({ reason: `pre-hello-${why}` });
+      victim.abort(new Error(`evicted before its hello (${why})`));
+    };
+    for (const [st, e] of this.preHello) if (e.peer === peer) evict(st, 'per-peer');
+    const sameAddr = [...this.preHello].filter(([, e]) => e.addr === addr);
+    if (sameAddr.length >= PRE_HELLO_PER_ADDRESS) evict(sameAddr[0]![0], 'per-address');
+    if (this.preHello.size >= PRE_HELLO_TOTAL) evict(this.preHello.keys().next().value!, 'total');
+    this.preHello.set(stream, { peer, addr });
+  }
+
+  /**
+   * Disconnects live agents whose membership expired more than `expiryGraceMs` ago (the window in which
+   * `swarm allow` can renew it) with an explicit `Expired` refusal (issue 12, attack 9).
+   */
+  private expireSessions(now = Date.now()): void {
+    for (const s of [...this.sessions.values()]) {
+      if (now < s.notAfter + this.expiryGraceMs) continue;
+      const m = this.store.member(s.peerId);
+      if (m && m.status === 'allowed' && now < m.notAfter + this.expiryGraceMs) {
+        s.notAfter = m.notAfter;
+        continue;
+      }
+      const at = new Date(m?.notAfter ?? s.notAfter).toISOString();
+      this.endSession(s, 'membership expired');
+      void s.channel.fail({ t: 'refused', code: 'Expired', message: `The membership of this agent expired at ${at} and was not renewed.` });
+      setTimeout(() => void s.connection.close().catch(() => undefined), 200).unref?.();
+      swarmMetrics.refusedConnectionsTotal.inc({ reason: 'expired-live' });
+      this.log.warn({ peer: s.peerId, notAfter: at }, 'agent membership expired');
+      this.emit('expired', { peerId: s.peerId, notAfter: m?.notAfter ?? s.notAfter });
     }
   }
 
@@ -576,6 +636,10 @@ export class Coordinator extends EventEmitter {
     }
     for (const c of changes) {
       this.lastRev = c.rev;
+      if (c.kind === 'allow') {
+        const live = this.sessions.get(c.peerId);
+        if (live) live.notAfter = this.store.member(c.peerId)?.notAfter ?? live.notAfter;
+      }
       if (c.kind !== 'revoke') continue;
       const s = this.sessions.get(c.peerId);
       if (s) {
@@ -591,6 +655,7 @@ export class Coordinator extends EventEmitter {
       this.log.warn({ peer: c.peerId }, 'agent revoked');
       this.emit('revoked', { peerId: c.peerId });
     }
+    this.expireSessions();
   }
 
   /** Shards a top-k search over the connected agents and merges their answers. */

@@ -13,4 +13,5 @@ export { planShards, shardSlice, searchShard, shardPruningSet, mergeTopK, type M
 export { noopSink, type ExperienceSink, type ExperienceMeta } from './sink';
 export { memorySink, shareExperience, experienceRecord, judgedSharer, type JudgedSharer, type MemoryLike } from './memory-sink';
 export { signRecord, verifyRecord, recordSigningBytes, type RecordCheck } from './record-signature';
+export { signReceipt, verifyReceipt, parseReceipts, RECEIPT_TYPE, type AuditReceipt, type ReceiptCheck } from './receipts';
 export { installPolyfills, loadStack } from './stack';

@@ -254,6 +254,11 @@ export class FrameChannel {
     return new FrameChannel(stream, opts);
   }
 
+  /** Changes the read timeout for the next reads (the coordinator gives a hello less time than later frames). */
+  setReadTimeout(ms: number): void {
+    this.opts.readTimeoutMs = ms;
+  }
+
   get isClosed(): boolean {
     return this.closed || this.stream.status !== 'open';
   }

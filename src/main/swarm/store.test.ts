@@ -26,7 +26,7 @@ describe('coordinator store', () => {
     expect(s.redeemToken(token, P2, 'agent', now + 5000, now)).toBe(false); // one use
     expect(s.gate(P1, now)).toEqual({ allow: true, enrolled: true });
     expect(s.gate(P1, now + 5000)).toEqual({ allow: false, reason: 'expired' });
-    s.extendMembership(P1, now + 10_000);
+    s.extendMembership(P1, now + 10_000, now);
     expect(s.gate(P1, now + 5000)).toEqual({ allow: true, enrolled: true });
     s.revoke(P1, now);
     expect(s.gate(P1, now)).toEqual({ allow: false, reason: 'revoked' });

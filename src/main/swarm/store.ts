@@ -123,8 +123,9 @@ export class CoordinatorStore {
     return { allow: true, enrolled: true };
   }
 
-  extendMembership(peerId: string, notAfter: number): void {
-    this.db.prepare(`UPDATE members SET not_after = MAX(not_after, ?) WHERE peer_id = ? AND status = 'allowed'`).run(notAfter, peerId);
+  /** Extends a membership that is still valid; an expired one is not revived by a renewal (issue 12, attack 9). */
+  extendMembership(peerId: string, notAfter: number, now = Date.now()): void {
+    this.db.prepare(`UPDATE members SET not_after = MAX(not_after, ?) WHERE peer_id = ? AND status = 'allowed' AND not_after > ?`).run(notAfter, peerId, now);
   }
 
   touch(peerId: string, fields: { agentType?: string; transport?: string; rttMs?: number }, now = Date.now()): void {

@@ -37,8 +37,14 @@ export const BarsPayloadSchema = z.object({
 });
 export type BarsPayload = z.infer<typeof BarsPayloadSchema>;
 
-/** Largest CSV the app accepts in one import (text). */
+/** Largest CSV the app accepts in one import (text), whether sent whole or in chunks. */
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+/** Largest piece of a chunked import (characters); the renderer sends files in pieces of this size. */
+export const IMPORT_CHUNK_CHARS = 1024 * 1024;
+/** Largest single message the browser host reads (issue 12): a chunk JSON-escaped at worst (6 bytes per char) plus its envelope. */
+export const MAX_MESSAGE_BYTES = 6 * IMPORT_CHUNK_CHARS + 64 * 1024;
+/** Largest CSV sent whole in `datasets:import`; bigger files go through importBegin/importChunk/importEnd. */
+export const MAX_WHOLE_IMPORT_CHARS = IMPORT_CHUNK_CHARS;
 
 /** Roles a file's columns can play; one series is read from the mapped columns. */
 export const COLUMN_ROLES = ['date', 'time', 'open', 'high', 'low', 'close', 'volume'] as const;
@@ -153,13 +159,37 @@ export const dataChannels = {
     z
       .object({
         name: z.string().min(1).max(200),
-        csv: z.string().min(1).max(MAX_IMPORT_BYTES),
+        csv: z.string().min(1).max(MAX_WHOLE_IMPORT_CHARS),
         timeZone: z.string().max(64).optional(),
         options: CsvReadOptionsSchema.optional(),
       })
       .strict(),
     ImportResultSchema,
   ),
+  'datasets:importBegin': channel(
+    'Starts a chunked import of a CSV of up to 64 MiB (chunks of up to 1 MiB follow, then importEnd).',
+    z
+      .object({
+        name: z.string().min(1).max(200),
+        totalChars: z.number().int().positive().max(MAX_IMPORT_BYTES),
+        timeZone: z.string().max(64).optional(),
+        /** How to read the file (column mapping, date order...), as for datasets:import. */
+        options: CsvReadOptionsSchema.optional(),
+      })
+      .strict(),
+    z.object({ importId: z.string() }),
+  ),
+  'datasets:importChunk': channel(
+    'Appends the next chunk of a chunked import, in order.',
+    z.object({ importId: z.string().min(1).max(64), index: z.number().int().nonnegative(), chunk: z.string().min(1).max(IMPORT_CHUNK_CHARS) }).strict(),
+    z.object({ receivedChars: z.number() }),
+  ),
+  'datasets:importEnd': channel(
+    'Finishes a chunked import: parses and stores the whole CSV, all or nothing.',
+    z.object({ importId: z.string().min(1).max(64) }).strict(),
+    DatasetInfoSchema,
+  ),
+  'datasets:importAbort': channel('Drops a chunked import.', z.object({ importId: z.string().min(1).max(64) }).strict(), z.object({ aborted: z.boolean() })),
   'datasets:remove': channel('Deletes a data set.', z.object({ datasetId: z.number().int().positive() }).strict(), z.object({ removed: z.boolean() })),
   'datasets:bars': channel(
     'Bars of a data set at a timeframe (resampled when coarser than native).',

@@ -20,6 +20,15 @@ export function channel<Req extends z.ZodType, Res extends z.ZodType>(summary: s
 /** What every invoke returns across a process or network boundary. */
 export type InvokeResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
 
+/**
+ * The browser host's WebSocket subprotocols (ADR 0003): the client offers `WS_PROTOCOL` and
+ * `WS_TOKEN_PROTOCOL_PREFIX + token`; the host selects `WS_PROTOCOL` and never echoes the token.
+ */
+export const WS_PROTOCOL = 'warpdesk.v1';
+export const WS_TOKEN_PROTOCOL_PREFIX = 'warpdesk.token.';
+/** Where the printed URL carries the token: `http://127.0.0.1:PORT/#token=...` (fragments never leave the browser). */
+export const URL_TOKEN_FRAGMENT = 'token';
+
 /** Frames of the browser host's WebSocket (JSON). */
 export interface WsInvokeFrame {
   kind: 'invoke';

@@ -17,6 +17,9 @@ import {
   identical,
   MAX_PATH_CELLS,
   quantize,
+  checkDistance,
+  checkDistances,
+  checkMatrixSize,
 } from '../validate';
 import { K } from './kernels';
 import { runReferenceJob } from './worker';
@@ -91,6 +94,7 @@ export function checkSeriesList(list: unknown): NumericArray[] {
   if (!Array.isArray(list)) throw new WarpdeskError('InvalidInput', 'The series list must be an array of Float32Array or Float64Array.');
   if (list.length === 0) throw new WarpdeskError('InvalidInput', 'The series list must not be empty.');
   if (list.length > 65536) throw new WarpdeskError('TooLarge', `The series list has ${list.length} series; at most 65536 are accepted.`);
+  checkMatrixSize(list.length, 'LCSS matrix');
   return list.map((s, i) => checkArray(s, `series #${i}`));
 }
 
@@ -107,9 +111,10 @@ export function createReferenceEngine(fallbackReason?: string): PatternEngine {
       const { x, y, window, absolute, path } = checkDtw(a, b, options);
       if (path) {
         const r = K.dtwPath(x, y, window, absolute);
+        checkDistance(r.distance);
         return { distance: r.distance, similarity: K.similarity(r.distance, x.length, y.length, identical(x, y)), path: r.path };
       }
-      const distance = K.dtw(x, y, window, absolute);
+      const distance = checkDistance(K.dtw(x, y, window, absolute));
       return { distance, similarity: K.similarity(distance, x.length, y.length, identical(x, y)) };
     },
     dtwBatch(query, candidates, options) {
@@ -118,13 +123,13 @@ export function createReferenceEngine(fallbackReason?: string): PatternEngine {
       const count = c.length / m;
       const out = new Float64Array(count);
       for (let i = 0; i < count; i++) out[i] = K.dtw(q, c.subarray(i * m, (i + 1) * m), window, absolute);
-      return out;
+      return checkDistances(out);
     },
     dtwBatchAsync(query, candidates, options) {
       try {
         if (options?.signal?.aborted) return Promise.reject(cancelledError());
         const { q, c, window, absolute } = checkBatch(query, candidates, options);
-        return runReferenceJob<Float64Array>({ type: 'batch', query: q, candidates: c, window, absolute }, options?.onProgress, options?.signal);
+        return runReferenceJob<Float64Array>({ type: 'batch', query: q, candidates: c, window, absolute }, options?.onProgress, options?.signal).then((d) => checkDistances(d));
       } catch (err) {
         return Promise.reject(err);
       }
@@ -147,7 +152,7 @@ export function createReferenceEngine(fallbackReason?: string): PatternEngine {
     quantize,
     dtwMultivariate(a, b, options): DtwResult {
       const { x, y, channels, window, absolute } = checkMulti(a, b, options);
-      const distance = K.dtwMulti(x, y, channels, window, absolute);
+      const distance = checkDistance(K.dtwMulti(x, y, channels, window, absolute), 'multivariate DTW distance');
       return { distance, similarity: K.similarity(distance, x.length / channels, y.length / channels, identical(x, y)) };
     },
     lcss(a, b, options: LcssOptions): number {

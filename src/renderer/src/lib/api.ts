@@ -1,10 +1,23 @@
 /**
  * The renderer's typed API (WarpdeskApi) over whichever bridge the host provides: Electron's preload
- * (`window.warpdeskBridge`) or, in a browser, a WebSocket to the browser host (authenticated by the
- * HttpOnly cookie the host set). Errors arrive as typed WarpdeskErrors with sentences to show.
+ * (`window.warpdeskBridge`) or, in a browser, a WebSocket to the browser host, authenticated by the
+ * per-run token: read once from the URL fragment (`#token=`, never sent over HTTP), kept in this origin's
+ * sessionStorage, removed from the address bar, and offered as a WebSocket subprotocol (ADR 0003). Errors arrive as typed WarpdeskErrors with sentences to show.
  */
 import type { BridgeApi } from '../../../shared/bridge';
-import type { ChannelName, EventName, EventPayloadOf, InvokeResult, RequestOf, ResponseOf, WarpdeskApi, WsServerFrame } from '../../../shared/contract';
+import {
+  URL_TOKEN_FRAGMENT,
+  WS_PROTOCOL,
+  WS_TOKEN_PROTOCOL_PREFIX,
+  type ChannelName,
+  type EventName,
+  type EventPayloadOf,
+  type InvokeResult,
+  type RequestOf,
+  type ResponseOf,
+  type WarpdeskApi,
+  type WsServerFrame,
+} from '../../../shared/contract';
 import { fromSerializedError } from '../../../shared/errors';
 
 declare global {
@@ -13,7 +26,21 @@ declare global {
   }
 }
 
+const TOKEN_KEY = 'warpdesk.token';
+
+/** Takes the token out of the URL fragment into sessionStorage (this origin only) and returns it. */
+export function takeToken(): string | undefined {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const fromUrl = params.get(URL_TOKEN_FRAGMENT);
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    history.replaceState(history.state, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
 function createWebSocketBridge(): BridgeApi {
+  const token = takeToken();
   const listeners = new Set<(event: EventName, payload: unknown) => void>();
   const pending = new Map<number, (r: InvokeResult<unknown>) => void>();
   let nextId = 1;
@@ -24,7 +51,11 @@ function createWebSocketBridge(): BridgeApi {
   function connect(): Promise<WebSocket> {
     if (ready) return ready;
     ready = new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+      if (!token || !/^[\w-]+$/.test(token)) {
+        reject(new Error('This page has no Warpdesk token; open the URL `warpdesk serve` printed.'));
+        return;
+      }
+      const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`, [WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX + token]);
       ws.onopen = () => {
         socket = ws;
         retryMs = 250;
