@@ -75,6 +75,7 @@ test('import one column of a multi-column file, a DD/MM/YYYY file, and the same 
   await expect(page.getByTestId('import-order-needed')).toBeVisible();
   await expect(role(page, 'Close')).toHaveValue('close');
   await expect(confirm).toBeDisabled();
+  await page.screenshot({ path: 'test-results/import-dialog-date-order.png' });
   await page.getByTestId('date-order-dmy').check();
   await expect(page.getByTestId('import-result')).toHaveAttribute('data-bars', '360');
   await expect(page.getByTestId('import-result')).toContainText('360 bars from 2001-01-01 to 2003-06-12');
