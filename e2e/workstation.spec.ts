@@ -25,15 +25,17 @@ test('import a CSV, search, see the matches listed and highlighted', async ({ pa
   const chart = page.getByTestId('price-chart');
   await expect(chart).toHaveAttribute('data-bars', '5550');
 
-  // Import a CSV through the file picker: the MSFT sample without its last 10 days (the sample itself is
-  // already in the workspace, and the same content is recognised as a duplicate).
-  const lines = fs.readFileSync(path.resolve(__dirname, '../resources/data/msft_daily_2000_2001.csv'), 'utf8').trim().split('\n');
-  const cut = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-e2e-')), 'msft_cut.csv');
-  fs.writeFileSync(cut, lines.slice(0, -10).join('\n') + '\n');
-  await page.getByTestId('import-input').setInputFiles(cut);
+  // Import the MSFT daily CSV through the file picker: the import dialog previews it and says the series is
+  // already in the workspace (it is a shipped sample); "Open existing data set" selects that one.
+  await page.getByTestId('import-input').setInputFiles(path.resolve(__dirname, '../resources/data/msft_daily_2000_2001.csv'));
+  await expect(page.getByTestId('import-result')).toHaveAttribute('data-bars', '249');
+  await expect(page.getByTestId('import-duplicate')).toContainText('already in the workspace as "MSFT (daily, 2000-2001)"');
+  await expect(page.getByTestId('import-confirm')).toBeDisabled();
+  await page.getByTestId('import-open-existing').click();
+  await expect(page.getByTestId('import-dialog')).toHaveCount(0);
   await expect(page.getByTestId('dataset-select')).toHaveValue(/\d+/);
-  await expect(chart).toHaveAttribute('data-bars', '239');
-  await expect(page.getByTestId('dataset-select').locator('option:checked')).toHaveText('msft_cut');
+  await expect(chart).toHaveAttribute('data-bars', '249');
+  await expect(page.getByTestId('dataset-select').locator('option:checked')).toHaveText('MSFT (daily, 2000-2001)');
 
   // Back to the long sample for a meaningful search: last 40 bars, top 8.
   await page.getByTestId('dataset-select').selectOption({ index: 0 });
@@ -170,7 +172,11 @@ test('a bad CSV is refused with a sentence naming the line', async ({ page }) =>
     mimeType: 'text/csv',
     buffer: Buffer.from('date,open,high,low,close\n2001-01-02,1,2,0.5,1\n2001-01-03,1,0.9,1.1,1\n'),
   });
-  await expect(page.getByTestId('error-banner')).toContainText('Line 3: the high 0.9 is below the low 1.1');
+  // The import dialog says why, and Import stays disabled until the file is fixed.
+  await expect(page.getByTestId('import-error')).toContainText('Line 3: the high 0.9 is below the low 1.1');
+  await expect(page.getByTestId('import-confirm')).toBeDisabled();
+  await page.getByTestId('import-cancel').click();
+  await expect(page.getByTestId('import-dialog')).toHaveCount(0);
   const options = await page.getByTestId('dataset-select').locator('option').allTextContents();
   expect(options).not.toContain('broken');
 });

@@ -187,7 +187,7 @@ export const dataChannels = {
   'datasets:importEnd': channel(
     'Finishes a chunked import: parses and stores the whole CSV, all or nothing.',
     z.object({ importId: z.string().min(1).max(64) }).strict(),
-    DatasetInfoSchema,
+    ImportResultSchema,
   ),
   'datasets:importAbort': channel('Drops a chunked import.', z.object({ importId: z.string().min(1).max(64) }).strict(), z.object({ aborted: z.boolean() })),
   'datasets:remove': channel('Deletes a data set.', z.object({ datasetId: z.number().int().positive() }).strict(), z.object({ removed: z.boolean() })),
