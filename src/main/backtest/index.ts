@@ -14,7 +14,7 @@ export { metricsStart } from './run';
 export { computeForecasts, computeForecastsAsync, computeForecastsParallel, planForecasts, resolveSearch, type ForecastTable } from './forecast';
 export { computeForecastsInWorkers } from './forecast-workers';
 export { AnalogIndex } from './analog-index';
-export { runPolicy, tableAnalogs, decisionRows, type PolicyResult, type WalkOptions } from './policy';
+export { runPolicy, tableAnalogs, type PolicyResult, type WalkOptions } from './policy';
 export { learnFromHistory, type LearnOptions, type LearnReport } from './learn';
 export { simulate, type Simulation } from './simulate';
 export { computeMetrics, periodsPerYear } from './metrics';

@@ -11,7 +11,7 @@ import type { BacktestParamsInput } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import type { PatternEngine } from '../engine';
 import { patternTypeFor, requireDecisions, type Decision, type LoopMemory } from '../strategy';
-import { decisionRows, runPolicyAsync } from './policy';
+import { runPolicyAsync } from './policy';
 import { forecastsAsync, parseParams } from './run';
 
 export interface LearnOptions {
@@ -59,6 +59,7 @@ export async function learnFromHistory(all: Bars, input: BacktestParamsInput, en
     if (err instanceof WarpdeskError && err.code === 'Cancelled') return { decisions: 0, recorded: 0, judged: 0, pending: 0, trades: 0, cancelled: true, patternType, rows: [] };
     throw err;
   }
+  const rows: LearnReport['rows'] = [];
   const r = await runPolicyAsync(bars, table, p, {
     memory,
     patternType,
@@ -67,10 +68,12 @@ export async function learnFromHistory(all: Bars, input: BacktestParamsInput, en
     fromTime: o.from,
     signal: o.signal,
     onProgress: (f) => o.onProgress?.('learn', f),
-    onDecision: o.onDecision,
+    onDecision: (d) => {
+      rows.push({ time: d.time, signal: d.signal, confidence: d.confidence, gate: d.gate });
+      o.onDecision?.(d);
+    },
     onJudged: o.onJudged,
   });
-  const rows = decisionRows(bars, table, r, o.from);
   return {
     decisions: r.walked,
     recorded: r.recorded,

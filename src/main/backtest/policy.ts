@@ -157,16 +157,3 @@ function* walk(bars: Bars, table: ForecastTable, p: BacktestParams, memory: Loop
   if (p.learning) result.thresholdPath = gate;
   return result;
 }
-
-/** The decision rows of a walk (for decision files): decisions actually walked, in order. */
-export function decisionRows(bars: Bars, table: ForecastTable, r: PolicyResult, fromTime?: number): Array<{ time: number; signal: 'long' | 'short' | 'flat'; confidence: number; gate: number }> {
-  const rows: Array<{ time: number; signal: 'long' | 'short' | 'flat'; confidence: number; gate: number }> = [];
-  for (let d = 0; d < table.decisions.length; d++) {
-    const time = bars.time[table.decisions[d]!]!;
-    if (fromTime !== undefined && time < fromTime) continue;
-    if (rows.length >= r.walked) break;
-    const s = r.signal[d]!;
-    rows.push({ time, signal: s > 0 ? 'long' : s < 0 ? 'short' : 'flat', confidence: r.confidence[d]!, gate: r.gate[d]! });
-  }
-  return rows;
-}

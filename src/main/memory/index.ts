@@ -111,8 +111,8 @@ export async function openMemory(options: OpenMemoryOptions): Promise<Memory> {
 }
 
 /**
- * A throw-away memory (fresh temporary folder, random in-process key), opened synchronously: what backtests
- * learn in. `remove()` closes it and deletes its folder.
+ * A throw-away memory held in RAM (random in-process key), opened synchronously: what backtests learn in.
+ * `remove()` closes it.
  */
 export function openScratchMemory(): Memory & { remove(): void } {
   const scratch = openScratchMemoryStore();

@@ -8,7 +8,6 @@
  */
 import type Database from 'better-sqlite3';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WarpdeskError } from '../../shared/errors';
@@ -1249,33 +1248,21 @@ export async function openMemoryStore(options: OpenMemoryOptions, defaultProvide
 }
 
 /**
- * A throw-away memory in a fresh temporary folder with a random in-process key, opened synchronously: what a
- * backtest learns in (a user's memory holds later experiences, which would be look-ahead). remove() closes it
- * and deletes the folder.
+ * A throw-away memory held in RAM (SQLite ":memory:") with a random in-process key, opened synchronously: what a
+ * backtest learns in (a user's memory holds later experiences, which would be look-ahead). Nothing touches the
+ * disk; remove() closes it.
  */
-export function openScratchMemoryStore(options: Omit<OpenMemoryOptions, 'dataDir' | 'keyProvider' | 'readonly'> = {}): { store: MemoryStore; dir: string; remove(): void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-scratch-memory-'));
+export function openScratchMemoryStore(options: Omit<OpenMemoryOptions, 'dataDir' | 'keyProvider' | 'readonly'> = {}): { store: MemoryStore; remove(): void } {
   const key = generateKey();
   const provider: KeyProvider = { name: 'scratch', keys: () => [key] };
-  const file = ':memory:'; // nothing to keep: no file I/O at all
+  const file = ':memory:';
   const db = openDb(file, { readonly: false, synchronous: options.synchronous });
   try {
     migrate(db);
-    const store = finishOpen(db, file, dir, false, provider, [key], [], { ...options, dataDir: dir });
-    return {
-      store,
-      dir,
-      remove() {
-        try {
-          store.close();
-        } finally {
-          fs.rmSync(dir, { recursive: true, force: true });
-        }
-      },
-    };
+    const store = finishOpen(db, file, file, false, provider, [key], [], { ...options, dataDir: file });
+    return { store, remove: () => store.close() };
   } catch (err) {
     db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
 }

@@ -51,15 +51,7 @@ export async function decideLive(input: LiveInput): Promise<LiveDecision> {
   const { analogs, candidates } = await findAnalogsAt(input.engine, bars, t, params, input.async);
   const loop = new StrategyLoop({ params, memory, patternType: input.patternType, dataset: input.dataset, timeframe: input.timeframe, record: input.record, onJudged: input.onJudged });
   const decision = loop.step(bars, t, analogs, input.context);
-  let judgedAtOnce = false;
-  if (decision.experienceId) {
-    const id = decision.experienceId;
-    settlePending(memory, (e) => (e.id === id ? bars : null), {
-      onJudged: (judged) => {
-        if (judged === id) judgedAtOnce = true;
-        input.onJudged?.(judged);
-      },
-    });
-  }
+  // A query in the past: its horizon is already in the bars, so the loop judges it at once (the same settle).
+  const judgedAtOnce = decision.experienceId !== null && loop.settleDue(bars, bars.close.length - 1) > 0;
   return { decision, candidates, settled: before.settled, judgedAtOnce };
 }

@@ -11,6 +11,7 @@ import type { Bars } from '../../shared/market';
 import { getEngine } from '../engine';
 import { Host } from '../host/host';
 import { swarmCapability } from './capability';
+import { until } from './testing/until';
 import { testSeries } from './testing/series';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-swarm-cap-'));
@@ -31,15 +32,7 @@ function makeHost(name: string): { host: Host; events: Array<{ event: string; pa
   return { host, events };
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not met: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const condition = <T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> => until('a condition', fn, ok, 30_000);
 
 describe('swarm capability', () => {
   it('hosts, joins, reports, revokes and stops through the contract', async () => {
@@ -62,13 +55,13 @@ describe('swarm capability', () => {
     if (!joined.ok) throw new Error(joined.error.message);
     const agentId = (joined.value as { peerId: string }).peerId;
 
-    const st = (await until(
+    const st = (await condition(
       async () => (await a.host.invoke('swarm:status', {})) as { ok: true; value: SwarmStatus },
       (r) => r.value.agent?.connected === true,
     )).value;
     expect(st.role).toBe('agent');
     expect(st.agent?.transport).toBe('quic');
-    const cs = (await until(
+    const cs = (await condition(
       async () => (await c.host.invoke('swarm:status', {})) as { ok: true; value: SwarmStatus },
       (r) => (r.value.coordinator?.agents.length ?? 0) === 1,
     )).value;
@@ -98,7 +91,7 @@ describe('swarm capability', () => {
     expect(await a.host.invoke('swarm:search', req)).toMatchObject({ ok: false, error: { code: 'Unavailable' } });
 
     expect(await c.host.invoke('swarm:revoke', { peerId: agentId })).toMatchObject({ ok: true });
-    const refused = await until(
+    const refused = await condition(
       async () => (await a.host.invoke('swarm:status', {})) as { ok: true; value: SwarmStatus },
       (r) => r.value.agent?.lastRefusal?.code === 'Revoked',
     );

@@ -26,6 +26,7 @@ import { experienceRecord, judgedSharer, memorySink } from './memory-sink';
 import type { SharedRecord } from './protocol';
 import { signRecord, verifyRecord } from './record-signature';
 import { loadStack } from './stack';
+import { until } from './testing/until';
 import { testSeries } from './testing/series';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-swarm-learn-'));
@@ -53,15 +54,7 @@ function walkBars(n: number, seed: number): Bars {
   return { time, open, high, low, close, volume: new Float64Array(n).fill(1) };
 }
 
-async function until<T>(what: string, fn: () => T, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, fn: () => T, ok: (v: T) => boolean): Promise<T> => until(what, fn, ok, 60_000);
 
 /** Experiences in `m` recorded by the memory whose agent id is `agentId`. */
 const recordedBy = (m: Memory, agentId: string) => m.listExperiences({ limit: 10_000 }).filter((e) => e.agentId === agentId);
@@ -106,8 +99,8 @@ describe('the swarm shares what each agent learns', () => {
 
     // Each memory ends with the other's judged experiences: all of them, each once, nothing else of theirs.
     const judgedFrom = (m: Memory, other: Memory) => recordedBy(m, other.agentId).filter((e) => e.verdict !== null);
-    await until('B to hold A’s judged experiences', () => judgedFrom(memB, memA).length, (n) => n >= ra.judged);
-    await until('A to hold B’s judged experiences', () => judgedFrom(memA, memB).length, (n) => n >= rb.judged);
+    await waitFor('B to hold A’s judged experiences', () => judgedFrom(memB, memA).length, (n) => n >= ra.judged);
+    await waitFor('A to hold B’s judged experiences', () => judgedFrom(memA, memB).length, (n) => n >= rb.judged);
     for (const [mine, theirs, report] of [
       [memB, memA, ra],
       [memA, memB, rb],
@@ -135,7 +128,7 @@ describe('the swarm shares what each agent learns', () => {
       expect(r.record.kind).toBe('verdict');
       expect(await verifyRecord(r.record, r.origin)).toEqual({ ok: true });
     }
-    await until('the outboxes to drain', () => a.status().outboxPending + b.status().outboxPending, (n) => n === 0);
+    await waitFor('the outboxes to drain', () => a.status().outboxPending + b.status().outboxPending, (n) => n === 0);
     expect(a.store.receivedCount()).toBe(rb.judged);
     expect(b.store.receivedCount()).toBe(ra.judged);
     expect(refusedByB).toEqual([]);
@@ -156,7 +149,7 @@ describe('the swarm shares what each agent learns', () => {
     const altered = { ...genuine, id: `verdict:altered-${genuine.id}`, payload: { ...genuine.payload, confidence: 0.99 } };
     const relay = coord as unknown as { broadcast(seq: number, origin: string, record: SharedRecord): void };
     for (const r of [forged, altered]) relay.broadcast(coord.store.putShared(a.peerId, r).seq, a.peerId, r);
-    await until('B to refuse both', () => new Set(refusedByB.map((e) => e.id)), (ids) => ids.has(forged.id) && ids.has(altered.id));
+    await waitFor('B to refuse both', () => new Set(refusedByB.map((e) => e.id)), (ids) => ids.has(forged.id) && ids.has(altered.id));
     expect(refusedByB.every((e) => e.origin === a.peerId && e.reason === 'bad-signature')).toBe(true);
     expect(() => memB.getExperience(exp.id)).toThrow();
     expect(recordedBy(memB, memA.agentId)).toHaveLength(ra.judged);
