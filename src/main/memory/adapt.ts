@@ -112,8 +112,13 @@ export function calibrationBins(state: AdaptState): CalibrationBin[] {
   return out;
 }
 
+/** The calibrated success probability of a stated confidence, from a pattern type's calibration bins. */
+export function calibratedFrom(bins: readonly CalibrationBin[], confidence: number): number {
+  return bins[binOf(confidence, bins.length)]!.calibrated;
+}
+
 export function calibrate(state: AdaptState, confidence: number): number {
-  return calibrationBins(state)[binOf(confidence, CONF_BINS)]!.calibrated;
+  return calibratedFrom(calibrationBins(state), confidence);
 }
 
 export function calibrationError(state: AdaptState): number {

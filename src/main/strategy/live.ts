@@ -13,7 +13,7 @@ import { StrategyLoop, type Decision } from './loop';
 import type { StrategyParams } from './params';
 import { settlePending } from './settle';
 
-export type LiveMemory = Pick<Memory, 'recordExperience' | 'settle' | 'threshold' | 'calibrate' | 'pending' | 'getExperience'>;
+export type LiveMemory = Pick<Memory, 'recordExperience' | 'settle' | 'threshold' | 'pending' | 'getExperience'>;
 
 export interface LiveInput {
   engine: PatternEngine;

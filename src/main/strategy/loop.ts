@@ -17,7 +17,7 @@
  * No look-ahead: at bar t only experiences with t' + H ≤ t are settled, and only bars ≤ t are read.
  */
 import type { Bars } from '../../shared/market';
-import { DEFAULT_ADAPT, type ContextValue, type ExperienceInput, type OutcomeInput, type Signal, type ThresholdInfo } from '../memory';
+import { calibratedFrom, DEFAULT_ADAPT, type ContextValue, type ExperienceInput, type OutcomeInput, type Signal, type ThresholdInfo } from '../memory';
 import type { Analog } from './analogs';
 import { forecastFrom, isAdmitted, type Forecast } from './forecast';
 import { outcomeFromBars } from './outcome';
@@ -32,7 +32,6 @@ export interface LoopMemory {
   recordExperience(input: ExperienceInput): { id: string };
   settle(experienceId: string, outcome: OutcomeInput): { success: boolean; quality: number };
   threshold(patternType: string): ThresholdInfo;
-  calibrate(patternType: string, confidence: number): number;
   /** Optional: run many steps in one transaction (one commit per slice of a walk instead of one per record). */
   batch?<T>(fn: () => T): T;
 }
@@ -66,14 +65,11 @@ export interface LoopOptions {
 /** The gates in force, read from the memory (adaptation on) or fixed (off). */
 export function gatesFrom(p: Pick<StrategyParams, 'learning' | 'threshold' | 'top'>, memory: LoopMemory | undefined, patternType: string): Gates {
   if (!p.learning || !memory) return { similarityThreshold: DEFAULT_ADAPT.initialThreshold, gate: p.threshold };
-  const info = memory.threshold(patternType);
-  // calibrate(c) is the posterior of c's confidence bin (the memory's calibration, read once).
-  const bins = info.calibration;
-  const calibrated = (c: number): number => bins[Math.min(bins.length - 1, Math.max(0, Math.floor(c * bins.length)))]!.calibrated;
+  const info = memory.threshold(patternType); // read once; the calibration bins answer every level below
   const k = p.top;
   let best = -1;
   for (let level = k; level >= 0 && 2 * level >= k; level--) {
-    if (calibrated(level / k) >= p.threshold) best = level;
+    if (calibratedFrom(info.calibration, level / k) >= p.threshold) best = level;
     else break;
   }
   return { similarityThreshold: info.similarityThreshold, gate: best < 0 ? GATE_CLOSED : Math.max(0.5, best / k) };
