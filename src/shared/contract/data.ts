@@ -7,6 +7,14 @@ import { channel } from './define';
 
 export const TimeframeSchema = z.enum(TIMEFRAMES);
 
+/** A query window of a data set at a timeframe (inclusive bar indices at that timeframe): fields to spread. */
+export const QueryWindowFields = {
+  datasetId: z.number().int().positive(),
+  timeframe: TimeframeSchema,
+  queryStart: z.number().int().nonnegative(),
+  queryEnd: z.number().int().nonnegative(),
+};
+
 export const DatasetInfoSchema = z.object({
   id: z.number().int().positive(),
   name: z.string(),

@@ -6,18 +6,10 @@
  */
 import { z } from 'zod';
 import { channel } from './define';
-import { TimeframeSchema } from './data';
+import { QueryWindowFields } from './data';
 
 const unit = z.number().min(0).max(1);
-const SignalSchema = z.enum(['long', 'short', 'flat']);
-
-/** A query window of a data set at a timeframe (inclusive bar indices at that timeframe). */
-const QueryWindowSchema = {
-  datasetId: z.number().int().positive(),
-  timeframe: TimeframeSchema,
-  queryStart: z.number().int().nonnegative(),
-  queryEnd: z.number().int().nonnegative(),
-};
+export const SignalSchema = z.enum(['long', 'short', 'flat']);
 
 export const VerdictSummarySchema = z.object({
   quality: unit,
@@ -96,7 +88,7 @@ export const memoryChannels = {
   'memory:retrieve': channel(
     'Ranks past experiences for a query window: similarity x recency x reliability, diversified by MMR.',
     z
-      .object({ ...QueryWindowSchema, k: z.number().int().min(1).max(100).default(10), windowRatio: unit.default(0.1), lambda: unit.default(0.7), patternType: z.string().min(1).max(200).optional() })
+      .object({ ...QueryWindowFields, k: z.number().int().min(1).max(100).default(10), windowRatio: unit.default(0.1), lambda: unit.default(0.7), patternType: z.string().min(1).max(200).optional() })
       .strict()
       .refine((r) => r.queryEnd > r.queryStart, { message: 'The query must span at least two bars.' }),
     z.object({ items: z.array(RankedExperienceSchema), elapsedMs: z.number(), exactDtw: z.number().int(), rows: z.number().int() }),

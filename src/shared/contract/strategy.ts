@@ -8,11 +8,10 @@
  */
 import { z } from 'zod';
 import { channel } from './define';
-import { TimeframeSchema } from './data';
-import { RankedExperienceSchema, ThresholdSummarySchema } from './memory';
+import { QueryWindowFields, TimeframeSchema } from './data';
+import { RankedExperienceSchema, SignalSchema, ThresholdSummarySchema } from './memory';
 
 const unit = z.number().min(0).max(1);
-export const SignalSchema = z.enum(['long', 'short', 'flat']);
 
 /** Why a decision is what it is: a trade, or the reason the loop stands aside. */
 export const DecisionReasonSchema = z.enum(['trade', 'no-analogs', 'below-gate', 'no-edge', 'no-shorts']);
@@ -20,11 +19,8 @@ export type DecisionReason = z.infer<typeof DecisionReasonSchema>;
 
 export const AnalogsRequestSchema = z
   .object({
-    datasetId: z.number().int().positive(),
-    timeframe: TimeframeSchema,
-    /** Inclusive bar index range of the query at this timeframe; the decision is made at queryEnd's close. */
-    queryStart: z.number().int().nonnegative(),
-    queryEnd: z.number().int().nonnegative(),
+    /** The decision is made at queryEnd's close. */
+    ...QueryWindowFields,
     k: z.number().int().min(1).max(100),
     /** Sakoe-Chiba window as a fraction of the query length. */
     windowRatio: z.number().min(0).max(1),

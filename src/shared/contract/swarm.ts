@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { channel } from './define';
-import { TimeframeSchema } from './data';
+import { QueryWindowFields } from './data';
 
 const PeerId = z.string().regex(/^(12D3KooW[1-9A-HJ-NP-Za-km-z]{44}|Qm[1-9A-HJ-NP-Za-km-z]{44})$/, 'not a PeerId');
 const Transport = z.enum(['quic', 'ws', 'other']);
@@ -77,10 +77,7 @@ export const swarmChannels = {
     'Shards an analog search over the connected agents (coordinator only): the query window against all earlier bars, merged top-k.',
     z
       .object({
-        datasetId: z.number().int().positive(),
-        timeframe: TimeframeSchema,
-        queryStart: z.number().int().nonnegative(),
-        queryEnd: z.number().int().nonnegative(),
+        ...QueryWindowFields,
         k: z.number().int().min(1).max(100),
         windowRatio: z.number().min(0).max(1),
         shards: z.number().int().min(1).max(1024).optional(),
