@@ -90,6 +90,8 @@ interface Session {
   catchingUp: boolean;
   /** The membership's not_after as last read (refreshed on allow changes and before disconnecting). */
   notAfter: number;
+  /** The rtt histogram's child for this transport (no label hashing per heartbeat). */
+  rttHist: { observe(v: number): void };
 }
 
 export interface SearchTaskOptions {
@@ -372,7 +374,7 @@ export class Coordinator extends EventEmitter {
         void previous.channel.fail({ t: 'refused', code: 'Replaced', message: 'A newer connection of this agent replaced this one.' });
       }
       const now = Date.now();
-      session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false, notAfter: Infinity };
+      session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false, notAfter: Infinity, rttHist: swarmMetrics.rttMs.labels(transport) };
       this.sessions.set(peer, session);
       this.updateGauges();
       this.store.touch(peer, { agentType: hello.agentType, transport });
@@ -499,7 +501,7 @@ export class Coordinator extends EventEmitter {
         case 'ping':
           if (frame.lastRttMs !== undefined) {
             s.rttMs = frame.lastRttMs;
-            swarmMetrics.rttMs.observe({ transport: s.transport }, frame.lastRttMs);
+            s.rttHist.observe(frame.lastRttMs);
           }
           await s.channel.send({ t: 'pong', id: frame.id, sentAt: frame.sentAt });
           // Gap fill: a record gossip did not deliver (e.g. published before the agent's subscription was

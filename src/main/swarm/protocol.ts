@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Stream } from '@libp2p/interface';
 import { SweepJobSchema, SweepResultSchema } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
-import { swarmMetrics } from '../metrics';
+import { onFrameCountCollect, swarmMetrics } from '../metrics';
 import { PeerIdString, SignedMembership, SignedRotation } from './membership';
 
 export const PROTOCOL = '/warpdesk/swarm/1.0.0';
@@ -166,15 +166,67 @@ const MAX_LENGTH_BYTES = 4;
 /** Metric children per (type, direction), so the hot path skips prom-client's label hashing and builds no key. */
 type FrameCounters = { frames: { inc(v?: number): void }; bytes: { inc(v?: number): void } };
 const counters = { in: new Map<string, FrameCounters>(), out: new Map<string, FrameCounters>() };
-function count(type: string, direction: 'in' | 'out', bytes: number): void {
+function countersFor(type: string, direction: 'in' | 'out'): FrameCounters {
   const byType = counters[direction];
   let c = byType.get(type);
   if (!c) {
     c = { frames: swarmMetrics.framesTotal.labels(type, direction), bytes: swarmMetrics.frameBytesTotal.labels(type, direction) };
     byType.set(type, c);
   }
+  return c;
+}
+function count(type: string, direction: 'in' | 'out', bytes: number): void {
+  const c = countersFor(type, direction);
   c.frames.inc();
   c.bytes.inc(bytes);
+}
+
+/**
+ * The ping/pong frames (one each way per heartbeat per agent) are counted in plain numbers: prom-client's
+ * `inc` allocates on every call (label hashing), which was a tenth of a round trip's garbage. They are added
+ * to the prom-client counters whenever those are collected (`onFrameCountCollect`), so every scrape is exact.
+ */
+const hotCounts = { pingIn: 0, pingInBytes: 0, pongIn: 0, pongInBytes: 0, pingOut: 0, pingOutBytes: 0, pongOut: 0, pongOutBytes: 0 };
+export function flushHotCounts(): void {
+  const h = hotCounts;
+  const add = (type: string, dir: 'in' | 'out', n: number, bytes: number): void => {
+    if (n === 0) return;
+    const c = countersFor(type, dir);
+    c.frames.inc(n);
+    c.bytes.inc(bytes);
+  };
+  add('ping', 'in', h.pingIn, h.pingInBytes);
+  add('pong', 'in', h.pongIn, h.pongInBytes);
+  add('ping', 'out', h.pingOut, h.pingOutBytes);
+  add('pong', 'out', h.pongOut, h.pongOutBytes);
+  h.pingIn = h.pingInBytes = h.pongIn = h.pongInBytes = h.pingOut = h.pingOutBytes = h.pongOut = h.pongOutBytes = 0;
+}
+onFrameCountCollect(flushHotCounts);
+
+/**
+ * The bytes of a ping or pong frame without building an object for `JSON.stringify`: the same JSON text
+ * (`{"v":2,"t":…,"id":…,"sentAt":…[,"lastRttMs":…][,"cursor":…]}`; a finite number's JSON text is its
+ * `String`), or null when a field is not a finite number, in which case the caller uses `JSON.stringify`
+ * (which writes `null` there and the receiver refuses the frame, as before). frames.test.ts checks it against
+ * `JSON.stringify` on arbitrary frames.
+ */
+export function hotFrameJson(frame: OutFrame): string | null {
+  if (frame.t !== 'ping' && frame.t !== 'pong') return null;
+  const { id, sentAt } = frame;
+  if (!Number.isFinite(id) || !Number.isFinite(sentAt)) return null;
+  let json = `{"v":${PROTOCOL_VERSION},"t":"${frame.t}","id":${id},"sentAt":${sentAt}`;
+  if (frame.t === 'ping') {
+    const { lastRttMs, cursor } = frame;
+    if (lastRttMs !== undefined) {
+      if (!Number.isFinite(lastRttMs)) return null;
+      json += `,"lastRttMs":${lastRttMs}`;
+    }
+    if (cursor !== undefined) {
+      if (!Number.isFinite(cursor)) return null;
+      json += `,"cursor":${cursor}`;
+    }
+  }
+  return json + '}';
 }
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -373,7 +425,13 @@ export class FrameChannel {
     }
     const hot = hotFrame(json);
     if (hot) {
-      count(hot.t, 'in', bytes.byteLength);
+      if (hot.t === 'ping') {
+        hotCounts.pingIn++;
+        hotCounts.pingInBytes += bytes.byteLength;
+      } else {
+        hotCounts.pongIn++;
+        hotCounts.pongInBytes += bytes.byteLength;
+      }
       return hot;
     }
     const parsed = Frame.safeParse(json);
@@ -395,14 +453,25 @@ export class FrameChannel {
    */
   async send(frame: OutFrame): Promise<void> {
     if (this.isClosed) throw new FrameError('Closed', 'The stream is closed.');
-    const json = JSON.stringify({ v: PROTOCOL_VERSION, ...frame });
-    const bodyLen = Buffer.byteLength(json, 'utf8');
-    if (bodyLen > this.opts.maxFrameBytes) throw new FrameError('FrameTooLarge', `A ${frame.t} frame of ${bodyLen} bytes exceeds the limit.`);
-    // Length prefix + UTF-8 body in one allocation (no intermediate body copy).
-    const prefixLen = varintLength(bodyLen);
-    const out = Buffer.allocUnsafe(prefixLen + bodyLen);
-    writeVarint(out, bodyLen);
-    out.write(json, prefixLen, bodyLen, 'utf8');
+    const hotJson = hotFrameJson(frame);
+    let out: Buffer;
+    if (hotJson !== null) {
+      // ASCII only (digits, signs, exponents, fixed keys): one byte per character.
+      const bodyLen = hotJson.length;
+      const prefixLen = varintLength(bodyLen);
+      out = Buffer.allocUnsafe(prefixLen + bodyLen);
+      writeVarint(out, bodyLen);
+      out.write(hotJson, prefixLen, bodyLen, 'latin1');
+    } else {
+      const json = JSON.stringify({ v: PROTOCOL_VERSION, ...frame });
+      const bodyLen = Buffer.byteLength(json, 'utf8');
+      if (bodyLen > this.opts.maxFrameBytes) throw new FrameError('FrameTooLarge', `A ${frame.t} frame of ${bodyLen} bytes exceeds the limit.`);
+      // Length prefix + UTF-8 body in one allocation (no intermediate body copy).
+      const prefixLen = varintLength(bodyLen);
+      out = Buffer.allocUnsafe(prefixLen + bodyLen);
+      writeVarint(out, bodyLen);
+      out.write(json, prefixLen, bodyLen, 'utf8');
+    }
     if (this.stream.writableNeedsDrain && (this.stream.writeBufferLength ?? 0) >= this.opts.writeHighWaterBytes) {
       if (this.waitingWriters >= this.opts.maxPendingWrites) throw new FrameError('Backpressure', 'Too many frames are waiting to be written.');
       this.waitingWriters++;
@@ -420,7 +489,13 @@ export class FrameChannel {
     } catch (err) {
       throw new FrameError('Closed', `The stream refused a write: ${(err as Error).message}`);
     }
-    count(frame.t, 'out', out.byteLength);
+    if (frame.t === 'ping') {
+      hotCounts.pingOut++;
+      hotCounts.pingOutBytes += out.byteLength;
+    } else if (frame.t === 'pong') {
+      hotCounts.pongOut++;
+      hotCounts.pongOutBytes += out.byteLength;
+    } else count(frame.t, 'out', out.byteLength);
   }
 
   /** Sends an `error` or `refused` frame (best effort, short wait) and closes the stream. */

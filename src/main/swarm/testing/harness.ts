@@ -73,6 +73,7 @@ async function main(): Promise<void> {
         cpuPercent: ((d.user + d.system) / 1000 / wall) * 100,
         rssMiB: process.memoryUsage().rss / 2 ** 20,
         heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+        externalMiB: process.memoryUsage().external / 2 ** 20,
         loopDelayP99Ms: lag.percentile(99) / 1e6,
       };
     };
