@@ -29,7 +29,10 @@ const rttOnly = args.includes('--rtt-only') || process.env['SWARM_BENCH_RTT_ONLY
 const holdOnly = args.includes('--hold-only');
 /** `--coord-prof DIR`: run the coordinator with --cpu-prof into DIR (written when the bench stops it). */
 const coordProf = args.includes('--coord-prof') ? path.resolve(args[args.indexOf('--coord-prof') + 1]!) : null;
-const coordArgs = coordProf ? ['--cpu-prof', `--cpu-prof-dir=${coordProf}`] : [];
+/** `SWARM_BENCH_COORD_NODE_ARGS="--trace-gc ..."`: more Node flags for the coordinator process (diagnostics). */
+const coordArgs = [...(coordProf ? ['--cpu-prof', `--cpu-prof-dir=${coordProf}`] : []), ...(process.env['SWARM_BENCH_COORD_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])];
+/** `--coord-heap FILE`: a heap snapshot of the coordinator at the end of the hold (diagnostics). */
+const coordHeap = args.includes('--coord-heap') ? path.resolve(args[args.indexOf('--coord-heap') + 1]!) : null;
 const TOTAL_AGENTS = argNum('agents', quick ? 100 : 1000);
 const PROCS = argNum('procs', quick ? 2 : 4);
 const PINGS = quick ? 500 : 3000;
@@ -73,10 +76,11 @@ async function pingVsEcho(a: Agent, n: number): Promise<{ ping: number[]; echo: 
   const conn = a.libp2p.getConnections().find((c) => c.remotePeer.toString() === a.coordinator)!;
   const stream = await conn.newStream('/warpdesk/bench-echo/1.0.0');
   const payload = new Uint8Array(64).fill(7);
-  let resolveEcho: (() => void) | null = null;
-  stream.addEventListener('message', () => resolveEcho?.());
+  // Timed at the echo's arrival in its message event, as the agent times a pong (Agent.onPong).
+  let resolveEcho: ((t: number) => void) | null = null;
+  stream.addEventListener('message', () => resolveEcho?.(performance.now()));
   const echo = () =>
-    new Promise<void>((resolve) => {
+    new Promise<number>((resolve) => {
       resolveEcho = resolve;
       stream.send(payload);
     });
@@ -90,8 +94,7 @@ async function pingVsEcho(a: Agent, n: number): Promise<{ ping: number[]; echo: 
     for (let i = 0; i < 100; i++) ping.push(await a.ping());
     for (let i = 0; i < 100; i++) {
       const s0 = performance.now();
-      await echo();
-      base.push(performance.now() - s0);
+      base.push((await echo()) - s0);
     }
   }
   await stream.close().catch(() => undefined);
@@ -205,10 +208,16 @@ async function main(): Promise<void> {
   const agentProcs: Proc[] = [];
   const spawnAgents = async (count: number): Promise<{ proc: Proc; elapsedMs: number; count: number }> => {
     const tokens = await coord.call<string[]>('tokens', { count });
-    const p = startProc('agents', { join, tokens, heartbeatMs: 2000, batch: 25 });
+    // QUIC only, with a generous dial budget: on a loaded 2-core machine a 1.5 s QUIC dial can time out and
+    // fall back to WebSockets, whose upgrade the coordinator cuts after 3 s (then the held agents would not all
+    // be on the transport this row measures).
+    const p = startProc('agents', { join, tokens, heartbeatMs: 2000, batch: 25, transports: ['quic'], quicTimeoutMs: 15_000 });
     procs.push(p);
     agentProcs.push(p);
-    const r = await p.waitEvent((e) => e['event'] === 'ready', left());
+    const died = p.exited.then((code) => {
+      throw new Error(`an agents process exited (${code}) before its agents joined: ${p.stderr.slice(-8).join(' | ')}`);
+    });
+    const r = await Promise.race([p.waitEvent((e) => e['event'] === 'ready', left()), died]);
     return { proc: p, elapsedMs: r['elapsedMs'] as number, count: r['count'] as number };
   };
   const first = await spawnAgents(counts[0]!);
@@ -260,6 +269,7 @@ async function main(): Promise<void> {
   row('coordinator CPU while holding (%)', '', usage.cpuPercent, '', '100% = one core');
   row('coordinator RSS while holding (MiB)', '', usage.rssMiB, '<= 300', `whole process (RSS); V8 heap used ${r3(usage.heapMiB)} MiB, external ${r3(usage.externalMiB)} MiB`, usage.rssMiB <= 300);
   row('event-loop delay p99 while holding (ms)', '', `${r3(usage.loopDelayP99Ms)} coordinator`, '', `agent processes: ${perAgentProc.map((x) => r3(x.loopDelayP99Ms)).join(', ')}`);
+  if (coordHeap) await coord.call('heapSnapshot', { file: coordHeap }, 300_000);
   if (coordProf) {
     await coord.call('stop').catch(() => undefined);
     await coord.exited;

@@ -17,6 +17,7 @@ import { Coordinator } from '../../src/main/swarm/coordinator';
 import { createLogger } from '../../src/main/metrics';
 import { loadStack } from '../../src/main/swarm/stack';
 import { startProc, type Proc } from '../../src/main/swarm/testing/proc';
+import { FrameChannel } from '../../src/main/swarm/protocol';
 
 const args = process.argv.slice(2);
 const argOf = (name: string, fallback: string): string => {
@@ -58,21 +59,34 @@ async function main(): Promise<void> {
   const conn = a.libp2p.getConnections().find((c) => c.remotePeer.toString() === a.coordinator)!;
   const stream = await conn.newStream('/warpdesk/bench-echo/1.0.0');
   const payload = new Uint8Array(64).fill(7);
-  let resolveEcho: (() => void) | null = null;
-  stream.addEventListener('message', () => resolveEcho?.());
+  // Timed at arrival in the message event, as the agent times a pong.
+  let resolveEcho: ((t: number) => void) | null = null;
+  stream.addEventListener('message', () => resolveEcho?.(performance.now()));
   const echo = async (): Promise<number> => {
     const t0 = performance.now();
-    await new Promise<void>((resolve) => {
+    const t1 = await new Promise<number>((resolve) => {
       resolveEcho = resolve;
       stream.send(payload);
     });
-    return performance.now() - t0;
+    return t1 - t0;
   };
   const ping = (): Promise<number> => a.ping();
+  // The agent's half of the protocol alone: a FrameChannel (encode, frame, decode, validate) on a second echo
+  // stream, so the coordinator side is the bare echo.
+  const stream2 = await conn.newStream('/warpdesk/bench-echo/1.0.0');
+  const half = new FrameChannel(stream2, { readTimeoutMs: 10_000 });
+  let hid = 0;
+  const halfPing = async (): Promise<number> => {
+    const t0 = performance.now();
+    await half.send({ t: 'ping', id: ++hid, sentAt: t0 });
+    await half.read();
+    return performance.now() - t0;
+  };
 
   for (let i = 0; i < 500; i++) {
     await ping();
     await echo();
+    await halfPing();
   }
   const gcs: Gc[] = [];
   const obs = new PerformanceObserver((list) => {
@@ -81,16 +95,16 @@ async function main(): Promise<void> {
   obs.observe({ entryTypes: ['gc'] });
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
-  const samples: Record<'ping' | 'echo', Array<{ t0: number; ms: number }>> = { ping: [], echo: [] };
+  const samples: Record<'ping' | 'echo' | 'half', Array<{ t0: number; ms: number }>> = { ping: [], echo: [], half: [] };
   const heap0 = process.memoryUsage().heapUsed;
-  const alloc = { ping: 0, echo: 0 };
-  const allocN = { ping: 0, echo: 0 };
+  const alloc = { ping: 0, echo: 0, half: 0 };
+  const allocN = { ping: 0, echo: 0, half: 0 };
   for (let done = 0; done < PINGS; done += 100) {
-    for (const kind of ['ping', 'echo'] as const) {
+    for (const kind of ['ping', 'echo', 'half'] as const) {
       const h0 = process.memoryUsage().heapUsed;
       for (let i = 0; i < 100; i++) {
         const t0 = performance.now();
-        const ms = kind === 'ping' ? await ping() : await echo();
+        const ms = kind === 'ping' ? await ping() : kind === 'echo' ? await echo() : await halfPing();
         samples[kind].push({ t0, ms });
       }
       const dh = process.memoryUsage().heapUsed - h0;
@@ -105,14 +119,14 @@ async function main(): Promise<void> {
   if (args.includes('--heap')) await heapProfile({ ping, echo });
   const rows: Array<Record<string, BenchCell>> = [];
   const r3 = (x: number): number => Math.round(x * 1000) / 1000;
-  for (const kind of ['ping', 'echo'] as const) {
+  for (const kind of ['ping', 'half', 'echo'] as const) {
     const s = samples[kind];
     const sorted = s.map((x) => x.ms).sort((x, y) => x - y);
     const p99 = quantile(sorted, 0.99);
     const slow = s.filter((x) => x.ms >= p99);
     const withGc = slow.filter((x) => gcs.some((g) => g.end >= x.t0 && g.start <= x.t0 + x.ms)).length;
     rows.push({
-      kind: kind === 'ping' ? 'framed ping/pong' : 'bare echo',
+      kind: kind === 'ping' ? 'framed ping/pong' : kind === 'half' ? "agent's framing + bare echo" : 'bare echo',
       p50: r3(quantile(sorted, 0.5)),
       p90: r3(quantile(sorted, 0.9)),
       p99: r3(p99),

@@ -448,6 +448,11 @@ export class Agent extends EventEmitter {
     });
     const live: Live = { conn, channel, transport, inflight: new Set(), pings: new Map(), rttHist: swarmMetrics.rttMs.labels(transport), ended: false, endedPromise, end: (w) => end(w) };
     this.live = live;
+    channel.setHotHandler((f) => {
+      if (f.t !== 'pong') return false;
+      this.onPong(live, f);
+      return true;
+    });
     this.connects++;
     this.lastRefusal = null;
     live.heartbeat = setInterval(() => this.heartbeat(live), first.heartbeatMs);
@@ -479,7 +484,8 @@ export class Agent extends EventEmitter {
     this.maybeReprobeQuic(live);
     const id = ++this.pingId;
     live.pings.set(id, now);
-    live.channel.send({ t: 'ping', id, sentAt: now, lastRttMs: this.rttMs ?? undefined, cursor: this.store.cursor() }).catch(() => live.end('write failed'));
+    const ping = { t: 'ping' as const, id, sentAt: now, lastRttMs: this.rttMs ?? undefined, cursor: this.store.cursor() };
+    if (!live.channel.trySendHot(ping)) live.channel.send(ping).catch(() => live.end('write failed'));
     // Renew membership when less than a third of its life is left.
     const m = this.membership?.body;
     if (m && m.notAfter - Date.now() < (m.notAfter - m.issuedAt) / 3) live.channel.send({ t: 'renew' }).catch(() => undefined);
@@ -539,7 +545,7 @@ export class Agent extends EventEmitter {
         resolve(rtt);
       });
     });
-    await live.channel.send({ t: 'ping', id, sentAt: t0 });
+    if (!live.channel.trySendHot({ t: 'ping', id, sentAt: t0 })) await live.channel.send({ t: 'ping', id, sentAt: t0 });
     return answered;
   }
 
@@ -559,24 +565,27 @@ export class Agent extends EventEmitter {
     }
   }
 
+  /** A pong: the round trip of its ping (heartbeat or ping()); also called inside the message event (setHotHandler). */
+  private onPong(live: Live, frame: Extract<Frame, { t: 'pong' }>): void {
+    const sent = live.pings.get(frame.id);
+    live.pings.delete(frame.id);
+    if (sent === undefined) return;
+    const rtt = performance.now() - sent;
+    this.rttMs = rtt;
+    live.rttHist.observe(rtt);
+    const waiter = this.pongWaiters.get(frame.id);
+    if (waiter) {
+      this.pongWaiters.delete(frame.id);
+      waiter(rtt);
+    }
+    this.emit('rtt', rtt);
+  }
+
   private async onFrame(live: Live, frame: Frame): Promise<void> {
     switch (frame.t) {
-      case 'pong': {
-        const sent = live.pings.get(frame.id);
-        live.pings.delete(frame.id);
-        if (sent !== undefined) {
-          const rtt = performance.now() - sent;
-          this.rttMs = rtt;
-          live.rttHist.observe(rtt);
-          const waiter = this.pongWaiters.get(frame.id);
-          if (waiter) {
-            this.pongWaiters.delete(frame.id);
-            waiter(rtt);
-          }
-          this.emit('rtt', rtt);
-        }
+      case 'pong':
+        this.onPong(live, frame);
         break;
-      }
       case 'ack':
         for (const id of frame.ids) {
           if (id.startsWith('rotation:') && this.pendingRotation) {

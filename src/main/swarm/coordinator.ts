@@ -31,6 +31,7 @@ import {
   encodeFloat64,
   transportOf,
   type Frame,
+  type FrameOf,
   type OutFrame,
   type RefusalCode,
   type SharedRecord,
@@ -381,6 +382,8 @@ export class Coordinator extends EventEmitter {
       const membership = await this.membershipFor(peer);
       session.notAfter = this.store.member(peer)?.notAfter ?? Infinity;
       await channel.send({ t: 'welcome', membership, heartbeatMs: this.heartbeatMs, transport, rotations: this.rotations() });
+      const live = session;
+      channel.setHotHandler((f) => this.onHotFrame(live, f));
       this.log.info({ peer, transport, agentType: hello.agentType, cursor: hello.cursor }, 'agent joined');
       this.emit('agent-joined', { peerId: peer, transport });
       void this.catchUp(session, hello.cursor);
@@ -491,6 +494,23 @@ export class Coordinator extends EventEmitter {
     } finally {
       s.catchingUp = false;
     }
+  }
+
+  /**
+   * A heartbeat answered inside the stream's message event (FrameChannel.setHotHandler): the pong is written
+   * before the transport's next read. Left to `serve` (false) when the agent's cursor asks for a gap fill or
+   * the pong would have to wait for a drain.
+   */
+  private onHotFrame(s: Session, frame: FrameOf<'ping'> | FrameOf<'pong'>): boolean {
+    if (frame.t !== 'ping' || s.ended) return false;
+    if (frame.cursor !== undefined && frame.cursor < this.lastSeq && !s.catchingUp) return false;
+    if (!s.channel.trySendHot({ t: 'pong', id: frame.id, sentAt: frame.sentAt })) return false;
+    s.lastSeen = Date.now();
+    if (frame.lastRttMs !== undefined) {
+      s.rttMs = frame.lastRttMs;
+      s.rttHist.observe(frame.lastRttMs);
+    }
+    return true;
   }
 
   private async serve(s: Session): Promise<void> {

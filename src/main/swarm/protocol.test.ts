@@ -6,7 +6,7 @@
  * and prom-client's own counters.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Stream } from '@libp2p/interface';
 import { swarmMetrics } from '../metrics';
 import { Frame, FrameChannel, FrameError, PROTOCOL_VERSION, hotFrame, hotFrameJson, type OutFrame } from './protocol';
@@ -204,5 +204,80 @@ describe('the ping/pong fast paths against the zod schema (the oracle)', () => {
     expect(await value('pong', 'out')).toBe(before.out + 37);
     expect(await value('pong', 'in')).toBe(before.in + 37);
     expect(await value('pong', 'out', swarmMetrics.frameBytesTotal)).toBe(before.bytes + wire.length);
+  });
+});
+
+describe('the synchronous ping/pong path (setHotHandler)', () => {
+  const wire = (frames: object[]): Buffer =>
+    Buffer.concat(
+      frames.map((f) => {
+        const body = Buffer.from(JSON.stringify(f));
+        return Buffer.concat([Uint8Array.from([body.length]), body]);
+      }),
+    );
+
+  it('takes a valid ping while the reader waits, answers at once, and leaves every other frame to the reader in order', async () => {
+    const { mem, ch } = pair();
+    const took: number[] = [];
+    ch.setHotHandler((f) => {
+      took.push(f.id);
+      return ch.trySendHot({ t: 'pong', id: f.id, sentAt: f.sentAt });
+    });
+    const reading = ch.read();
+    mem.deliver(wire([{ v: PROTOCOL_VERSION, t: 'ping', id: 1, sentAt: 5 }]));
+    expect(took).toEqual([1]);
+    expect(mem.sent).toHaveLength(1);
+    expect(JSON.parse(Buffer.from(mem.sent[0]!).subarray(1).toString())).toEqual({ v: PROTOCOL_VERSION, t: 'pong', id: 1, sentAt: 5 });
+    // An ack, then a ping queued behind it: the ping must not overtake the ack.
+    mem.deliver(wire([{ v: PROTOCOL_VERSION, t: 'ack', ids: ['a'] }, { v: PROTOCOL_VERSION, t: 'ping', id: 2, sentAt: 6 }]));
+    expect(await reading).toEqual({ v: PROTOCOL_VERSION, t: 'ack', ids: ['a'] });
+    expect(await ch.read()).toEqual({ v: PROTOCOL_VERSION, t: 'ping', id: 2, sentAt: 6 });
+    expect(took).toEqual([1]);
+  });
+
+  it('never hands the handler a malformed ping: the reader refuses it with BadFrame as before', async () => {
+    for (const bad of [
+      { v: PROTOCOL_VERSION, t: 'ping', id: 1.5, sentAt: 0 },
+      { v: PROTOCOL_VERSION, t: 'ping', id: 1, sentAt: 0, lastRttMs: -1 },
+      { v: PROTOCOL_VERSION, t: 'pong', id: 1, sentAt: 0, cursor: 1 },
+      { v: PROTOCOL_VERSION, t: 'ping', id: 1, sentAt: 0, x: 1 },
+    ]) {
+      const { mem, ch } = pair();
+      let called = false;
+      ch.setHotHandler(() => (called = true));
+      const reading = ch.read();
+      mem.deliver(wire([bad]));
+      await expect(reading).rejects.toMatchObject({ frameCode: 'BadFrame' });
+      expect(called).toBe(false);
+    }
+  });
+
+  it('a frame the handler declines goes to the reader, and handled pings keep the read timeout from firing', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { mem, ch } = pair(150);
+      ch.setHotHandler((f) => f.id !== 99);
+      let outcome: unknown = 'pending';
+      const reading = ch.read().then(
+        (f) => (outcome = f),
+        (e: unknown) => (outcome = e),
+      );
+      // A ping every 100 ms for 800 ms (the timeout is 150 ms): each one restarts the waiting read's deadline.
+      for (let i = 0; i < 8; i++) {
+        await vi.advanceTimersByTimeAsync(100);
+        mem.deliver(wire([{ v: PROTOCOL_VERSION, t: 'ping', id: i, sentAt: 0 }]));
+      }
+      expect(outcome).toBe('pending');
+      mem.deliver(wire([{ v: PROTOCOL_VERSION, t: 'ping', id: 99, sentAt: 0 }]));
+      await reading;
+      expect(outcome).toEqual({ v: PROTOCOL_VERSION, t: 'ping', id: 99, sentAt: 0 });
+      // With nothing arriving, the next read still times out.
+      const next = ch.read();
+      const timedOut = expect(next).rejects.toMatchObject({ frameCode: 'Timeout' });
+      await vi.advanceTimersByTimeAsync(400);
+      await timedOut;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
       const jobs = cmd['jobs'] as never[];
       return c.runSweep(jobs, batchJobs(jobs), { timeoutMs: 120_000 });
     };
+    handlers['heapSnapshot'] = async (cmd) => (await import('node:v8')).writeHeapSnapshot(cmd['file'] as string);
     handlers['metrics'] = async () => (await import('../../metrics')).metricsText();
     let cpu0 = process.cpuUsage();
     let t0 = performance.now();
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
             dbPath: ':memory:',
             heartbeatMs: (opts['heartbeatMs'] as number | undefined) ?? 2000,
             transports: opts['transports'] as Array<'quic' | 'ws'> | undefined,
+            quicTimeoutMs: opts['quicTimeoutMs'] as number | undefined,
             logger: log,
           });
           a.on('rtt', (r: number) => {
