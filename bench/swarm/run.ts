@@ -36,7 +36,7 @@ const coordHeap = args.includes('--coord-heap') ? path.resolve(args[args.indexOf
 const TOTAL_AGENTS = argNum('agents', quick ? 100 : 1000);
 const PROCS = argNum('procs', quick ? 2 : 4);
 const PINGS = quick ? 500 : 3000;
-const BUDGET_MS = argNum('budget-s', 420) * 1000;
+const BUDGET_MS = argNum('budget-s', 900) * 1000;
 const HOLD_MS = quick ? 5_000 : 12_000;
 const GOSSIP_AGENTS = Math.min(50, TOTAL_AGENTS);
 const GOSSIP_MESSAGES = 20;
@@ -237,14 +237,9 @@ async function main(): Promise<void> {
   }
 
   // 6. N agents held by one coordinator.
-  const spawned = [first];
-  for (const c of counts.slice(1)) {
-    if (performance.now() > deadline - HOLD_MS - 20_000) {
-      notes.push(`stopped spawning agents at the time budget (${spawned.reduce((s, x) => s + x.count, 0)} of ${TOTAL_AGENTS})`);
-      break;
-    }
-    spawned.push(await spawnAgents(c));
-  }
+  // The other processes join their agents at the same time (one after another took most of the budget on a
+  // loaded machine); each process still joins its own agents in batches of 25.
+  const spawned = [first, ...(await Promise.all(counts.slice(1).map((c) => spawnAgents(c))))];
   let connected = 0;
   for (const p of agentProcs) connected += await p.call<number>('connected');
   const joinMs = Math.max(...spawned.map((s) => s.elapsedMs));
@@ -260,14 +255,23 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, Math.max(0, holdEnd - performance.now())));
   const perAgentProc = await Promise.all(agentProcs.map((p) => p.call<{ rtts: number[]; loopDelayP99Ms: number }>('stopRtt')));
   const samples = perAgentProc.flatMap((x) => x.rtts).sort((x, y) => x - y);
-  const usage = await coord.call<{ cpuPercent: number; rssMiB: number; heapMiB: number; externalMiB: number; loopDelayP99Ms: number }>('usage');
+  const usage = await coord.call<{
+    cpuPercent: number;
+    rssMiB: number;
+    heapMiB: number;
+    heapTotalMiB: number;
+    externalMiB: number;
+    loopDelayP99Ms: number;
+    gc: { count: number; scavenges: number; totalMs: number; maxMs: number };
+  }>('usage');
   await probe.stop({ graceful: true });
   rttRows('quic', loaded, `${connected} agents connected`, connected >= TOTAL_AGENTS);
   const hs = stats(samples);
   row('heartbeat round trip p50 (ms)', 'quic', hs.p50, '', `${samples.length} heartbeats over ${HOLD_MS / 1000} s, ${connected} agents`);
   row('heartbeat round trip p99 (ms)', 'quic', hs.p99, '<= 50', `${connected} agents; agents measure it (includes their own processes' event-loop delay)`, hs.p99 <= 50);
   row('coordinator CPU while holding (%)', '', usage.cpuPercent, '', '100% = one core');
-  row('coordinator RSS while holding (MiB)', '', usage.rssMiB, '<= 300', `whole process (RSS); V8 heap used ${r3(usage.heapMiB)} MiB, external ${r3(usage.externalMiB)} MiB`, usage.rssMiB <= 300);
+  row('coordinator RSS while holding (MiB)', '', usage.rssMiB, '<= 300', `whole process (RSS); V8 heap used ${r3(usage.heapMiB)} of ${r3(usage.heapTotalMiB)} MiB, external ${r3(usage.externalMiB)} MiB`, usage.rssMiB <= 300);
+  row('coordinator GC while holding', '', `${usage.gc.count} pauses, ${r3(usage.gc.totalMs)} ms`, '', `${usage.gc.scavenges} scavenges; longest ${r3(usage.gc.maxMs)} ms`);
   row('event-loop delay p99 while holding (ms)', '', `${r3(usage.loopDelayP99Ms)} coordinator`, '', `agent processes: ${perAgentProc.map((x) => r3(x.loopDelayP99Ms)).join(', ')}`);
   if (coordHeap) await coord.call('heapSnapshot', { file: coordHeap }, 300_000);
   if (coordProf) {
