@@ -490,6 +490,8 @@ export class Agent extends EventEmitter {
     });
     this.connects++;
     this.lastRefusal = null;
+    // Before 'connected' is emitted: a waitConnected() caller reads status() at once (access.test.ts).
+    this.handshakeRefusalSaid = false;
     live.heartbeat = setInterval(() => this.heartbeat(live), first.heartbeatMs);
     this.log.info({ coordinator: this.coordinator, transport }, 'connected to the coordinator');
     this.emit('connected', { transport });
