@@ -156,8 +156,7 @@ async function main(): Promise<void> {
         }),
       );
       list.push(...made);
-      // An agent that cannot connect yet keeps redialing by itself; the next batch does not wait for it long.
-      await Promise.all(made.map((a) => a.waitConnected(30_000).catch(() => undefined)));
+      await Promise.all(made.map((a) => a.waitConnected(120_000).catch(() => undefined)));
     }
     handlers['connected'] = () => list.filter((a) => a.status().connected).length;
     const { monitorEventLoopDelay } = await import('node:perf_hooks');
