@@ -101,6 +101,35 @@ for (const level of levels) {
       );
     });
 
+    it('searchTopK at wide windows (the EAPrunedDTW lane kernel) equals the brute-force answer exactly', () => {
+      use();
+      // Windows from 16 up to the whole query take the pruned lane kernel; noisy copies of the query planted
+      // in the series make many candidates finish near the threshold, where pruning decides the most.
+      fc.assert(
+        fc.property(
+          fc.nat(1e6),
+          fc.integer({ min: 16, max: 80 }),
+          fc.integer({ min: 1, max: 5 }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.boolean(),
+          fc.nat(40),
+          fc.double({ min: 0, max: 0.3, noNaN: true }),
+          (seed, m, k, wFrac, z, excl, noise) => {
+            const w = Math.max(16, Math.round(wFrac * m));
+            const s = walk(1500, seed);
+            const q = walk(m, seed + 99);
+            const jitter = walk(m + 1, seed + 7);
+            for (let c = 0; c < 6; c++) {
+              const at = 37 + c * 230;
+              for (let j = 0; j < m; j++) s[at + j] = (z ? 1 + c : 0) + q[j]! * (z ? 0.5 + c * 0.3 : 1) + noise * (c + 1) * (jitter[j + 1]! - jitter[j]!);
+            }
+            expect(native.searchTopK(s, q, w, k, z, excl)).toEqual(K.bruteForce(s, q, w, k, z, excl));
+          },
+        ),
+        { numRuns: 30 },
+      );
+    });
+
     it('searchTopK over a long series equals the reference search (2 threads, chunk seams)', () => {
       use();
       const s = walk(120000, 42);
