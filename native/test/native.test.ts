@@ -69,6 +69,35 @@ for (const level of levels) {
       }
     });
 
+    it('long single pairs (the strip-mined wavefront) are bit-identical to the reference', () => {
+      use();
+      // Strips are 512 rows (f64) / 1,024 rows (f32): lengths around and past those, any window, both costs.
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 2, max: 1700 }),
+          fc.integer({ min: 2, max: 1700 }),
+          fc.option(fc.nat(1800), { nil: undefined }),
+          fc.boolean(),
+          fc.nat(1e6),
+          (n, m, w, abs, seed) => {
+            const a = walk(n, seed);
+            const b = walk(m, seed + 1);
+            expect(native.dtw(a, b, w ?? -1, abs)).toBe(K.dtw(a, b, w ?? -1, abs));
+            const a32 = Float32Array.from(a);
+            const b32 = Float32Array.from(b);
+            const r32 = K.dtw(a32, b32, w ?? -1, abs);
+            expect(Math.abs(native.dtw(a32, b32, w ?? -1, abs) - r32)).toBeLessThanOrEqual(f32Tolerance(n, m, r32));
+          },
+        ),
+        { numRuns: 25 },
+      );
+      for (const [n, m, w] of [[513, 513, -1], [1025, 1024, -1], [1536, 700, 900], [2050, 2049, 3]] as const) {
+        const a = walk(n, n + 3), b = walk(m, m + 5);
+        expect(native.dtw(a, b, w, false)).toBe(K.dtw(a, b, w, false));
+        expect(native.dtw(b, a, w, true)).toBe(K.dtw(b, a, w, true));
+      }
+    });
+
     it('dtwBatch (f64) equals the reference; f32 within tolerance', () => {
       use();
       fc.assert(
