@@ -28,7 +28,6 @@
 import type { Bars } from '../../shared/market';
 import type { BacktestParamsInput } from '../../shared/contract/backtest';
 import type { PatternEngine } from '../engine';
-import { splitPoints } from './evaluate';
 import { computeForecasts } from './forecast';
 import { periodsPerYear } from './metrics';
 import { metricsOf, metricsStart, parseParams, runStrategy } from './run';
@@ -109,6 +108,12 @@ export interface VariantRunOptions {
   onProgress?: (series: string, variant: string, done: number, total: number) => void;
 }
 
+/** Train / validation ends for n bars: floor(n · train), floor(n · (train + validation)) (as `backtest --evaluate`). */
+function splitEnds(n: number, split: { train: number; validation: number }): { trainEnd: number; validationEnd: number } {
+  const trainEnd = Math.max(0, Math.min(n, Math.floor(n * split.train)));
+  return { trainEnd, validationEnd: Math.max(trainEnd, Math.min(n, Math.floor(n * (split.train + split.validation)))) };
+}
+
 /** The bars [0, end): what a run that must not see past `end` may read. */
 export function barsUpTo(bars: Bars, end: number): Bars {
   return { time: bars.time.subarray(0, end), open: bars.open.subarray(0, end), high: bars.high.subarray(0, end), low: bars.low.subarray(0, end), close: bars.close.subarray(0, end), volume: bars.volume.subarray(0, end) };
@@ -122,7 +127,7 @@ export function runLearningVariants(series: VariantSeriesInput[], base: Backtest
   let done = 0;
   const total = series.length * variants.length;
   for (const s of series) {
-    const { trainEnd, validationEnd } = splitPoints(s.bars.close.length, split);
+    const { trainEnd, validationEnd } = splitEnds(s.bars.close.length, split);
     const bars = barsUpTo(s.bars, validationEnd); // the test part is never read
     const searchParams = parseParams({ ...base, learning: false });
     const table = computeForecasts(bars, searchParams, engine);
