@@ -24,3 +24,4 @@ export { expandGrid, runSweepParallel, runSweepSequential, SweepRunner, batchJob
 export { SessionStore, SESSIONS_FILE } from './sessions';
 export { backtestCapability } from './capability';
 export { loadBacktestBars } from './data';
+export { workerLaunch } from './worker-entry';
