@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TIMEFRAME_MS, type Bars } from '../../shared/market';
+import { isTimeframe, TIMEFRAMES, TIMEFRAME_MS, type Bars } from '../../shared/market';
 import type { EvaluationReport, EvaluationSettingsInput } from '../../shared/contract/evaluation';
 import { detectTimeframe, resample } from '../../main/data';
 import { getEngine } from '../../main/engine';
@@ -18,7 +18,6 @@ import { intFlag, jsonTarget, numberFlag, stringFlag, UsageError, type ParsedArg
 import type { Command, CliIO } from '../command';
 import { progressBar } from '../progress';
 import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
-import { timeframeFromArgs } from './backtest';
 
 const f2 = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(2));
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(3));
@@ -94,7 +93,9 @@ export function reportText(r: EvaluationReport): string {
 /** Runs the evaluation for the parsed arguments (shared with `backtest --evaluate`). */
 export async function runEvaluateCommand(args: ParsedArgs, io: CliIO): Promise<number> {
   const files = dataFiles(args);
-  const timeframe = timeframeFromArgs(args);
+  const tfFlag = stringFlag(args, 'timeframe');
+  if (tfFlag !== undefined && !isTimeframe(tfFlag)) throw new UsageError(`Option --timeframe must be one of ${TIMEFRAMES.join(', ')}.`);
+  const timeframe = tfFlag;
   const settings = evaluationSettingsFromArgs(args);
   const json = jsonTarget(args);
   const reportFile = stringFlag(args, 'report');
