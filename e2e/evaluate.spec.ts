@@ -24,9 +24,10 @@ test('the Evaluate view runs an evaluation of two samples and shows the paragrap
   await page.goto(host.url);
   await page.getByTestId('tab-evaluate').click();
   await expect(page.getByTestId('evaluate-empty')).toBeVisible();
-  // US equity composite (1) and MSFT (3); not USD/CHF (2)
-  await expect(page.getByTestId('evaluate-pick-2')).toBeChecked();
-  await page.getByTestId('evaluate-pick-2').uncheck();
+  // USD/CHF (2) at weekly bars and MSFT (3); not the long US equity composite (1), to keep CI quick
+  await expect(page.getByTestId('evaluate-pick-1')).toBeChecked();
+  await page.getByTestId('evaluate-pick-1').uncheck();
+  await page.getByLabel('timeframe of USD/CHF (30 min, 1996-2001)').selectOption('1W');
   await page.getByLabel('Folds').fill('2');
   await page.getByLabel('k values').fill('5');
   await page.getByLabel('Thresholds').fill('0.55,0.7');
@@ -53,8 +54,8 @@ test('the HTML report opens in Chromium without the network and shows the tables
   fs.mkdirSync(path.join(root, 'test-results'), { recursive: true });
   const file = path.join(root, 'test-results', 'evaluation-report.html');
   fs.rmSync(file, { force: true });
-  const data = ['ttrc_daily.csv', 'msft_daily_2000_2001.csv'].map((f) => path.join(root, 'resources', 'data', f));
-  await promisify(execFile)(process.execPath, [path.join(root, 'bin', 'warpdesk.cjs'), 'evaluate', '--data', ...data, '--folds', '2', '--window', '16', '--top', '5', '--threshold', '0.55,0.7', '--samples', '200', '--workers', '2', '--report', file], { cwd: root, timeout: 280_000 });
+  const data = ['ttrc_daily.csv', 'usdchf_30min_1996_2001.csv'].map((f) => path.join(root, 'resources', 'data', f));
+  await promisify(execFile)(process.execPath, [path.join(root, 'bin', 'warpdesk.cjs'), 'evaluate', '--data', ...data, '--timeframe', '1W', '--folds', '2', '--window', '16', '--top', '5', '--threshold', '0.55,0.7', '--samples', '200', '--workers', '2', '--report', file], { cwd: root, timeout: 280_000 });
   const requests: string[] = [];
   page.on('request', (r) => {
     if (!r.url().startsWith('file:')) requests.push(r.url());

@@ -20,11 +20,20 @@ export function summarize(r: EvaluationReport): string {
   const pooledLb = r.pooled ? lb(r.pooled.comparisons) : undefined;
   const pooledHelps = pooledLb !== undefined && pooledLb.p !== null && pooledLb.p < alpha && pooledLb.meanDiffBps > 0;
   const folds = `${r.settings.folds} ${r.settings.mode} walk-forward fold${r.settings.folds === 1 ? '' : 's'} per series (embargo ${r.embargo} bars, ${r.variants.length} variants tried)`;
-  if (helped.length === 0 && !pooledHelps) {
-    out.push(`Over ${folds}, there is no evidence that learning helps on these data: it did not beat its own baseline significantly on any series after the Holm correction across ${r.series.length} series${pooledLb ? `, nor pooled (p = ${f3(pooledLb.p)})` : ''}.`);
+  // A learning run that never held a position can only "beat" a losing baseline by standing aside: say so.
+  const aside = (x: EvaluationReport['series'][number]): boolean => (x.metrics['learning']?.exposure ?? 0) < 0.01;
+  const trading = helped.filter((x) => !aside(x));
+  const standing = helped.filter(aside);
+  if (trading.length === 0 && !pooledHelps) {
+    out.push(`Over ${folds}, there is no evidence that learning helps on these data: it did not beat its own baseline significantly while trading on any series after the Holm correction across ${r.series.length} series${pooledLb ? `, nor pooled (p = ${f3(pooledLb.p)})` : ''}.`);
   } else {
-    const names = helped.map((s) => `${s.name} (Holm p = ${f3(lb(s.comparisons)!.pHolm)})`);
+    const names = trading.map((s) => `${s.name} (Holm p = ${f3(lb(s.comparisons)!.pHolm)})`);
     out.push(`Over ${folds}, learning beat its own baseline significantly on ${names.length > 0 ? names.join(', ') : 'no single series'}${pooledHelps ? `, and pooled across series (p = ${f3(pooledLb!.p)})` : ''}.`);
+  }
+  if (standing.length > 0) {
+    out.push(
+      `On ${standing.map((s) => `${s.name} (Holm p = ${f3(lb(s.comparisons)!.pHolm)})`).join(', ')} learning came out ahead of the baseline only by standing aside: its learned gate stayed closed over the test ranges (no position), so it avoided a losing baseline rather than found a signal that works.`,
+    );
   }
   for (const s of r.series) {
     const c = lb(s.comparisons);
