@@ -20,6 +20,7 @@ export { computeMetrics, periodsPerYear } from './metrics';
 export { pairedBootstrap, stationaryIndices, sharpeStat, hitRateStat, rng } from './bootstrap';
 export { splitPoints, expandGrid, runSweepParallel, runSweepSequential, SweepRunner, batchJobs, searchKey, type SweepGrid } from './sweep';
 export { SessionStore, SESSIONS_FILE } from './sessions';
+export { runLearningVariants, barsUpTo, LEARNING_VARIANTS, type VariantSpec, type VariantSeriesInput, type Trial, type TrialsFile, type TrialSeriesInfo, type TrialSeriesResult } from './variants';
 export { backtestCapability } from './capability';
 export { loadBacktestBars } from './data';
 export { workerLaunch } from './worker-entry';
