@@ -50,9 +50,23 @@ export function evaluationSettingsFromArgs(args: ParsedArgs): EvaluationSettings
   if (s.partitions! % 2 !== 0) throw new UsageError('Option --partitions must be even.');
   if (s.grid!.window!.some((w) => w < 4 || w > 1024)) throw new UsageError('Option --window takes bars between 4 and 1024.');
   if (s.grid!.top!.some((k) => k < 1 || k > 100)) throw new UsageError('Option --top takes analog counts between 1 and 100.');
+  const trials = stringFlag(args, 'trials');
+  if (trials !== undefined) s.extraTrials = trialsIn(trials);
   const embargo = stringFlag(args, 'embargo');
   if (embargo !== undefined) s.embargo = intFlag(args, 'embargo', 0, 0, 10_000);
   return s;
+}
+
+/** How many trials a trials file (`npm run variants`, kind "warpdesk-trials") records. */
+export function trialsIn(file: string): number {
+  let parsed: { kind?: unknown; trials?: unknown };
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { kind?: unknown; trials?: unknown };
+  } catch (err) {
+    throw new UsageError(`Option --trials: ${file} could not be read as JSON (${err instanceof Error ? err.message : String(err)}).`);
+  }
+  if (parsed.kind !== 'warpdesk-trials' || !Array.isArray(parsed.trials)) throw new UsageError(`Option --trials: ${file} is not a trials file (kind "warpdesk-trials" with a trials list).`);
+  return parsed.trials.length;
 }
 
 /** The files of `--data a.csv b.csv` (the rest follow as positionals) or repeated `--data`. */
@@ -146,6 +160,7 @@ export const EVALUATE_FLAGS: Command['flags'] = {
   seed: { type: 'string', description: 'seed of the random baseline and the bootstrap (default 1)' },
   workers: { type: 'string', description: 'worker processes for the fold jobs (default: cores, at most 4; 0 = in this process)' },
   report: { type: 'string', description: 'write the self-contained HTML report to this file' },
+  trials: { type: 'string', description: 'a trials file (npm run variants): its trials count in the DSR as well' },
 };
 
 export const evaluateCommand: Command = {

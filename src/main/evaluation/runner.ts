@@ -179,7 +179,7 @@ function overfitting(rec: OosRecord, variants: Variant[], s: EvaluationSettings)
     const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
     const variance = finite.length > 1 ? finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (finite.length - 1) : 0;
     const m = returnMoments(rec.variants[best]!);
-    const r = deflatedSharpeRatio({ sharpe: sharpes[best]!, trials: N, trialSharpeVariance: variance, observations: T, skewness: m.skewness, kurtosis: m.kurtosis });
+    const r = deflatedSharpeRatio({ sharpe: sharpes[best]!, trials: N + s.extraTrials, trialSharpeVariance: variance, observations: T, skewness: m.skewness, kurtosis: m.kurtosis });
     dsr = Number.isFinite(r.dsr) ? r.dsr : null;
     expectedMax = r.expectedMaxSharpe;
   } else notes.push('no variant has a defined Sharpe ratio, so there is no DSR');
@@ -202,8 +202,9 @@ function overfitting(rec: OosRecord, variants: Variant[], s: EvaluationSettings)
     for (let t = 0; t < T; t++) relative.push(learningCols.map((j) => rec.variants[j]![t]! - bench[t]!));
     spaP = spaTest(relative, { samples: s.samples, meanBlock: s.meanBlock ?? defaultMeanBlock(T), seed: s.seed }).consistent;
   }
+  if (s.extraTrials > 0) notes.push(`the DSR counts ${N} grid variants and ${s.extraTrials} trials run before (a trials file); the PBO and SPA use the grid variants`);
   return {
-    trials: N,
+    trials: N + s.extraTrials,
     best: best >= 0 ? variants[best]!.id : null,
     bestSharpe: best >= 0 ? sharpes[best]! : null,
     dsr,

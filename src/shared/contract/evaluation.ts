@@ -36,6 +36,8 @@ export const EvaluationSettingsSchema = z
     /** CSCV partitions for the PBO (even). */
     partitions: z.number().int().min(2).max(16).default(8),
     alpha: z.number().gt(0).lt(1).default(0.05),
+    /** Trials run elsewhere that count in the DSR (e.g. the loop variants of a trials file, `--trials`). */
+    extraTrials: z.number().int().min(0).max(1_000_000).default(0),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     commissionBps: z.number().min(0).max(1000).default(1),
     slippageBps: z.number().min(0).max(1000).default(1),
