@@ -27,13 +27,20 @@ const base = { window: 32, top: 10, horizon: 5 };
 const THRESHOLDS = [0.55, 0.6];
 const variants: VariantSpec[] = THRESHOLDS.flatMap((threshold) => LEARNING_VARIANTS.map((v) => ({ name: `${v.name} @${threshold}`, params: { ...v.params, threshold } })));
 
-const t0 = Date.now();
-const series = SERIES.map((s) => ({ name: s.name, file: s.file, timeframe: s.timeframe ?? 'native', bars: loadBacktestBars(path.join(root, s.file), s.timeframe) }));
-const file: TrialsFile = runLearningVariants(series, base, getEngine(), {
-  variants,
-  onProgress: (s, v, done, total) => process.stderr.write(`\r${done}/${total} ${s}: ${v}`.padEnd(70)),
-});
-process.stderr.write(`\rdone in ${((Date.now() - t0) / 1000).toFixed(0)} s`.padEnd(70) + '\n');
+const from = args.includes('--from') ? args[args.indexOf('--from') + 1]! : null;
+let file: TrialsFile;
+if (from) {
+  // Recompute the statistics and the decision from an earlier run's trials (no search, no walk).
+  file = JSON.parse(fs.readFileSync(path.resolve(root, from), 'utf8')) as TrialsFile;
+} else {
+  const t0 = Date.now();
+  const series = SERIES.map((s) => ({ name: s.name, file: s.file, timeframe: s.timeframe ?? 'native', bars: loadBacktestBars(path.join(root, s.file), s.timeframe) }));
+  file = runLearningVariants(series, base, getEngine(), {
+    variants,
+    onProgress: (s, v, done, total) => process.stderr.write(`\r${done}/${total} ${s}: ${v}`.padEnd(70)),
+  });
+  process.stderr.write(`\rdone in ${((Date.now() - t0) / 1000).toFixed(0)} s`.padEnd(70) + '\n');
+}
 
 // Statistics per series over all N trials.
 const N = file.trials.length;
@@ -50,8 +57,12 @@ const statistics = file.series.map((s, si) => {
   const best = finite.indexOf(Math.max(...finite));
   const mean = finite.reduce((a, b) => a + b, 0) / N;
   const variance = finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (N - 1);
-  const mom = returnMoments(cols[best]!);
-  const dsr = deflatedSharpeRatio({ sharpe: finite[best]!, trials: N, trialSharpeVariance: variance, observations: T, skewness: mom.skewness, kurtosis: mom.kurtosis });
+  const dsrOf = (j: number): number => {
+    const mom = returnMoments(cols[j]!);
+    return deflatedSharpeRatio({ sharpe: finite[j]!, trials: N, trialSharpeVariance: variance, observations: T, skewness: mom.skewness, kurtosis: mom.kurtosis }).dsr;
+  };
+  const momBest = returnMoments(cols[best]!);
+  const dsr = deflatedSharpeRatio({ sharpe: finite[best]!, trials: N, trialSharpeVariance: variance, observations: T, skewness: momBest.skewness, kurtosis: momBest.kurtosis });
   const matrix = Array.from({ length: T }, (_, r) => cols.map((c) => c[r]!));
   const pbo = probabilityOfBacktestOverfitting(matrix, { partitions: 8 });
   const others = file.trials.map((_, j) => j).filter((j) => j !== baselineIdx);
@@ -65,6 +76,7 @@ const statistics = file.series.map((s, si) => {
     trialSharpeVariance: variance,
     dsr: dsr.dsr,
     expectedMaxSharpe: dsr.expectedMaxSharpe,
+    dsrByVariant: Object.fromEntries(file.trials.map((t, j) => [t.variant, dsrOf(j)])),
     pbo: pbo.pbo,
     pboLogits: pbo.logits,
     spa: { ...spa, bestVariant: spa.best >= 0 ? file.trials[others[spa.best]!]!.variant : null, against: file.trials[baselineIdx]!.variant },
@@ -82,6 +94,20 @@ file.chosen = candidates[0]
   ? { variant: candidates[0].variant, reason: `beats today's learning loop (${today.variant}) on the pooled validation Sharpe (${candidates[0].pooledSharpe.toFixed(3)} vs ${today.pooledSharpe.toFixed(3)}) and on a majority of the series` }
   : { variant: today.variant, reason: `no variant beat today's learning loop (${today.variant}) on the pooled validation Sharpe and on a majority of the series` };
 
+// A chosen variant becomes a default only if the selection survives the multiple-testing statistics: its deflated
+// Sharpe ratio ≥ 0.95 on a majority of the series and PBO < 0.5 on a majority (this second gate was added after the
+// first run showed the pooled rule alone picking variants whose edge the DSR and PBO call selection noise).
+const chosenName = file.chosen.variant;
+const dsrPass = statistics.filter((s) => (s.dsrByVariant[chosenName] ?? 0) >= 0.95).length;
+const pboPass = statistics.filter((s) => s.pbo < 0.5).length;
+const adopt = chosenName !== today.variant && dsrPass * 2 > statistics.length && pboPass * 2 > statistics.length;
+(file as TrialsFile & { decision: unknown }).decision = {
+  defaultsChanged: adopt,
+  reason: adopt
+    ? `${chosenName} survives DSR and PBO`
+    : `defaults unchanged: ${chosenName} has DSR ${statistics.map((s) => (s.dsrByVariant[chosenName] ?? 0).toFixed(2)).join(' / ')} and PBO ${statistics.map((s) => s.pbo.toFixed(2)).join(' / ')} (${statistics.map((s) => s.series).join(' / ')}): indistinguishable from the best of ${N} unskilled trials`,
+};
+
 fs.mkdirSync(path.dirname(path.resolve(root, out)), { recursive: true });
 fs.writeFileSync(path.resolve(root, out), JSON.stringify(file, (k, v) => (typeof v === 'number' && k !== 'validationFromTime' && k !== 'validationEndTime' ? Number(v.toPrecision(8)) : v)) + '\n');
 
@@ -93,4 +119,5 @@ console.log('\n(annualised validation Sharpe; exposure and trades are in the JSO
 for (const s of statistics)
   console.log(`${s.series}: T=${s.observations}, best ${s.best} (per-bar SR ${s.bestSharpe.toFixed(4)}), DSR ${s.dsr.toFixed(3)} (SR0 ${s.expectedMaxSharpe.toFixed(4)}), PBO ${s.pbo.toFixed(3)}, SPA vs baseline p = ${s.spa.consistent.toFixed(3)} (lower ${s.spa.lower.toFixed(3)}, upper/RC ${s.spa.upper.toFixed(3)})`);
 console.log(`\nchosen: ${file.chosen.variant}: ${file.chosen.reason}`);
+console.log(`decision: ${(file as TrialsFile & { decision: { reason: string } }).decision.reason}`);
 console.log(`wrote ${out}`);
