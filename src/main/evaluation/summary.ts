@@ -45,7 +45,14 @@ export function summarize(r: EvaluationReport): string {
     const c = bh(s.comparisons);
     return c && c.pHolm !== null && c.pHolm < alpha && c.meanDiffBps > 0;
   });
-  out.push(beatHold.length === 0 ? 'The baseline did not beat buy-and-hold significantly on any series.' : `The baseline beat buy-and-hold significantly on ${beatHold.map((s) => s.name).join(', ')}.`);
+  const pooledBh = r.pooled ? bh(r.pooled.comparisons) : undefined;
+  const pooledBhText =
+    pooledBh && pooledBh.p !== null ? (pooledBh.p < alpha && pooledBh.meanDiffBps > 0 ? `; pooled, it did (p = ${f3(pooledBh.p)})` : `, nor pooled (p = ${f3(pooledBh.p)})`) : '';
+  out.push(
+    beatHold.length === 0
+      ? `The baseline did not beat buy-and-hold significantly on any series after the Holm correction${pooledBhText}.`
+      : `The baseline beat buy-and-hold significantly on ${beatHold.map((s) => s.name).join(', ')} after the Holm correction${pooledBhText}.`,
+  );
   const o = r.pooled?.overfitting ?? r.series[0]?.overfitting;
   if (o) {
     const where = r.pooled ? 'pooled' : r.series[0]!.name;
