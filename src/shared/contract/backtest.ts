@@ -1,6 +1,6 @@
 /**
- * Contract of the backtest capability: walk-forward parameters, results, evaluation reports (learning vs
- * baseline vs buy-and-hold vs random, with bootstrap p-values), sweeps and saved sessions.
+ * Contract of the backtest capability: walk-forward parameters, results, sweeps and saved sessions (the
+ * evaluation of learning is the evaluation capability's: ./evaluation.ts).
  * The same schemas validate CLI input, sweep jobs (plain JSON, shardable to swarm agents) and IPC requests.
  * Must never import Node, Electron or the DOM.
  */
@@ -128,28 +128,6 @@ export const BacktestResultSchema = z.object({
   thresholdPath: z.array(z.number()).optional(),
 });
 export type BacktestResult = z.infer<typeof BacktestResultSchema>;
-
-export const ComparisonSchema = z.object({
-  against: z.string(),
-  sharpeDiff: z.number().nullable(),
-  sharpeP: z.number().nullable(),
-  hitRateDiff: z.number().nullable(),
-  hitRateP: z.number().nullable(),
-  verdict: z.string(),
-});
-export type Comparison = z.infer<typeof ComparisonSchema>;
-
-export const EvaluationSchema = z.object({
-  split: z.object({ trainEnd: z.number().int(), validationEnd: z.number().int(), barCount: z.number().int() }),
-  /** Thresholds tried on validation and the one chosen (per mode). */
-  chosen: z.object({ baseline: z.number(), learning: z.number() }),
-  validation: z.record(z.string(), MetricsSchema),
-  test: z.record(z.string(), MetricsSchema),
-  comparisons: z.array(ComparisonSchema),
-  bootstrap: z.object({ resamples: z.number().int(), meanBlock: z.number(), seed: z.number().int() }),
-  summary: z.string(),
-});
-export type Evaluation = z.infer<typeof EvaluationSchema>;
 
 /** One sweep pass: serializable in and out, so it can run in a local worker or on a swarm agent. */
 export const SweepJobSchema = z.object({
