@@ -17,7 +17,7 @@ export { runPolicy, tableAnalogs, type PolicyResult, type WalkOptions } from './
 export { learnFromHistory, type LearnOptions, type LearnReport } from './learn';
 export { simulate, type Simulation } from './simulate';
 export { computeMetrics, periodsPerYear } from './metrics';
-export { pairedBootstrap, stationaryIndices, sharpeStat, hitRateStat, rng } from './bootstrap';
+export { rng } from './bootstrap';
 export { splitPoints, expandGrid, runSweepParallel, runSweepSequential, SweepRunner, batchJobs, searchKey, type SweepGrid } from './sweep';
 export { SessionStore, SESSIONS_FILE } from './sessions';
 export { runLearningVariants, barsUpTo, LEARNING_VARIANTS, type VariantSpec, type VariantSeriesInput, type Trial, type TrialsFile, type TrialSeriesInfo, type TrialSeriesResult } from './variants';
