@@ -26,7 +26,7 @@ import {
   type AdaptConfig,
   type AdaptState,
 } from './adapt';
-import { GENESIS_HASH, linkHash } from './canonical';
+import { canonicalJson, GENESIS_HASH, linkHash } from './canonical';
 import { contentHash, experienceContent, verdictContent, type ExperienceContentInput } from './chain';
 import { uuidv7, isRecordId } from './ids';
 import { checkOutcome, judgeOutcome, type OutcomeInput } from './judge';
@@ -345,6 +345,9 @@ export class MemoryStore {
       const pattern = { length: e.query.length, scale: q.scale, offset: q.offset, codes: q.codes };
       const similarity = e.matches.length ? e.matches.reduce((s, m) => s + m.similarity, 0) / e.matches.length : 0;
       const payload = { matches: e.matches, context: e.context };
+      // The sealed payload is its canonical JSON (sorted keys; parses to the same values), written once and
+      // spliced into the chained content.
+      const payloadJson = canonicalJson(payload);
       const canonical = experienceContent({
         id,
         agentId: this.agentId,
@@ -358,15 +361,15 @@ export class MemoryStore {
         at,
         pattern: { length: pattern.length, scale: pattern.scale, offset: pattern.offset, codes: Buffer.from(pattern.codes).toString('base64') },
         payload,
-      });
-      return { e, id, at, pattern, similarity, payload, canonical };
+      }, payloadJson);
+      return { e, id, at, pattern, similarity, payload, payloadJson, canonical };
     });
     const recordedAt = this.now();
     const tx = (): void => {
       for (const p of prepared) {
         const sp = this.seal('patterns', p.id, encodePattern(p.pattern));
         this.st.insertPattern.run(p.id, p.pattern.length, sp.keyId, sp.nonce, sp.data);
-        const se = this.seal('experiences', p.id, Buffer.from(JSON.stringify(p.payload), 'utf8'));
+        const se = this.seal('experiences', p.id, Buffer.from(p.payloadJson, 'utf8'));
         this.st.insertExperience.run(
           p.id,
           this.agentId,
