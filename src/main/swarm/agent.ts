@@ -72,6 +72,8 @@ export interface AgentStatus {
   outboxPending: number;
   received: number;
   lastRefusal: { code: string; message: string } | null;
+  /** The coordinator has closed this agent's connections during the handshake since it last connected. */
+  refusedAtHandshake: boolean;
   connects: number;
 }
 
@@ -111,6 +113,8 @@ export class Agent extends EventEmitter {
   private quicDialing: Promise<void> | null = null;
   private lastProbeAt = 0;
   private redialNow = false;
+  /** 'handshake-refused' was emitted since the last successful connection. */
+  private handshakeRefusalSaid = false;
   private rotationReady = false;
   readonly store: AgentStore;
   private readonly log: Logger;
@@ -253,6 +257,7 @@ export class Agent extends EventEmitter {
       outboxPending: this.store.pendingCount(),
       received: this.store.receivedCount(),
       lastRefusal: this.lastRefusal,
+      refusedAtHandshake: this.handshakeRefusalSaid,
       connects: this.connects,
     };
   }
@@ -289,14 +294,16 @@ export class Agent extends EventEmitter {
         conn = await this.dial();
         const live = await this.handshake(conn);
         attempt = 0;
+        this.handshakeRefusalSaid = false;
         await live.endedPromise;
       } catch (err) {
         // A connection whose handshake failed must not be handed back by the next dial.
         if (conn && this.live?.conn !== conn) conn.abort(new Error('swarm handshake failed'));
-        const e = err as Error & { refusal?: string };
+        const e = err as Error & { refusal?: string; atHandshake?: boolean };
         permanent = e.refusal !== undefined && PERMANENT.has(e.refusal);
         this.log.warn({ coordinator: this.coordinator, attempt, err: e.message }, 'could not reach the coordinator');
         this.emit('dial-failed', { message: e.message, attempt });
+        if (e.atHandshake) permanent = this.refusedAtHandshake() || permanent;
       }
       if (this.stopped) break;
       if (this.pendingRotation && this.rotationReady) {
@@ -378,14 +385,42 @@ export class Agent extends EventEmitter {
     }
     const refusedAtHandshake = errors.some((e) => /closed|reset|EOF|gater|denied|refused/i.test(e));
     const err = new WarpdeskError('Unavailable', `Could not connect to the coordinator (${errors.join('; ')})${refusedAtHandshake ? '; it may have refused this agent during the handshake (not allowed, revoked or expired)' : ''}.`);
-    throw err;
+    throw Object.assign(err, { atHandshake: refusedAtHandshake });
+  }
+
+  /**
+   * The coordinator closed the connection during the handshake (its gater refuses peers that are not allowed,
+   * revoked or expired before any frame, so it cannot say which). Said once per run of refusals
+   * ('handshake-refused'); when this agent's own signed membership has expired, that is the reason and it is
+   * definitive: a 'refused' Expired event, as if the coordinator had said it. Returns whether to back off fully.
+   */
+  private refusedAtHandshake(): boolean {
+    const notAfter = this.membership?.body.notAfter;
+    if (notAfter !== undefined && notAfter <= Date.now()) {
+      if (this.lastRefusal?.code !== 'Expired') {
+        this.lastRefusal = { code: 'Expired', message: `This agent's membership expired on ${new Date(notAfter).toISOString()}, and the coordinator refuses it during the handshake.` };
+        this.emit('refused', this.lastRefusal);
+      }
+      return true;
+    }
+    if (!this.handshakeRefusalSaid) {
+      this.handshakeRefusalSaid = true;
+      this.emit('handshake-refused', { peerId: this.peerId, member: this.membership !== null });
+    }
+    return true;
   }
 
   private async handshake(conn: Connection): Promise<Live> {
     const transport = transportOf(conn.remoteAddr);
     // An enrollment token only ever goes to the PeerId we were given (never to a claimed successor).
     const tokenOk = conn.remotePeer.toString() === this.coordinator;
-    const stream = await conn.newStream(PROTOCOL, { signal: AbortSignal.timeout(5_000) });
+    // The coordinator's gater refuses a peer that is not allowed, revoked or expired right after the encrypted
+    // handshake: the connection is closed before our first stream or frame gets through.
+    const closedEarly = (err: unknown): never => {
+      const m = err instanceof Error ? err.message : String(err);
+      throw Object.assign(err instanceof Error ? err : new Error(m), { atHandshake: /closed|reset|EOF/i.test(m) });
+    };
+    const stream = await conn.newStream(PROTOCOL, { signal: AbortSignal.timeout(5_000) }).catch(closedEarly);
     const channel = await FrameChannel.open(stream, { readTimeoutMs: Math.max(this.heartbeatMs * 3 + 2_000, 5_000) });
     await channel.send({
       t: 'hello',
@@ -394,10 +429,10 @@ export class Agent extends EventEmitter {
       capabilities: this.opts.sweepExecutor ? ['search', 'sweep'] : ['search'],
       token: this.membership || !tokenOk ? undefined : this.opts.token,
       cursor: this.store.cursor(),
-    });
+    }).catch(closedEarly);
     const first = await channel.read().catch((err: unknown) => {
       void channel.close();
-      throw err;
+      return closedEarly(err);
     });
     if (first.t === 'refused') {
       this.lastRefusal = { code: first.code, message: first.message };

@@ -21,7 +21,7 @@ export const BacktestParamsSchema = z
     representation: z.enum(['returns', 'price']).default('price'),
     /** Sakoe-Chiba band as a fraction of W (half-width = ceil(ratio * W)). */
     bandRatio: z.number().min(0).max(1).default(0.1),
-    /** Two analogs' start indices must differ by more than this; default floor(W / 2). */
+    /** Two analogs' start indices must differ by more than this many bars; default W, so analogs never share a bar. */
     exclusionZone: z.number().int().min(0).optional(),
     /** Search and decide every `step` bars; the position is held in between. */
     step: z.number().int().min(1).max(10_000).default(1),
