@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { formatTable, machineInfo, quantile, type BenchCell } from '../lib';
+import { machineInfo, quantile, reportSection, type BenchCell, type BenchCompare } from '../lib';
 import { Agent } from '../../src/main/swarm/agent';
 import { createLogger } from '../../src/main/metrics';
 import { loadStack } from '../../src/main/swarm/stack';
@@ -47,6 +47,9 @@ const GOSSIP_AGENTS = Math.min(50, TOTAL_AGENTS);
 const GOSSIP_MESSAGES = 20;
 
 const log = createLogger('bench', 'silent');
+/** Rows match the previous bench-results/swarm.json on metric + transport; numeric values compare lower-is-better. */
+const SWARM_KEY = ['metric', 'transport'];
+const SWARM_COMPARE: BenchCompare[] = [{ column: 'value', better: 'lower' }];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-bench-swarm-'));
 const procs: Proc[] = [];
 const rows: Array<Record<string, BenchCell>> = [];
@@ -142,7 +145,7 @@ async function main(): Promise<void> {
     await a.stop({ graceful: true });
   }
   if (rttOnly) {
-    console.log(`\n## swarm (round trip only)\n${formatTable(rows)}`);
+    reportSection({ name: 'swarm (round trip only)', rows, quick, key: SWARM_KEY, compare: SWARM_COMPARE }, path.resolve(__dirname, '..', '..', 'bench-results', 'swarm.json'), (l) => console.log(l));
     return;
   }
 
@@ -295,9 +298,9 @@ async function main(): Promise<void> {
   const total = (performance.now() - t0) / 1000;
   notes.push(`total run ${r3(total)} s; loopback only; 2-core machine shared with other work, so tails are noisy`);
   notes.push('round trip = one framed JSON ping and pong on the long-lived command stream (zod-validated both ways), measured by the agent');
-  console.log(`\n## swarm\n${formatTable(rows)}`);
-  for (const n of notes) console.log(`  note: ${n}`);
   const outDir = path.resolve(__dirname, '..', '..', 'bench-results');
+  reportSection({ name: 'swarm', rows, quick, key: SWARM_KEY, compare: SWARM_COMPARE }, path.join(outDir, 'swarm.json'), (l) => console.log(l));
+  for (const n of notes) console.log(`  note: ${n}`);
   fs.mkdirSync(outDir, { recursive: true });
   let versions: Record<string, string> = {};
   try {
