@@ -4,6 +4,7 @@
  * and stops cleanly on SIGINT/SIGTERM. State lives in `<data>/swarm/coordinator.db`.
  */
 import { resolveDataDir } from '../../main/platform/workspace';
+import { getEngine } from '../../main/engine';
 import { serveMetrics } from '../../main/metrics';
 import { Coordinator } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
@@ -42,6 +43,7 @@ export const coordinatorCommand: Command = {
     }
     let metrics;
     try {
+      getEngine(); // chooses the engine now, so warpdesk_build_info names the backend this process runs
       metrics = metricsPort !== undefined ? await listening(() => serveMetrics(metricsPort), metricsPort, '--metrics-port', 'metrics endpoint') : undefined;
     } catch (err) {
       await coordinator.stop();

@@ -25,6 +25,7 @@ import {
   updateAdaptState,
   type AdaptConfig,
 } from './adapt';
+import { learningMetrics, patternMetrics } from '../metrics';
 import { GENESIS_HASH, linkHash } from './canonical';
 import { contentHash, experienceContent, verdictContent, type ExperienceContentInput } from './chain';
 import { uuidv7, isRecordId } from './ids';
@@ -164,6 +165,8 @@ export class MemoryStore {
   readonly readonly: boolean;
   private ring: Keyring;
   private readonly adaptConfig: AdaptConfig;
+  /** Metric updates of the write in progress, published once its transaction commits (dropped if it rolls back). */
+  private uncommitted: Array<() => void> = [];
   private readonly clock: () => number;
   private engineRef: MemoryEngine | undefined;
   private index: PatternIndex | undefined;
@@ -293,6 +296,19 @@ export class MemoryStore {
   // ---------------------------------------------------------------- experiences
 
   /** Records one experience (a search and what it found) and returns it with its new id. */
+  /** Runs a write transaction and then publishes its metric updates (learning metrics tell only committed truth). */
+  private committing<T>(run: () => T): T {
+    this.uncommitted = [];
+    try {
+      const r = run();
+      // A scratch memory (a backtest's, in RAM) is not the user's memory: it stays out of the learning metrics.
+      if (this.file !== ':memory:') for (const f of this.uncommitted) f();
+      return r;
+    } finally {
+      this.uncommitted = [];
+    }
+  }
+
   recordExperience(input: ExperienceInput): Experience {
     return this.recordExperiences([input])[0]!;
   }
@@ -351,8 +367,9 @@ export class MemoryStore {
         this.appendLink('experience', p.id, p.canonical);
         this.st.insertTrajectory.run(p.e.patternType, p.e.patternType, p.id);
       }
+      this.uncommitted.push(() => learningMetrics.experiencesTotal.inc({ origin: 'local' }, prepared.length));
     });
-    tx.immediate();
+    this.committing(() => tx.immediate());
     this.dirty = true;
     this.noteWrite();
     return prepared.map((p) => ({
@@ -462,11 +479,13 @@ export class MemoryStore {
     this.writable();
     const row = this.experienceRow(experienceId);
     let verdict: Verdict | undefined;
-    this.db
-      .transaction(() => {
-        verdict = this.judgeRow(row, 'local');
-      })
-      .immediate();
+    this.committing(() =>
+      this.db
+        .transaction(() => {
+          verdict = this.judgeRow(row, 'local');
+        })
+        .immediate(),
+    );
     this.dirty = true;
     this.noteWrite();
     return verdict!;
@@ -479,12 +498,14 @@ export class MemoryStore {
     const o = checkOutcome(outcome);
     const recordedAt = this.now();
     let verdict: Verdict | undefined;
-    this.db
-      .transaction(() => {
-        this.insertOutcome(row.id, o, recordedAt);
-        verdict = this.judgeRow(row, 'local', undefined, o);
-      })
-      .immediate();
+    this.committing(() =>
+      this.db
+        .transaction(() => {
+          this.insertOutcome(row.id, o, recordedAt);
+          verdict = this.judgeRow(row, 'local', undefined, o);
+        })
+        .immediate(),
+    );
     this.dirty = true;
     this.noteWrite();
     return verdict!;
@@ -508,6 +529,11 @@ export class MemoryStore {
     this.st.insertVerdict.run(row.id, origin, v.profitability, v.risk, v.timing, v.consistency, v.quality, v.success ? 1 : 0, judgedAt);
     this.appendLink('verdict', row.id, verdictContent(v));
     this.adapt(row, v);
+    this.uncommitted.push(() => {
+      learningMetrics.verdictsTotal.inc({ origin, outcome: v.success ? 'success' : 'failure' });
+      learningMetrics.verdictQuality.observe({ pattern_type: row.pattern_type }, v.quality);
+      patternMetrics.reasoningbankQualityScore.set(v.quality);
+    });
     return v;
   }
 
@@ -519,6 +545,11 @@ export class MemoryStore {
     const at = this.now();
     this.st.upsertThreshold.run(row.pattern_type, version, thr, JSON.stringify(state), at);
     this.st.insertHistory.run(row.pattern_type, version, row.id, v.quality, thr, successRate(state), calibrationError(state), at);
+    const rate = successRate(state);
+    this.uncommitted.push(() => {
+      learningMetrics.similarityThreshold.set({ pattern_type: row.pattern_type }, thr);
+      learningMetrics.successRate.set({ pattern_type: row.pattern_type }, rate);
+    });
   }
 
   getVerdict(experienceId: string): Verdict | null {
@@ -755,7 +786,8 @@ export class MemoryStore {
     }
     let imported = false;
     let verdictImported = false;
-    this.db
+    this.committing(() =>
+      this.db
       .transaction(() => {
         if (!this.st.experience.get(e.id)) {
           const codes = Buffer.from(e.pattern.codes, 'base64');
@@ -781,6 +813,7 @@ export class MemoryStore {
           );
           this.appendLink('experience', e.id, canonical);
           this.st.insertTrajectory.run(e.patternType, e.patternType, e.id);
+          this.uncommitted.push(() => learningMetrics.experiencesTotal.inc({ origin: 'remote' }));
           imported = true;
         }
         if (e.verdict && !this.st.verdict.get(e.id)) {
@@ -794,7 +827,8 @@ export class MemoryStore {
           verdictImported = true;
         }
       })
-      .immediate();
+      .immediate(),
+    );
     if (imported || verdictImported) {
       this.dirty = true;
       this.noteWrite();
@@ -879,6 +913,7 @@ export class MemoryStore {
         return done();
       })
       .deferred();
+    if (this.file !== ':memory:') learningMetrics.auditVerificationsTotal.inc({ result: result.ok ? 'ok' : 'broken' });
     return result;
   }
 
@@ -1288,6 +1323,11 @@ function finishOpen(
     const agentId = resolveAgentId(db, options.agentId, readonly);
     const store = new MemoryStore(db, file, ring, provider, agentId, options);
     if (!readonly) store.registerKey(ring.current);
+    // The learned state as it stands, so a fresh process reports it before its first verdict.
+    if (file !== ':memory:') for (const t of store.thresholds()) {
+      learningMetrics.similarityThreshold.set({ pattern_type: t.patternType }, t.similarityThreshold);
+      learningMetrics.successRate.set({ pattern_type: t.patternType }, t.successRate);
+    }
     return store;
   }
 }

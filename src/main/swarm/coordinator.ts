@@ -15,8 +15,7 @@ import crypto from 'node:crypto';
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import type { SweepJob, SweepResult } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
-import { similarityFromDistance } from '../../shared/numerics';
-import { createLogger, patternMetrics, swarmMetrics, type Logger } from '../metrics';
+import { logger, swarmMetrics, type Logger } from '../metrics';
 import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type NodeIdentity, type SecretBox } from './identity';
 import { checkRotation, issueMembership, signRotation, type SignedRotation } from './membership';
 import { loadStack } from './stack';
@@ -90,6 +89,8 @@ interface Session {
   catchingUp: boolean;
   /** The membership's not_after as last read (refreshed on allow changes and before disconnecting). */
   notAfter: number;
+  /** performance.now() of the last heartbeat (ping) from this agent, for swarm_heartbeat_delay_ms. */
+  lastPingAt?: number;
 }
 
 export interface SearchTaskOptions {
@@ -209,7 +210,7 @@ export class Coordinator extends EventEmitter {
   }
 
   static async start(opts: CoordinatorOptions): Promise<Coordinator> {
-    const log = opts.logger ?? createLogger('swarm-coordinator');
+    const log = opts.logger ?? logger('swarm', 'coordinator');
     const identity = await loadOrCreateIdentity(opts.dataDir, 'coordinator', opts.box ?? fileSecretBox(opts.dataDir));
     const store = new CoordinatorStore(coordinatorDbPath(opts.dataDir));
     let self: Coordinator | undefined;
@@ -374,6 +375,7 @@ export class Coordinator extends EventEmitter {
       const now = Date.now();
       session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false, notAfter: Infinity };
       this.sessions.set(peer, session);
+      swarmMetrics.connectsTotal.inc({ transport });
       this.updateGauges();
       this.store.touch(peer, { agentType: hello.agentType, transport });
       const membership = await this.membershipFor(peer);
@@ -496,7 +498,10 @@ export class Coordinator extends EventEmitter {
       const frame = await s.channel.read();
       s.lastSeen = Date.now();
       switch (frame.t) {
-        case 'ping':
+        case 'ping': {
+          const at = performance.now();
+          if (s.lastPingAt !== undefined) swarmMetrics.heartbeatDelayMs.observe({ transport: s.transport }, Math.max(0, at - s.lastPingAt - this.heartbeatMs));
+          s.lastPingAt = at;
           if (frame.lastRttMs !== undefined) {
             s.rttMs = frame.lastRttMs;
             swarmMetrics.rttMs.observe({ transport: s.transport }, frame.lastRttMs);
@@ -509,6 +514,7 @@ export class Coordinator extends EventEmitter {
             if (missing && Date.now() - this.storedAt(missing.seq) > this.heartbeatMs) void this.catchUp(s, frame.cursor);
           }
           break;
+        }
         case 'share': {
           // The record must carry this agent's own signature: what is stored and relayed stays verifiable by
           // every receiver. A refused record is acked too (the agent drops it from its outbox: signing it
@@ -602,7 +608,13 @@ export class Coordinator extends EventEmitter {
       }
     }
     const bytes = new TextEncoder().encode(JSON.stringify({ v: PROTOCOL_VERSION, seq, origin, record }));
-    this.node.services.pubsub.publish(EXPERIENCE_TOPIC, bytes).catch((err: unknown) => this.log.debug({ err: (err as Error).message }, 'gossip publish failed'));
+    this.node.services.pubsub.publish(EXPERIENCE_TOPIC, bytes).then(
+      () => swarmMetrics.gossipPublishedTotal.inc({ result: 'ok' }),
+      (err: unknown) => {
+        swarmMetrics.gossipPublishedTotal.inc({ result: 'failed' });
+        this.log.debug({ err: (err as Error).message }, 'gossip publish failed');
+      },
+    );
     this.emit('shared', { seq, origin, record });
   }
 
@@ -686,8 +698,6 @@ export class Coordinator extends EventEmitter {
       merge: (task) => {
         // Each shard answered its pruning set, so the greedy merge is exactly the single-node answer (sharding.ts).
         const matches = mergeTopK([...results.values()], opts.k, opts.exclusionZone);
-        patternMetrics.matchesTotal.inc(matches.length);
-        for (const mm of matches) patternMetrics.similarity.observe(similarityFromDistance(mm.distance, m));
         return { taskId, matches, shards: plans.length, reassigned: task.reassigned, answeredBy: task.answeredBy, plans };
       },
     });
