@@ -75,6 +75,12 @@ describe('learning metrics follow the memory', () => {
   });
 });
 
+/** Observations of the similarity histogram so far (its _count sample). */
+async function similarityCount(): Promise<number> {
+  const values = (await registry.getSingleMetric('midstreamer_pattern_similarity')!.get()).values as Array<{ value: number; metricName?: string }>;
+  return values.find((v) => v.metricName === 'midstreamer_pattern_similarity_count')?.value ?? 0;
+}
+
 describe('the engine facade meters searches without changing them', () => {
   it('getEngine() answers like the bare backend and counts each search and its matches (property)', async () => {
     const metered = getEngine();
@@ -87,14 +93,14 @@ describe('the engine facade meters searches without changing them', () => {
         const query = Float64Array.from(walk(m, r));
         const calls = await value('warpdesk_engine_calls_total', { op: 'searchTopK', backend, result: 'ok' });
         const matches = await value('midstreamer_pattern_matches_total');
-        const similarities = (await registry.getSingleMetric('midstreamer_pattern_similarity')!.get()).values.find((v) => v.metricName === 'midstreamer_pattern_similarity_count')?.value ?? 0;
+        const similarities = await similarityCount();
         const got = metered.searchTopK(series, query, { window: 3, k });
         const want = bare.searchTopK(series, query, { window: 3, k });
         expect(got.map((x) => x.index)).toEqual(want.map((x) => x.index));
         for (let i = 0; i < got.length; i++) expect(got[i]!.distance).toBeCloseTo(want[i]!.distance, 6);
         expect(await value('warpdesk_engine_calls_total', { op: 'searchTopK', backend, result: 'ok' })).toBe(calls + 1);
         expect(await value('midstreamer_pattern_matches_total')).toBe(matches + got.length);
-        const after = (await registry.getSingleMetric('midstreamer_pattern_similarity')!.get()).values.find((v) => v.metricName === 'midstreamer_pattern_similarity_count')?.value ?? 0;
+        const after = await similarityCount();
         expect(after).toBe(similarities + got.length);
       }),
       { numRuns: 25 },
