@@ -249,6 +249,17 @@ describe('Grafana dashboard', () => {
   });
 });
 
+describe('docs/metrics.md', () => {
+  it('documents every exported metric exactly once (the default process metrics as one row)', () => {
+    const doc = fs.readFileSync(path.join(root, 'docs/metrics.md'), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([a-z_*]+)` \|/gm)].map((m) => m[1]!);
+    const exported = [...fams.keys()].filter((n) => !n.startsWith('warpdesk_process_'));
+    for (const n of exported) expect(rows.filter((r) => r === n), n).toHaveLength(1);
+    expect(rows.filter((r) => !r.includes('*') && !r.startsWith('Warpdesk'))).toEqual(expect.arrayContaining(exported));
+    expect(rows.filter((r) => r.startsWith('swarm_') || r.startsWith('warpdesk_') || r.startsWith('reasoningbank_') || r.startsWith('midstreamer_')).every((r) => r.endsWith('*') || fams.has(r))).toBe(true);
+  });
+});
+
 describe('Prometheus alert rules', () => {
   const rules = alerts.groups.flatMap((g) => g.rules);
 
