@@ -13,6 +13,7 @@ import { evaluateAsync, loadBacktestBars, parseParams, runBacktestAsync } from '
 import { decisionsCsv, type DecisionRow } from '../../main/strategy';
 import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
+import type { BacktestOutput, EvaluationOutput } from '../outputs';
 import { progressBar } from '../progress';
 import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
 
@@ -172,7 +173,7 @@ export const backtestCommand: Command = {
       ev = await evaluateAsync(bars, input, engine, { onProgress: bar?.update, resamples, thresholds });
       bar?.done();
       if (json.enabled) {
-        const out = JSON.stringify({ file, timeframe: tfLabel, params, evaluation: ev }, null, 2) + '\n';
+        const out = JSON.stringify({ file, timeframe: tfLabel, params, evaluation: ev } satisfies EvaluationOutput, null, 2) + '\n';
         if (json.file) fs.writeFileSync(json.file, out);
         else io.stdout(out);
       } else io.stdout(evaluationText(ev, bars.close.length, bars.time) + '\n');
@@ -191,7 +192,7 @@ export const backtestCommand: Command = {
     const tradesFile = stringFlag(args, 'trades');
     if (tradesFile) fs.writeFileSync(tradesFile, tradesCsv(result.trades));
     if (json.enabled) {
-      const out = JSON.stringify({ file, ...result }) + '\n';
+      const out = JSON.stringify({ file, ...result } satisfies BacktestOutput) + '\n';
       if (json.file) fs.writeFileSync(json.file, out);
       else io.stdout(out);
       return 0;

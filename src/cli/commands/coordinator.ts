@@ -9,6 +9,7 @@ import { serveMetrics } from '../../main/metrics';
 import { Coordinator } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
 import type { Command } from '../command';
+import type { CoordinatorListeningOutput } from '../outputs';
 import { isAddressInUse, listening, portInUse } from '../ports';
 
 export const coordinatorCommand: Command = {
@@ -52,7 +53,7 @@ export const coordinatorCommand: Command = {
     const token = args.flags['no-token'] ? null : coordinator.createToken(ttlHours * 3600_000);
     const addrs = coordinator.multiaddrs();
     if (jsonTarget(args).enabled) {
-      io.stdout(JSON.stringify({ event: 'listening', peerId: coordinator.peerId, multiaddrs: addrs, token, metrics: metrics?.url ?? null, dataDir }) + '\n');
+      io.stdout(JSON.stringify({ event: 'listening', peerId: coordinator.peerId, multiaddrs: addrs, token, metrics: metrics?.url ?? null, dataDir } satisfies CoordinatorListeningOutput) + '\n');
     } else {
       io.stdout(
         [

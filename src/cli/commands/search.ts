@@ -17,6 +17,7 @@ import { resolveDataDir } from '../../main/platform/workspace';
 import { decideLive, parseStrategyParams, patternTypeFor } from '../../main/strategy';
 import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
+import type { SearchOutput } from '../outputs';
 import { progressBar } from '../progress';
 import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
 
@@ -140,7 +141,7 @@ export const searchCommand: Command = {
             experienceId: d.experienceId,
             judgedAtOnce: live.judgedAtOnce,
             settled: live.settled,
-          },
+          } satisfies SearchOutput,
           null,
           2,
         ) + '\n';
