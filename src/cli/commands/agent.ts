@@ -19,7 +19,7 @@ import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
 import type { Command } from '../command';
 import { LEARN_FLAG_SPECS, learnPlanFromArgs } from './learn';
 import { listening } from '../ports';
-import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
+import { DATA_FILE_FLAGS } from '../data-file';
 
 /** Refusals that a retry cannot change: the agent stops with exit 1 and the reason instead of redialing. */
 const DEFINITIVE_REFUSALS: Record<string, string> = {

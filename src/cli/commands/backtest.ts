@@ -169,8 +169,7 @@ export const backtestCommand: Command = {
       // With --memory every learning run learns in its own fresh scratch memory (no run sees another's
       // experiences, and nothing from a user's memory leaks in).
       const thresholds = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8];
-      let ev: Evaluation;
-      ev = await evaluateAsync(bars, input, engine, { onProgress: bar?.update, resamples, thresholds });
+      const ev: Evaluation = await evaluateAsync(bars, input, engine, { onProgress: bar?.update, resamples, thresholds });
       bar?.done();
       if (json.enabled) {
         const out = JSON.stringify({ file, timeframe: tfLabel, params, evaluation: ev } satisfies EvaluationOutput, null, 2) + '\n';
