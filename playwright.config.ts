@@ -18,6 +18,8 @@ export default defineConfig({
   testMatch: '**/*.spec.ts',
   outputDir: 'test-results/playwright',
   timeout: 90_000,
+  // Every wait is on a condition; 20 s leaves room for a loaded 2-core machine (loading 62,496 bars, a build).
+  expect: { timeout: 20_000 },
   workers: 1,
   reporter: [['list']],
   use: {

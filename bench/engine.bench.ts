@@ -5,8 +5,14 @@
  * single-pair rows use absolute cost for everyone and midstreamer only appears in the full-window rows.
  * Each row reports the median wall time and the process CPU time of one call (CPU time counts all threads;
  * on a machine shared with other work the wall time of multi-threaded rows can exceed CPU/threads).
+ * Issue 14 target rows: the single pair against a plain-JS rolling-row loop written right here (not the TS
+ * reference), the per-cell cost at 5000² against 1000², and the shared subsequence-search cases c1-c5
+ * (`bench/data/gen_data.py`, regenerated at bench time) against UCR-MON's figures, 1 and 2 threads, each with
+ * its ratio and a tick or a cross. Every row has a stable `case` + `impl` name for the regression table.
  * Must never: assert on time (tests do that for correctness only).
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -51,6 +57,60 @@ function measure(fn: () => unknown, iterations: number): { wall: number; cpu: nu
 }
 
 const r3 = (x: number): number => (x >= 100 ? Math.round(x) : Number(x.toPrecision(3)));
+const tick = (ok: boolean): string => (ok ? '✓' : '✗');
+
+/**
+ * The plain-JS baseline of issue 14: DTW with two rolling rows, absolute cost, full window, written plainly
+ * (no reference-engine helpers) so the native speed-up is measured against the loop a developer would write.
+ */
+function plainJsDtw(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  const m = b.length;
+  let prev = new Float64Array(m + 1).fill(Infinity);
+  let cur = new Float64Array(m + 1);
+  prev[0] = 0;
+  for (let i = 1; i <= n; i++) {
+    cur[0] = Infinity;
+    const ai = a[i - 1]!;
+    for (let j = 1; j <= m; j++) {
+      const cost = Math.abs(ai - b[j - 1]!);
+      let best = prev[j - 1]!;
+      if (prev[j]! < best) best = prev[j]!;
+      if (cur[j - 1]! < best) best = cur[j - 1]!;
+      cur[j] = cost + best;
+    }
+    const t = prev;
+    prev = cur;
+    cur = t;
+  }
+  return prev[m]!;
+}
+
+/**
+ * Subsequence-search cases shared with the UCR Suite / UCR-MON comparison (../shared/bench/SEARCH-CASES.md):
+ * generator arguments, query length, window (the peers' floor(R·M); c3's 26 as in the table) and UCR-MON's
+ * CPU ms on one core of this machine class (measured 2026-11-29, medians of 3).
+ */
+const SEARCH_CASES = [
+  { name: 'c1', gen: '1000000 128 654321 42 0.5', data: 'a', m: 128, window: 6, R: 0.05, ucrMon: 66, answer: 654321 },
+  { name: 'c2', gen: '2000000 256 1234567 43 0.5', data: 'b', m: 256, window: 25, R: 0.1, ucrMon: 246, answer: 1234567 },
+  { name: 'c3', gen: '1000000 512 -1 44 0.5', data: 'c', m: 512, window: 26, R: 0.05, ucrMon: 350, answer: 688720 },
+  { name: 'c4', gen: '1000000 512 -1 44 0.5', data: 'c', m: 512, window: 102, R: 0.2, ucrMon: 2165, answer: 716611 },
+  { name: 'c5', gen: '1000000 128 654321 42 0.5', data: 'a', m: 128, window: 64, R: 0.5, ucrMon: 183, answer: 654321 },
+] as const;
+
+function readColumn(file: string): Float64Array {
+  const text = fs.readFileSync(file, 'utf8');
+  const out: number[] = [];
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i === text.length || text.charCodeAt(i) === 10) {
+      if (i > start) out.push(Number(text.slice(start, i)));
+      start = i + 1;
+    }
+  }
+  return Float64Array.from(out);
+}
 
 export default async function run(ctx: BenchContext): Promise<BenchSection> {
   const quick = !!ctx.quick;
@@ -113,6 +173,8 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       const iters = (perCellNs: number) => Math.max(1, Math.min(quick ? 3 : 50, Math.ceil(3e7 / (cells * perCellNs))));
       const caseName = `dtw ${n}x${n} ${full ? 'full' : '10% window'} (abs)`;
       const ts = measure(() => K.dtw(a, b, w, true), iters(4));
+      const js = full && n <= 2000 ? measure(() => plainJsDtw(a, b), iters(3)) : undefined;
+      if (js && plainJsDtw(a, b) !== K.dtw(a, b, -1, true)) throw new Error(`plain-JS loop disagrees with the reference at ${n}x${n}`);
       const midM = full && mid && (!quick || n <= 500) ? measure(() => mid!.dtw(a, b), n >= 2000 ? 1 : iters(30)) : undefined;
       const add = (impl: string, m: { wall: number; cpu: number }) =>
         rows.push({
@@ -122,16 +184,46 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
           'ms (cpu)': r3(m.cpu),
           'ns/cell': r3((m.wall * 1e6) / cells),
           'x TS': r3(ts.wall / m.wall),
+          'x JS loop': js ? r3(js.wall / m.wall) : '',
           'x midstreamer': midM ? r3(midM.wall / m.wall) : '',
+          target: '',
         });
       add('TS reference f64', ts);
+      if (js) add('plain JS rolling rows f64', js);
       if (hasNative) {
         add('native scalar f64', withLevel('scalar', () => measure(() => native.dtw(a, b, w, true), iters(1.5))));
-        add(`native ${best} f64`, measure(() => native.dtw(a, b, w, true), iters(0.3)));
+        const nf = measure(() => native.dtw(a, b, w, true), iters(0.15));
+        add(`native ${best} f64`, nf);
+        if (full && n === 1000 && js) {
+          const x = js.cpu / nf.cpu;
+          rows[rows.length - 1]!.target = `≥ 17× JS loop (CPU ms): ${r3(x)}× ${tick(x >= 17)}`;
+        }
         add(`native ${best} f32`, measure(() => native.dtw(a32, b32, w, true), iters(0.15)));
       }
       if (midM) add('midstreamer 0.2.4 WASM', midM);
     }
+  }
+
+  if (hasNative && !quick) {
+    // Per-cell cost at 5000² against 1000² with equal work per sample (25 pairs of 1000² = one 5000² pair),
+    // alternating, so both see the same share of the machine's other work (context switches evict L1/L2).
+    const a1 = randomWalk(1000, 1), b1 = randomWalk(1000, 2), a5 = randomWalk(5000, 1), b5 = randomWalk(5000, 2);
+    const small: number[] = [];
+    const large: number[] = [];
+    for (let r = 0; r < 9; r++) {
+      small.push(measure(() => { for (let k = 0; k < 25; k++) native.dtw(a1, b1, -1, true); }, 1).cpu);
+      large.push(measure(() => native.dtw(a5, b5, -1, true), 1).cpu);
+    }
+    small.sort((x, y) => x - y);
+    large.sort((x, y) => x - y);
+    const ratio = median(large) / median(small);
+    rows.push({
+      case: 'dtw 5000x5000 vs 1000x1000 full, per cell (equal work per sample)',
+      impl: `native ${best} f64`,
+      'ms (cpu)': r3(median(large)),
+      'ns/cell': r3((median(large) * 1e6) / 25e6),
+      target: `5000² ≤ 1.10× the 1000² cost per cell (${r3((median(small) * 1e6) / 25e6)} ns, CPU): ${r3(ratio)}× ${tick(ratio <= 1.1)}`,
+    });
   }
 
   // ---- batch --------------------------------------------------------------------------------------
@@ -196,6 +288,59 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       add(`native ${best}, 1 thread`, measure(() => native.searchTopK(s, q, w, k, true, Math.floor(m / 2)), 3), same);
       native.setThreads(0);
     }
+  }
+
+  // ---- issue 14: cases c1-c5 against UCR-MON --------------------------------------------------------
+  if (hasNative && !quick) {
+    const dir = ctx.tmpDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'warpdesk-cases-'));
+    const gen = path.join(__dirname, 'data', 'gen_data.py');
+    const loaded = new Map<string, { series: Float64Array; query: Float64Array }>();
+    let genError = '';
+    for (const c of SEARCH_CASES) {
+      if (genError) break;
+      const key = c.gen;
+      if (!loaded.has(key)) {
+        const df = path.join(dir, `${c.name}-data.txt`);
+        const qf = path.join(dir, `${c.name}-query.txt`);
+        try {
+          execFileSync('python3', [gen, ...c.gen.split(' '), df, qf], { stdio: 'ignore' });
+        } catch (err) {
+          genError = `cases c1-c5 skipped: python3 ${gen} failed (${err instanceof Error ? err.message : String(err)})`;
+          break;
+        }
+        loaded.set(key, { series: readColumn(df), query: readColumn(qf) });
+        fs.rmSync(df, { force: true });
+      }
+      const { series, query } = loaded.get(key)!;
+      const excl = Math.floor(c.m / 2);
+      const run1 = () => native.searchTopK(series, query, c.window, 1, true, excl);
+      const ans = run1()[0]!;
+      const ok = ans.index === c.answer;
+      const caseName = `search ${c.name}: ${series.length / 1e6}M, q ${c.m}, R ${c.R}, window ${c.window} (k 1)`;
+      const addCase = (impl: string, mm: { wall: number; cpu: number }, oneThread: boolean) => {
+        // UCR-MON's figure is CPU time on one core: the 1-thread row compares CPU time with it (the wall time
+        // of a shared machine includes other sessions' work); the 2-thread row compares wall time.
+        const ours = oneThread ? mm.cpu : mm.wall;
+        const x = c.ucrMon / ours;
+        rows.push({
+          case: caseName,
+          impl,
+          'ms (wall)': r3(mm.wall),
+          'ms (cpu)': r3(mm.cpu),
+          'x UCR-MON': r3(x),
+          target: `≥ 3× UCR-MON (${c.ucrMon} ms, vs our ${oneThread ? 'CPU' : 'wall'} ms): ${tick(x >= 3)}`,
+          note: `${ok ? 'answer' : 'UNEXPECTED ANSWER'} ${ans.index}, √DTW ${Math.sqrt(ans.distance).toFixed(5)}`,
+        });
+      };
+      native.setThreads(1);
+      addCase(`native ${best}, 1 thread`, measure(run1, c.m >= 512 && c.window > 50 ? 3 : 7), true);
+      native.setThreads(2);
+      addCase(`native ${best}, 2 threads`, measure(run1, c.m >= 512 && c.window > 50 ? 3 : 7), false);
+      native.setThreads(0);
+      if (!SEARCH_CASES.some((o) => o.gen === key && SEARCH_CASES.indexOf(o) > SEARCH_CASES.indexOf(c))) loaded.delete(key);
+    }
+    if (genError) notes.push(genError);
+    else notes.push('cases c1-c5: ../shared/bench/SEARCH-CASES.md (UCR Suite / UCR-MON peer figures), data regenerated by bench/data/gen_data.py; 1-thread ratios use CPU ms like the peers, 2-thread ratios wall ms');
   }
 
   // ---- LCSS matrix --------------------------------------------------------------------------------

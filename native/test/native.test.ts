@@ -69,6 +69,38 @@ for (const level of levels) {
       }
     });
 
+    it('long single pairs (the strip-mined wavefront) are bit-identical to the reference', () => {
+      use();
+      // Strips are 1,024 rows (f64) / 2,048 rows (f32): lengths around and past those, any window, both costs.
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 2, max: 2600 }),
+          fc.integer({ min: 2, max: 2600 }),
+          fc.option(fc.nat(2700), { nil: undefined }),
+          fc.boolean(),
+          fc.nat(1e6),
+          (n, m, w, abs, seed) => {
+            const a = walk(n, seed);
+            const b = walk(m, seed + 1);
+            expect(native.dtw(a, b, w ?? -1, abs)).toBe(K.dtw(a, b, w ?? -1, abs));
+            const a32 = Float32Array.from(a);
+            const b32 = Float32Array.from(b);
+            const r32 = K.dtw(a32, b32, w ?? -1, abs);
+            expect(Math.abs(native.dtw(a32, b32, w ?? -1, abs) - r32)).toBeLessThanOrEqual(f32Tolerance(n, m, r32));
+          },
+        ),
+        { numRuns: 25 },
+      );
+      for (const [n, m, w] of [[1025, 1025, -1], [2049, 2048, -1], [3100, 700, 2500], [2050, 2049, 3]] as const) {
+        const a = walk(n, n + 3), b = walk(m, m + 5);
+        expect(native.dtw(a, b, w, false)).toBe(K.dtw(a, b, w, false));
+        expect(native.dtw(b, a, w, true)).toBe(K.dtw(b, a, w, true));
+        const a32 = Float32Array.from(a), b32 = Float32Array.from(b);
+        const r32 = K.dtw(a32, b32, w, true);
+        expect(Math.abs(native.dtw(a32, b32, w, true) - r32)).toBeLessThanOrEqual(f32Tolerance(n, m, r32));
+      }
+    });
+
     it('dtwBatch (f64) equals the reference; f32 within tolerance', () => {
       use();
       fc.assert(
@@ -98,6 +130,35 @@ for (const level of levels) {
           expect(native.searchTopK(s, q, w, k, z, excl)).toEqual(K.bruteForce(s, q, w, k, z, excl));
         }),
         { numRuns: 40 },
+      );
+    });
+
+    it('searchTopK at wide windows (the EAPrunedDTW lane kernel) equals the brute-force answer exactly', () => {
+      use();
+      // Windows from 32 up to the whole query take the pruned lane kernel; noisy copies of the query planted
+      // in the series make many candidates finish near the threshold, where pruning decides the most.
+      fc.assert(
+        fc.property(
+          fc.nat(1e6),
+          fc.integer({ min: 32, max: 96 }),
+          fc.integer({ min: 1, max: 5 }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.boolean(),
+          fc.nat(40),
+          fc.double({ min: 0, max: 0.3, noNaN: true }),
+          (seed, m, k, wFrac, z, excl, noise) => {
+            const w = Math.max(32, Math.round(wFrac * m));
+            const s = walk(1500, seed);
+            const q = walk(m, seed + 99);
+            const jitter = walk(m + 1, seed + 7);
+            for (let c = 0; c < 6; c++) {
+              const at = 37 + c * 230;
+              for (let j = 0; j < m; j++) s[at + j] = (z ? 1 + c : 0) + q[j]! * (z ? 0.5 + c * 0.3 : 1) + noise * (c + 1) * (jitter[j + 1]! - jitter[j]!);
+            }
+            expect(native.searchTopK(s, q, w, k, z, excl)).toEqual(K.bruteForce(s, q, w, k, z, excl));
+          },
+        ),
+        { numRuns: 30 },
       );
     });
 

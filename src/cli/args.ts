@@ -86,6 +86,16 @@ export function intFlag(args: ParsedArgs, name: string, fallback: number, min = 
   return n;
 }
 
+/** The analog exclusion zone of the strategy commands (`--exclusion BARS`); undefined = the query length. */
+export function exclusionFlag(args: ParsedArgs): number | undefined {
+  return stringFlag(args, 'exclusion') === undefined ? undefined : intFlag(args, 'exclusion', 0, 0, 100_000);
+}
+
+/** The flag spec that goes with exclusionFlag, for every command that finds analogs. */
+export const EXCLUSION_FLAG = {
+  exclusion: { type: 'string' as const, description: "two analogs' starts differ by more than BARS bars (default: the query length, so analogs never overlap)" },
+};
+
 export function numberFlag(args: ParsedArgs, name: string, fallback: number): number {
   const v = stringFlag(args, name);
   if (v === undefined) return fallback;

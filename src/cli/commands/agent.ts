@@ -115,6 +115,13 @@ export const agentCommand: Command = {
         say('refused', `Refused by the coordinator (${e.code}): ${e.message}`, e);
         onRefused(e);
       });
+      agent.on('handshake-refused', (e: { peerId: string; member: boolean }) =>
+        say(
+          'handshake-refused',
+          `The coordinator refuses this agent (${e.peerId}) during the handshake: ${e.member ? 'it was revoked or its membership ended' : 'it is not on the allowlist and no enrollment is open (the token is used or expired)'}. Still trying; admit it on the coordinator with \`warpdesk swarm allow ${e.peerId}\`, or stop with Ctrl-C.`,
+          e,
+        ),
+      );
       const earlier = agent.status().lastRefusal;
       if (earlier) onRefused(earlier);
       agent.on('record-refused', (e: { id: string; origin: string; reason: string }) => say('record-refused', `Refused shared record ${e.id} from ${e.origin} (${e.reason}).`, e));

@@ -11,7 +11,7 @@ import { detectTimeframe, formatTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
 import { evaluateAsync, loadBacktestBars, parseParams, runBacktestAsync } from '../../main/backtest';
 import { decisionsCsv, type DecisionRow } from '../../main/strategy';
-import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
+import { boolFlag, EXCLUSION_FLAG, exclusionFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import type { BacktestOutput, EvaluationOutput } from '../outputs';
 import { progressBar } from '../progress';
@@ -29,6 +29,7 @@ export function backtestParamsFromArgs(args: ParsedArgs): BacktestParamsInput {
     maxHistory: intFlag(args, 'max-history', 0, 0),
     threshold: numberFlag(args, 'threshold', 0.6),
     bandRatio: numberFlag(args, 'window-ratio', 0.1),
+    exclusionZone: exclusionFlag(args),
     commissionBps: numberFlag(args, 'commission', 1),
     slippageBps: numberFlag(args, 'slippage', 1),
     seed: intFlag(args, 'seed', 1, 0, 2 ** 31 - 1),
@@ -86,6 +87,7 @@ export const BACKTEST_PARAM_FLAGS: Command['flags'] = {
   'min-history': { type: 'string', description: 'bars of history before the first decision (default max(4W, 4k+W))' },
   representation: { type: 'string', description: 'price (z-normalized closes, default) or returns (z-normalized log returns)' },
   'window-ratio': { type: 'string', description: 'Sakoe-Chiba band as a fraction of the window W, 0-1 (default 0.1)' },
+  ...EXCLUSION_FLAG,
   band: { type: 'string', description: '', replacedBy: 'the Sakoe-Chiba band is --window-ratio (a fraction of --window, e.g. --window-ratio 0.1)' },
   execution: { type: 'string', description: 'next-open (default: fill at the next bar open) or close (fill at the decision bar close)' },
   sizing: { type: 'string', description: 'fixed (default, |position| = 1) or confidence' },
@@ -144,7 +146,7 @@ function evaluationText(ev: Evaluation, n: number, time: Float64Array): string {
 export const backtestCommand: Command = {
   name: 'backtest',
   summary: 'Walk-forward backtest of the analog signal (costs, metrics, trades); --evaluate compares learning honestly.',
-  usage: 'warpdesk backtest --data FILE [--timeframe 1h] [--window 32] [--top 10] [--horizon 5] [--learning] [--evaluate] [--decisions FILE] [--json [out.json]] [--trades trades.csv]',
+  usage: 'warpdesk backtest --data FILE [--timeframe 1h] [--window 32] [--top 10] [--horizon 5] [--exclusion BARS] [--learning] [--evaluate] [--decisions FILE] [--json [out.json]] [--trades trades.csv]',
   flags: {
     ...BACKTEST_PARAM_FLAGS,
     learning: { type: 'boolean', description: 'the learning loop with adaptation on, in a scratch memory: record experiences, judge them when their horizon passes, adapt the gates' },

@@ -13,7 +13,7 @@ import { learnFromHistory, loadBacktestBars } from '../../main/backtest';
 import { openMemory, thresholdSummary } from '../../main/memory';
 import { resolveDataDir } from '../../main/platform/workspace';
 import { decisionsCsv } from '../../main/strategy';
-import { intFlag, jsonTarget, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
+import { EXCLUSION_FLAG, exclusionFlag, intFlag, jsonTarget, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import type { LearnOutput } from '../outputs';
 import type { Bars } from '../../shared/market';
@@ -38,6 +38,7 @@ export const LEARN_FLAG_SPECS: Command['flags'] = {
   top: { type: 'string', description: 'k: analogs per decision (default 10)' },
   horizon: { type: 'string', description: 'H: bars over which outcomes are measured (default 5)' },
   step: { type: 'string', description: 'decide every N bars (default 1)' },
+  ...EXCLUSION_FLAG,
 };
 
 export interface LearnPlan {
@@ -47,7 +48,7 @@ export interface LearnPlan {
   timeframe: string;
   from?: number;
   to?: number;
-  input: { window: number; top: number; horizon: number; step: number };
+  input: { window: number; top: number; horizon: number; step: number; exclusionZone?: number };
 }
 
 /** Reads a learn walk's data and flags (a bad file or flag fails here, before anything starts). */
@@ -61,6 +62,7 @@ export function learnPlanFromArgs(args: ParsedArgs, file: string): LearnPlan {
     top: intFlag(args, 'top', 10, 1, 100),
     horizon: intFlag(args, 'horizon', 5, 1, 1000),
     step: intFlag(args, 'step', 1, 1, 10_000),
+    exclusionZone: exclusionFlag(args),
   };
   const bars = loadBacktestBars(file, resampleTo, csvOptionsFromArgs(args));
   return { file, bars, timeframe: resampleTo ?? detectTimeframe(bars.time), from, to, input };
@@ -69,7 +71,7 @@ export function learnPlanFromArgs(args: ParsedArgs, file: string): LearnPlan {
 export const learnCommand: Command = {
   name: 'learn',
   summary: 'Walk a data set\'s history through the learning loop into the workspace memory (judged experiences, trajectories).',
-  usage: 'warpdesk learn --data FILE [--timeframe TF] [--from DATE] [--to DATE] [--window 32] [--top 10] [--horizon 5] [--step 1] [--decisions FILE] [--data-dir DIR] [--json [FILE]]',
+  usage: 'warpdesk learn --data FILE [--timeframe TF] [--from DATE] [--to DATE] [--window 32] [--top 10] [--horizon 5] [--step 1] [--exclusion BARS] [--decisions FILE] [--data-dir DIR] [--json [FILE]]',
   flags: {
     data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView, Excel exports, close-only)' },
     ...DATA_FILE_FLAGS,

@@ -15,7 +15,7 @@ import { getEngine } from '../../main/engine';
 import { MEMORY_FILE, openMemory, staticKeyProvider, generateKey, type Memory } from '../../main/memory';
 import { resolveDataDir } from '../../main/platform/workspace';
 import { decideLive, parseStrategyParams, patternTypeFor } from '../../main/strategy';
-import { boolFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError } from '../args';
+import { boolFlag, EXCLUSION_FLAG, exclusionFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import type { SearchOutput } from '../outputs';
 import { progressBar } from '../progress';
@@ -36,7 +36,7 @@ const REASONS: Record<string, string> = {
 export const searchCommand: Command = {
   name: 'search',
   summary: 'Find the analogs of the last N bars, forecast and decide through the learning loop (--record: into the memory).',
-  usage: 'warpdesk search --data FILE --length N --top K [--end DATE] [--timeframe TF] [--window-ratio R] [--horizon H] [--columns close=NAME] [--date-order dmy|mdy] [--record] [--data-dir DIR] [--json [FILE]]',
+  usage: 'warpdesk search --data FILE --length N --top K [--end DATE] [--timeframe TF] [--window-ratio R] [--horizon H] [--exclusion BARS] [--columns close=NAME] [--date-order dmy|mdy] [--record] [--data-dir DIR] [--json [FILE]]',
   flags: {
     data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView, Excel exports, close-only)' },
     ...DATA_FILE_FLAGS,
@@ -46,6 +46,7 @@ export const searchCommand: Command = {
     end: { type: 'string', description: 'the query ends at the last bar at or before this date (default: the last bar)' },
     timeframe: { type: 'string', description: `resample first: ${TIMEFRAMES.join(', ')}` },
     'window-ratio': { type: 'string', description: 'Sakoe-Chiba band as a fraction of the length, 0-1 (default 0.1)' },
+    ...EXCLUSION_FLAG,
     horizon: { type: 'string', description: 'bars after each analog to measure what followed (default 10)' },
     record: { type: 'boolean', description: 'record the decision as an experience in the workspace memory (and judge what is due)' },
   },
@@ -95,7 +96,7 @@ export const searchCommand: Command = {
     const json = jsonTarget(args);
     const bar = !json.enabled && io.interactive ? progressBar(io, 'searching') : undefined;
     const engine = getEngine();
-    const params = parseStrategyParams({ window: length, top: k, horizon, bandRatio: windowRatio, representation: 'price', learning: true });
+    const params = parseStrategyParams({ window: length, top: k, horizon, bandRatio: windowRatio, exclusionZone: exclusionFlag(args), representation: 'price', learning: true });
     const patternType = patternTypeFor(timeframe);
     const t0 = performance.now();
     let live;

@@ -4,27 +4,17 @@
  * so their dependence is kept; blocks keep the serial dependence of each.
  *
  * p-values are two-sided, from the bootstrap distribution of the statistic difference recentred on the
- * observed one: p = (1 + #{|d* - d| >= |d|}) / (B + 1). Must never use Math.random (runs must reproduce).
+ * observed one: p = (1 + #{|d* - d| >= |d|}) / (B + 1). The index resample itself is src/shared/bootstrap.ts (one
+ * implementation, shared with src/main/evaluation/statistics). Must never use Math.random (runs must reproduce).
  */
 
 import { mulberry32 } from '../../shared/random';
+import { defaultMeanBlock, stationaryIndices } from '../../shared/bootstrap';
+
+export { defaultMeanBlock, stationaryIndices };
 
 /** The project's seeded PRNG (mulberry32, src/shared/random.ts). */
 export const rng = mulberry32;
-
-/** Fills `out` with a stationary-bootstrap index resample of 0..n-1 (geometric blocks, wrap-around). */
-export function stationaryIndices(n: number, meanBlock: number, random: () => number, out: Int32Array): Int32Array {
-  const pNew = 1 / Math.max(1, meanBlock);
-  let idx = Math.floor(random() * n);
-  for (let i = 0; i < n; i++) {
-    if (i > 0) {
-      if (random() < pNew) idx = Math.floor(random() * n);
-      else idx = (idx + 1) % n;
-    }
-    out[i] = idx;
-  }
-  return out;
-}
 
 /** Statistic of one series over an index resample; returns NaN when undefined. */
 export type ResampledStat = (series: Float64Array, aux: Float64Array | null, idx: Int32Array) => number;
@@ -72,9 +62,6 @@ export interface BootstrapOptions {
   seed: number;
 }
 
-export function defaultMeanBlock(n: number): number {
-  return Math.max(1, Math.round(Math.cbrt(Math.max(1, n)) * 2));
-}
 
 /** Paired stationary block bootstrap of stat(A) - stat(B) over the same bars. */
 export function pairedBootstrap(

@@ -118,7 +118,7 @@ export function backtestCapability(o: BacktestCapabilityOptions): Capability & {
           const bars = o.bars(req.datasetId, req.timeframe);
           const t0 = Date.now();
           let lastEmit = 0;
-          const report = await learnFromHistory(bars, { window: req.window, top: req.top, horizon: req.horizon, step: req.step }, o.engine ?? getEngine(), memory, {
+          const report = await learnFromHistory(bars, { window: req.window, top: req.top, horizon: req.horizon, step: req.step, exclusionZone: req.exclusion }, o.engine ?? getEngine(), memory, {
             dataset: o.datasetName?.(req.datasetId) ?? `dataset ${req.datasetId}`,
             timeframe: req.timeframe,
             from: req.from,

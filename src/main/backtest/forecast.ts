@@ -13,7 +13,7 @@ import type { BacktestParams } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import type { PatternEngine, SearchMatch } from '../engine';
 import { AnalogIndex } from './analog-index';
-import { analogRange, analogsFromMatches, candidatesAt, decisionBars, defaultMinHistory, representationOffset, representationSeries } from '../strategy';
+import { analogExclusion, analogRange, analogsFromMatches, candidatesAt, decisionBars, defaultMinHistory, representationOffset, representationSeries } from '../strategy';
 
 export interface ForecastTable {
   barCount: number;
@@ -83,7 +83,7 @@ export function planForecasts(bars: Bars, p: BacktestParams): ForecastPlan {
     work,
     totalWork,
     band: Math.ceil(p.bandRatio * W),
-    exclusion: p.exclusionZone ?? Math.floor(W / 2),
+    exclusion: analogExclusion(p),
   };
 }
 

@@ -22,5 +22,6 @@ export { pairedBootstrap, stationaryIndices, sharpeStat, hitRateStat, rng } from
 export { evaluate, evaluateAsync, evaluateTable, splitPoints, DEFAULT_THRESHOLDS } from './evaluate';
 export { expandGrid, runSweepParallel, runSweepSequential, SweepRunner, batchJobs, searchKey, type SweepGrid } from './sweep';
 export { SessionStore, SESSIONS_FILE } from './sessions';
+export { runLearningVariants, barsUpTo, LEARNING_VARIANTS, type VariantSpec, type VariantSeriesInput, type Trial, type TrialsFile, type TrialSeriesInfo, type TrialSeriesResult } from './variants';
 export { backtestCapability } from './capability';
 export { loadBacktestBars } from './data';

@@ -7,6 +7,10 @@
  * W-value window ending at bar e with e + H < t (its H-bar outcome closed before t) and e < t - W + 1 (it ends
  * before the query begins), starting no earlier than `maxHistory` values back when that is set. What followed
  * an analog is close[e + H] / close[e] - 1. Must never read a bar after t.
+ *
+ * Analogs of one query never overlap by default: two analogs' starts differ by more than `exclusionZone` bars,
+ * which defaults to the query length W (`analogExclusion`), so the k analogs are k distinct episodes rather than
+ * one episode shifted bar by bar.
  */
 import { WarpdeskError } from '../../shared/errors';
 import type { Bars } from '../../shared/market';
@@ -21,6 +25,11 @@ export interface Analog {
   distance: number;
   similarity: number;
   forwardReturn: number;
+}
+
+/** Two analogs' starts differ by more than this many bars: the caller's exclusionZone, else W (no shared bar). */
+export function analogExclusion(p: Pick<StrategyParams, 'window' | 'exclusionZone'>): number {
+  return p.exclusionZone ?? p.window;
 }
 
 type RangeParams = Pick<StrategyParams, 'window' | 'horizon' | 'maxHistory' | 'representation'>;
@@ -133,7 +142,7 @@ export async function findAnalogsAt(engine: PatternEngine, bars: Bars, t: number
     window: Math.ceil(p.bandRatio * W),
     k: p.top,
     znormalize: true,
-    exclusionZone: p.exclusionZone ?? Math.floor(W / 2),
+    exclusionZone: analogExclusion(p),
     ...async,
   });
   return { analogs: analogsFromMatches(bars.close, t, matches, lo, p), candidates };

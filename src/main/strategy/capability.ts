@@ -10,6 +10,7 @@ import type { DataStore } from '../data';
 import { getEngine } from '../engine';
 import { rankedSummaries, thresholdSummary, type Experience, type Memory } from '../memory';
 import type { Capability } from '../platform/capability';
+import { analogExclusion } from './analogs';
 import { decideLive } from './live';
 import { patternTypeFor, parseStrategyParams } from './params';
 import { settlePending } from './settle';
@@ -65,7 +66,7 @@ export function strategyCapability(options: StrategyCapabilityOptions): Capabili
         if (req.queryEnd >= n) throw new WarpdeskError('InvalidInput', `The query ends at bar ${req.queryEnd}, but the data set has ${n} bars at ${req.timeframe}.`);
         const info = options.data.get(req.datasetId);
         const W = req.queryEnd - req.queryStart + 1;
-        const params = parseStrategyParams({ window: W, top: req.k, horizon: req.horizon, bandRatio: req.windowRatio, representation: 'price', learning: true });
+        const params = parseStrategyParams({ window: W, top: req.k, horizon: req.horizon, bandRatio: req.windowRatio, exclusionZone: req.exclusion, representation: 'price', learning: true });
         const m = await options.memory();
         const controller = new AbortController();
         running.set(req.requestId, controller);
@@ -109,6 +110,7 @@ export function strategyCapability(options: StrategyCapabilityOptions): Capabili
             ...(engine.fallbackReason ? { engineNote: engine.fallbackReason } : {}),
             queryLength: W,
             window: Math.ceil(params.bandRatio * W),
+            exclusion: analogExclusion(params),
             candidates: live.candidates,
             elapsedMs: performance.now() - t0,
             horizon: params.horizon,

@@ -13,6 +13,7 @@ import { createLogger, registry } from '../metrics';
 import { Agent, type AgentOptions } from './agent';
 import { Coordinator } from './coordinator';
 import { cliArgs } from '../../cli/testing/cli-process';
+import { until } from './testing/until';
 
 const run = promisify(execFile);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-swarm-access-'));
@@ -104,10 +105,35 @@ describe('swarm access control', () => {
     expect(refused.reason).toBe('not-allowed');
     expect(await counter('swarm_refused_connections_total', 'not-allowed')).toBeGreaterThan(before);
     expect(d.status().connected).toBe(false);
+    // The agent knows it was refused (not that the network is down), and says so once.
+    await until('the agent sees the handshake refusal', () => d.status(), (st) => st.refusedAtHandshake, 30_000);
+    expect(d.status().lastRefusal).toBeNull();
     const cli = await run(process.execPath, cliArgs('swarm', 'allow', d.peerId, '--data-dir', path.join(tmp, 'coord'), '--json'));
     expect(JSON.parse(cli.stdout)).toMatchObject({ allowed: d.peerId });
     await d.waitConnected(30_000);
     expect(d.status().connected).toBe(true);
+    expect(d.status().refusedAtHandshake).toBe(false);
+  });
+
+  it('an agent whose membership expired while it was away is told so (Expired) instead of redialing blind', async () => {
+    const short = await Coordinator.start({ dataDir: path.join(tmp, 'coord-short'), quicPort: 0, wsPort: 0, logger: log, heartbeatMs: 500, membershipTtlMs: 3_000 });
+    try {
+      const opts = { dataDir: path.join(tmp, 'short-lived'), join: short.multiaddrs(), logger: log, backoffBaseMs: 100, backoffMaxMs: 400, heartbeatMs: 500 };
+      const first = await Agent.start({ ...opts, token: short.createToken() });
+      await first.waitConnected(30_000);
+      const notAfter = first.status().membershipNotAfter!;
+      await first.stop({ graceful: false });
+      expect(notAfter).toBeGreaterThan(0);
+      await until('the membership expires', () => Date.now(), (now) => now > notAfter, 30_000);
+      const again = await Agent.start(opts);
+      agents.push(again);
+      await until('the agent names its refusal', () => again.status(), (st) => st.lastRefusal !== null, 30_000);
+      expect(again.status().lastRefusal?.code).toBe('Expired');
+      expect(again.status().connected).toBe(false);
+      await again.stop({ graceful: false });
+    } finally {
+      await short.stop();
+    }
   });
 
   it('revokes at once from another process: the agent is told why, others hear it, redials are refused', async () => {

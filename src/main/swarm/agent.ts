@@ -2,9 +2,14 @@
  * A swarm agent (headless or inside the app's main process). It dials the coordinator QUIC first with a
  * short timeout and falls back to WebSockets by itself, keeps one command stream with heartbeats (round
  * trip measured), redials with jittered exponential backoff, delivers its outbox (SQLite) exactly once per
-import { CONTROL_TOPIC, EXPERIENCE_TOPIC, FrameChannel, FrameError, MAX_SHARD_MATCHES, PROTOCOL, SharedRecord, decodeFloat64, transportOf, type Frame, type RefusalCode } from './protocol';
-import { signRecord, verifyRecord } from './record-signature';
-import { searchShard, type ShardSearch } from './sharding';
+ * id after every reconnection, each record signed with its identity key as it leaves, runs the search shards
+ * it is given with the pattern engine's async search (off the JS thread) and the sweep batches with the
+ * executor its host injects, and lands shared records (gossipsub live, stream catch-up after a gap) in its
+ * ExperienceSink once per id, after checking each one's signature against its origin.
+ * Must never accept a connection or a gossip message from anyone but its coordinator, never hand its sink a
+ * record its origin did not sign, never drop an outbox record before the coordinator acked its id, never run
+ * engine work synchronously on its event loop (the heartbeats share it), and never import another
+ * capability (sweeps come in through `sweepExecutor`).
  */
 import { EventEmitter } from 'node:events';
 import type { Connection, PeerId, PrivateKey } from '@libp2p/interface';
@@ -72,6 +77,8 @@ export interface AgentStatus {
   outboxPending: number;
   received: number;
   lastRefusal: { code: string; message: string } | null;
+  /** The coordinator has closed this agent's connections during the handshake since it last connected. */
+  refusedAtHandshake: boolean;
   connects: number;
 }
 
@@ -81,6 +88,8 @@ interface Live {
   transport: 'quic' | 'ws' | 'other';
   inflight: Set<string>;
   pings: Map<number, number>;
+  /** The rtt histogram's child for this transport (no label hashing per pong). */
+  rttHist: { observe(v: number): void };
   heartbeat?: NodeJS.Timeout;
   ended: boolean;
   endedPromise: Promise<void>;
@@ -104,6 +113,8 @@ export class Agent extends EventEmitter {
   private lastRefusal: { code: string; message: string } | null = null;
   private connects = 0;
   private pingId = 0;
+  /** ping()'s callers waiting for their pong, by ping id (a map, not one EventEmitter event name per ping). */
+  private readonly pongWaiters = new Map<number, (rttMs: number) => void>();
   private aboveCursor = new Set<number>();
   private wake: (() => void) | null = null;
   private pendingRotation: PrivateKey | null = null;
@@ -111,6 +122,8 @@ export class Agent extends EventEmitter {
   private quicDialing: Promise<void> | null = null;
   private lastProbeAt = 0;
   private redialNow = false;
+  /** 'handshake-refused' was emitted since the last successful connection. */
+  private handshakeRefusalSaid = false;
   private rotationReady = false;
   readonly store: AgentStore;
   private readonly log: Logger;
@@ -253,6 +266,7 @@ export class Agent extends EventEmitter {
       outboxPending: this.store.pendingCount(),
       received: this.store.receivedCount(),
       lastRefusal: this.lastRefusal,
+      refusedAtHandshake: this.handshakeRefusalSaid,
       connects: this.connects,
     };
   }
@@ -289,14 +303,16 @@ export class Agent extends EventEmitter {
         conn = await this.dial();
         const live = await this.handshake(conn);
         attempt = 0;
+        this.handshakeRefusalSaid = false;
         await live.endedPromise;
       } catch (err) {
         // A connection whose handshake failed must not be handed back by the next dial.
         if (conn && this.live?.conn !== conn) conn.abort(new Error('swarm handshake failed'));
-        const e = err as Error & { refusal?: string };
+        const e = err as Error & { refusal?: string; atHandshake?: boolean };
         permanent = e.refusal !== undefined && PERMANENT.has(e.refusal);
         this.log.warn({ coordinator: this.coordinator, attempt, err: e.message }, 'could not reach the coordinator');
         this.emit('dial-failed', { message: e.message, attempt });
+        if (e.atHandshake) permanent = this.refusedAtHandshake() || permanent;
       }
       if (this.stopped) break;
       if (this.pendingRotation && this.rotationReady) {
@@ -378,14 +394,42 @@ export class Agent extends EventEmitter {
     }
     const refusedAtHandshake = errors.some((e) => /closed|reset|EOF|gater|denied|refused/i.test(e));
     const err = new WarpdeskError('Unavailable', `Could not connect to the coordinator (${errors.join('; ')})${refusedAtHandshake ? '; it may have refused this agent during the handshake (not allowed, revoked or expired)' : ''}.`);
-    throw err;
+    throw Object.assign(err, { atHandshake: refusedAtHandshake });
+  }
+
+  /**
+   * The coordinator closed the connection during the handshake (its gater refuses peers that are not allowed,
+   * revoked or expired before any frame, so it cannot say which). Said once per run of refusals
+   * ('handshake-refused'); when this agent's own signed membership has expired, that is the reason and it is
+   * definitive: a 'refused' Expired event, as if the coordinator had said it. Returns whether to back off fully.
+   */
+  private refusedAtHandshake(): boolean {
+    const notAfter = this.membership?.body.notAfter;
+    if (notAfter !== undefined && notAfter <= Date.now()) {
+      if (this.lastRefusal?.code !== 'Expired') {
+        this.lastRefusal = { code: 'Expired', message: `This agent's membership expired on ${new Date(notAfter).toISOString()}, and the coordinator refuses it during the handshake.` };
+        this.emit('refused', this.lastRefusal);
+      }
+      return true;
+    }
+    if (!this.handshakeRefusalSaid) {
+      this.handshakeRefusalSaid = true;
+      this.emit('handshake-refused', { peerId: this.peerId, member: this.membership !== null });
+    }
+    return true;
   }
 
   private async handshake(conn: Connection): Promise<Live> {
     const transport = transportOf(conn.remoteAddr);
     // An enrollment token only ever goes to the PeerId we were given (never to a claimed successor).
     const tokenOk = conn.remotePeer.toString() === this.coordinator;
-    const stream = await conn.newStream(PROTOCOL, { signal: AbortSignal.timeout(5_000) });
+    // The coordinator's gater refuses a peer that is not allowed, revoked or expired right after the encrypted
+    // handshake: the connection is closed before our first stream or frame gets through.
+    const closedEarly = (err: unknown): never => {
+      const m = err instanceof Error ? err.message : String(err);
+      throw Object.assign(err instanceof Error ? err : new Error(m), { atHandshake: /closed|reset|EOF/i.test(m) });
+    };
+    const stream = await conn.newStream(PROTOCOL, { signal: AbortSignal.timeout(5_000) }).catch(closedEarly);
     const channel = await FrameChannel.open(stream, { readTimeoutMs: Math.max(this.heartbeatMs * 3 + 2_000, 5_000) });
     await channel.send({
       t: 'hello',
@@ -394,10 +438,10 @@ export class Agent extends EventEmitter {
       capabilities: this.opts.sweepExecutor ? ['search', 'sweep'] : ['search'],
       token: this.membership || !tokenOk ? undefined : this.opts.token,
       cursor: this.store.cursor(),
-    });
+    }).catch(closedEarly);
     const first = await channel.read().catch((err: unknown) => {
       void channel.close();
-      throw err;
+      return closedEarly(err);
     });
     if (first.t === 'refused') {
       this.lastRefusal = { code: first.code, message: first.message };
@@ -437,10 +481,17 @@ export class Agent extends EventEmitter {
         resolve();
       };
     });
-    const live: Live = { conn, channel, transport, inflight: new Set(), pings: new Map(), ended: false, endedPromise, end: (w) => end(w) };
+    const live: Live = { conn, channel, transport, inflight: new Set(), pings: new Map(), rttHist: swarmMetrics.rttMs.labels(transport), ended: false, endedPromise, end: (w) => end(w) };
     this.live = live;
+    channel.setHotHandler((f) => {
+      if (f.t !== 'pong') return false;
+      this.onPong(live, f);
+      return true;
+    });
     this.connects++;
     this.lastRefusal = null;
+    // Before 'connected' is emitted: a waitConnected() caller reads status() at once (access.test.ts).
+    this.handshakeRefusalSaid = false;
     live.heartbeat = setInterval(() => this.heartbeat(live), first.heartbeatMs);
     this.log.info({ coordinator: this.coordinator, transport }, 'connected to the coordinator');
     this.emit('connected', { transport });
@@ -470,7 +521,8 @@ export class Agent extends EventEmitter {
     this.maybeReprobeQuic(live);
     const id = ++this.pingId;
     live.pings.set(id, now);
-    live.channel.send({ t: 'ping', id, sentAt: now, lastRttMs: this.rttMs ?? undefined, cursor: this.store.cursor() }).catch(() => live.end('write failed'));
+    const ping = { t: 'ping' as const, id, sentAt: now, lastRttMs: this.rttMs ?? undefined, cursor: this.store.cursor() };
+    if (!live.channel.trySendHot(ping)) live.channel.send(ping).catch(() => live.end('write failed'));
     // Renew membership when less than a third of its life is left.
     const m = this.membership?.body;
     if (m && m.notAfter - Date.now() < (m.notAfter - m.issuedAt) / 3) live.channel.send({ t: 'renew' }).catch(() => undefined);
@@ -522,16 +574,15 @@ export class Agent extends EventEmitter {
     live.pings.set(id, t0);
     const answered = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.off(`pong:${id}`, on);
+        this.pongWaiters.delete(id);
         reject(new WarpdeskError('Unavailable', 'No pong in time.'));
       }, timeoutMs);
-      const on = (rtt: number) => {
+      this.pongWaiters.set(id, (rtt) => {
         clearTimeout(timer);
         resolve(rtt);
-      };
-      this.once(`pong:${id}`, on);
+      });
     });
-    await live.channel.send({ t: 'ping', id, sentAt: t0 });
+    if (!live.channel.trySendHot({ t: 'ping', id, sentAt: t0 })) await live.channel.send({ t: 'ping', id, sentAt: t0 });
     return answered;
   }
 
@@ -551,20 +602,27 @@ export class Agent extends EventEmitter {
     }
   }
 
+  /** A pong: the round trip of its ping (heartbeat or ping()); also called inside the message event (setHotHandler). */
+  private onPong(live: Live, frame: Extract<Frame, { t: 'pong' }>): void {
+    const sent = live.pings.get(frame.id);
+    live.pings.delete(frame.id);
+    if (sent === undefined) return;
+    const rtt = performance.now() - sent;
+    this.rttMs = rtt;
+    live.rttHist.observe(rtt);
+    const waiter = this.pongWaiters.get(frame.id);
+    if (waiter) {
+      this.pongWaiters.delete(frame.id);
+      waiter(rtt);
+    }
+    this.emit('rtt', rtt);
+  }
+
   private async onFrame(live: Live, frame: Frame): Promise<void> {
     switch (frame.t) {
-      case 'pong': {
-        const sent = live.pings.get(frame.id);
-        live.pings.delete(frame.id);
-        if (sent !== undefined) {
-          const rtt = performance.now() - sent;
-          this.rttMs = rtt;
-          swarmMetrics.rttMs.observe({ transport: live.transport }, rtt);
-          this.emit(`pong:${frame.id}`, rtt);
-          this.emit('rtt', rtt);
-        }
+      case 'pong':
+        this.onPong(live, frame);
         break;
-      }
       case 'ack':
         for (const id of frame.ids) {
           if (id.startsWith('rotation:') && this.pendingRotation) {

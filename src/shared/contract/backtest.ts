@@ -21,7 +21,7 @@ export const BacktestParamsSchema = z
     representation: z.enum(['returns', 'price']).default('price'),
     /** Sakoe-Chiba band as a fraction of W (half-width = ceil(ratio * W)). */
     bandRatio: z.number().min(0).max(1).default(0.1),
-    /** Two analogs' start indices must differ by more than this; default floor(W / 2). */
+    /** Two analogs' start indices must differ by more than this many bars; default W, so analogs never share a bar. */
     exclusionZone: z.number().int().min(0).optional(),
     /** Search and decide every `step` bars; the position is held in between. */
     step: z.number().int().min(1).max(10_000).default(1),
@@ -48,6 +48,19 @@ export const BacktestParamsSchema = z
     learning: z.boolean().default(false),
     /** Step size of the online threshold adaptation. */
     learningRate: z.number().min(0).max(1).default(0.02),
+    /** Loop variants (issue 13 item 4; each off by default, see src/main/strategy/loop.ts):
+     *  gateSmoothing: a learning walk moves its gates this fraction of the way to the learned values at each
+     *  refresh (1 = jump to them, as before; smaller = an exponential moving average of the learned gates). */
+    gateSmoothing: z.number().gt(0).max(1).default(1),
+    /** 'mean': a confidence level opens the gate when its calibrated success probability (posterior mean) reaches
+     *  `threshold`; 'credible': when the posterior mean minus one posterior standard deviation does. */
+    gateRule: z.enum(['mean', 'credible']).default('mean'),
+    /** Volatility-scaled edge: stand aside unless |mean forward return| > volEdge · σ · √H, σ the standard
+     *  deviation of the last W log returns up to the decision bar (0 = off). */
+    volEdge: z.number().min(0).max(10).default(0),
+    /** 'volatility': learn separate gates per volatility regime (the last W bars' volatility above or below
+     *  that of the last 8W bars), under pattern types `<type>:hv` / `<type>:lv`; 'none': one set of gates. */
+    regimes: z.enum(['none', 'volatility']).default('none'),
     /** Seed of the random-signal baseline and the bootstrap. */
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   })

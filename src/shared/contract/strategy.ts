@@ -26,6 +26,8 @@ export const AnalogsRequestSchema = z
     windowRatio: z.number().min(0).max(1),
     /** Bars after each analog over which "what followed" is measured; also the decision's horizon. */
     horizon: z.number().int().min(1).max(10_000),
+    /** Two analogs' starts differ by more than this many bars; default the query length (analogs never overlap). */
+    exclusion: z.number().int().min(0).max(100_000).optional(),
     /** Record the decision as an experience in the workspace memory (default true). */
     record: z.boolean().default(true),
     /** Caller-chosen id, used to correlate progress events and to cancel. */
@@ -95,6 +97,8 @@ export const AnalogsResultSchema = z.object({
   engineNote: z.string().optional(),
   queryLength: z.number().int(),
   window: z.number().int(),
+  /** The exclusion zone in force: analogs' starts differ by more than this many bars. */
+  exclusion: z.number().int(),
   candidates: z.number().int(),
   elapsedMs: z.number(),
   horizon: z.number().int(),
@@ -128,6 +132,8 @@ export const LearnRequestSchema = z
     top: z.number().int().min(1).max(100).default(10),
     horizon: z.number().int().min(1).max(1000).default(5),
     step: z.number().int().min(1).max(10_000).default(1),
+    /** Two analogs' starts differ by more than this many bars; default the window (analogs never overlap). */
+    exclusion: z.number().int().min(0).max(100_000).optional(),
     /** Epoch ms bounds of the decisions (inclusive); bars after `to` are never read. */
     from: z.number().optional(),
     to: z.number().optional(),
