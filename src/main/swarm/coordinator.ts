@@ -509,11 +509,19 @@ export class Coordinator extends EventEmitter {
     if (frame.cursor !== undefined && frame.cursor < this.lastSeq && !s.catchingUp) return false;
     if (!s.channel.trySendHot({ t: 'pong', id: frame.id, sentAt: frame.sentAt })) return false;
     s.lastSeen = Date.now();
+    this.heartbeatArrived(s);
     if (frame.lastRttMs !== undefined) {
       s.rttMs = frame.lastRttMs;
       s.rttHist.observe(frame.lastRttMs);
     }
     return true;
+  }
+
+  /** swarm_heartbeat_delay_ms: how much later than one interval after the previous heartbeat this one came. */
+  private heartbeatArrived(s: Session): void {
+    const at = performance.now();
+    if (s.lastPingAt !== undefined) s.delayHist.observe(Math.max(0, at - s.lastPingAt - this.heartbeatMs));
+    s.lastPingAt = at;
   }
 
   private async serve(s: Session): Promise<void> {
@@ -522,9 +530,7 @@ export class Coordinator extends EventEmitter {
       s.lastSeen = Date.now();
       switch (frame.t) {
         case 'ping': {
-          const at = performance.now();
-          if (s.lastPingAt !== undefined) s.delayHist.observe(Math.max(0, at - s.lastPingAt - this.heartbeatMs));
-          s.lastPingAt = at;
+          this.heartbeatArrived(s);
           if (frame.lastRttMs !== undefined) {
             s.rttMs = frame.lastRttMs;
             s.rttHist.observe(frame.lastRttMs);
