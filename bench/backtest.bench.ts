@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { learnFromHistory } from '../src/main/backtest';
 import { generateKey, openMemory, staticKeyProvider } from '../src/main/memory';
-import { withTarget, type BenchContext, type BenchSection } from './lib';
+import { type BenchContext, type BenchSection } from './lib';
 import { loadBars } from '../src/main/data';
 import { createReferenceEngine, getEngine } from '../src/main/engine';
 import { assembleResult, forecastsAsync, parseParams, runBacktest, runStrategy } from '../src/main/backtest/run';

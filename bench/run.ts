@@ -39,7 +39,7 @@ export async function runBenchmarks(options: { only?: string[]; quick?: boolean;
     const ctx: BenchContext = { quick, tmpDir };
     try {
       // require, not import(): works under tsx's CommonJS hook (the `warpdesk` bin) and under `tsx` alike.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- see the line above
       const mod = require(path.join(benchDir, file)) as { default: (c: BenchContext) => Promise<BenchSection> };
       const section = await mod.default(ctx);
       const jsonFile = path.join(outDir, `${file.replace(/\.bench\.ts$/, '')}.json`);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS helper shared with scripts/ (no types to import)
 const { electronBinary } = require('../scripts/electron-binary.cjs') as { electronBinary: () => { path?: string; reason?: string } };
 const binary = electronBinary();
 const root = path.resolve(__dirname, '..');

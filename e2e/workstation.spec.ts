@@ -2,8 +2,6 @@
 // loop (one `analogs:run`), sees the analogs listed and drawn on the chart with the forecast, the gated decision
 // and the gate, overlays one, and saves screenshots under test-results/. Waits are on conditions, never on time.
 import { expect, test } from '@playwright/test';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startHost, type RunningHost } from './host';
 

@@ -7,7 +7,6 @@
 // Auto-update publishing stays off unless `--publish always` is passed. See docs/adr/0011-packaging.md.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const fs = require('node:fs');
 const https = require('node:https');
 const path = require('node:path');
 

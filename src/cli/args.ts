@@ -121,6 +121,7 @@ export const COMMON_FLAGS: Record<string, FlagSpec> = {
   'data-dir': { type: 'string', description: 'workspace folder (default: WARPDESK_DATA_DIR or the app data folder)' },
   json: { type: 'optional', description: 'machine-readable JSON on stdout, or into FILE' },
   'log-format': { type: 'string', description: 'logs as pretty (default on a terminal) or json lines (default otherwise); logs go to stderr, never into the output' },
-  'log-file': { type: 'optional', description: 'write the logs to FILE instead of stderr (alone: <data-dir>/logs/<command>.log)' },
+  'log-file': { type: 'optional', description: 'write the logs as JSON lines to FILE instead of stderr, rotated at 10 MB, 4 kept (alone: <data-dir>/logs/<command>.log, written as <command>.1.log, ...)' },
+  'log-level': { type: 'string', description: 'fatal, error, warn, info (default, or WARPDESK_LOG_LEVEL), debug, trace or silent' },
   help: { type: 'boolean', description: 'show this help' },
 };

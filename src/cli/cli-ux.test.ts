@@ -150,14 +150,16 @@ describe('busy ports', () => {
       const filed = await run(['coordinator', '--ws-port', '0', '--quic-port', '0', '--metrics-port', String(busy.port), '--log-file', '--data-dir', ws2]);
       expect(filed.code).toBe(1);
       expect(filed.err.trim().split('\n')).toHaveLength(1);
-      expect(fs.readFileSync(path.join(ws2, 'logs', 'coordinator.log'), 'utf8')).toMatch(/"msg":"coordinator listening"/);
+      // pino-roll numbers the file (coordinator.1.log, then .2.log past the size cap).
+      expect(fs.readFileSync(path.join(ws2, 'logs', 'coordinator.1.log'), 'utf8')).toMatch(/"msg":"coordinator listening"/);
     } finally {
       busy.close();
     }
   }, 90_000);
 
-  it('--log-format takes pretty or json only', async () => {
+  it('--log-format takes pretty or json only, --log-level a pino level', async () => {
     expect((await cli(['memory', 'stats', '--log-format', 'xml', '--data-dir', dir('lf')])).err).toMatch(/--log-format must be pretty or json/);
+    expect((await cli(['memory', 'stats', '--log-level', 'loud', '--data-dir', dir('ll')])).err).toMatch(/--log-level must be one of fatal, error, warn, info, debug, trace, silent/);
   });
 });
 

@@ -8,7 +8,7 @@ import { COMMON_FLAGS, parseArgs, stringFlag, UsageError, type ParsedArgs } from
 import type { CliIO, Command } from './command';
 import { COMMANDS } from './commands';
 import { WarpdeskError } from '../shared/errors';
-import { configureLogging } from '../main/metrics';
+import { configureLogging, LOG_LEVELS, type LogLevel } from '../main/metrics';
 import { resolveDataDir } from '../main/platform/workspace';
 import { appRoot } from '../main/platform/resources';
 
@@ -21,7 +21,7 @@ export function version(): string {
   }
 }
 
-/** Logs: pretty on a terminal, JSON lines otherwise or with --log-format json; stderr, or --log-file. */
+/** Logs: pretty on a terminal, JSON lines otherwise or with --log-format json; stderr, or a rotating --log-file; --log-level. */
 function configureLogs(cmd: Command, args: ParsedArgs, io: CliIO): void {
   const format = stringFlag(args, 'log-format');
   if (format !== undefined && format !== 'json' && format !== 'pretty') throw new UsageError(`Option --log-format must be pretty or json, got "${format}".`);
@@ -29,7 +29,9 @@ function configureLogs(cmd: Command, args: ParsedArgs, io: CliIO): void {
   let file: string | undefined;
   if (fileFlag === true) file = path.join(resolveDataDir(stringFlag(args, 'data-dir')), 'logs', `${cmd.name}.log`);
   else if (fileFlag !== undefined && fileFlag !== false) file = path.resolve(stringFlag(args, 'log-file')!);
-  configureLogging({ format: (format as 'json' | 'pretty' | undefined) ?? (io.interactive && !file ? 'pretty' : 'json'), file });
+  const level = stringFlag(args, 'log-level');
+  if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`Option --log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}".`);
+  configureLogging({ format: (format as 'json' | 'pretty' | undefined) ?? (io.interactive && !file ? 'pretty' : 'json'), file, ...(level ? { level: level as LogLevel } : {}) });
 }
 
 function helpText(): string {

@@ -26,7 +26,7 @@ import { MAX_MESSAGE_BYTES, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX, type WsInvoke
 import { toSerializedError, WarpdeskError } from '../shared/errors';
 import type { Host } from '../main/host/host';
 import { CONTENT_SECURITY_POLICY } from '../main/host/security';
-import { browserHostMetrics, createLogger, type Logger } from '../main/metrics';
+import { browserHostMetrics, logger, type Logger } from '../main/metrics';
 
 /**
  * Requests one WebSocket may have in flight, counted until their reply has been handed to the kernel; more
@@ -121,7 +121,7 @@ function upgradeToken(req: http.IncomingMessage): string | undefined {
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const token = options.token ?? crypto.randomBytes(32).toString('base64url');
-  const log = options.logger ?? createLogger('browser-host');
+  const log = options.logger ?? logger('web', 'browser-host');
   const rendererDir = path.resolve(options.rendererDir);
   if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
     throw new Error(`The renderer is not built (${path.join(rendererDir, 'index.html')} is missing); run \`npm run build\` first.`);

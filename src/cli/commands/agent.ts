@@ -12,14 +12,14 @@ import path from 'node:path';
 import { getEngine } from '../../main/engine';
 import { learnFromHistory, runSweepParallel, type LearnReport } from '../../main/backtest';
 import { openMemory } from '../../main/memory';
-import { createLogger, serveMetrics } from '../../main/metrics';
+import { logger, serveMetrics } from '../../main/metrics';
 import { resolveDataDir } from '../../main/platform/workspace';
 import { Agent, judgedSharer, memorySink } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
 import type { Command } from '../command';
 import { LEARN_FLAG_SPECS, learnPlanFromArgs } from './learn';
 import { listening } from '../ports';
-import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
+import { DATA_FILE_FLAGS } from '../data-file';
 
 /** Refusals that a retry cannot change: the agent stops with exit 1 and the reason instead of redialing. */
 const DEFINITIVE_REFUSALS: Record<string, string> = {
@@ -63,7 +63,7 @@ export const agentCommand: Command = {
     // Read the data before joining: a bad file fails at once, not after the agent started.
     const learn = learnFile ? learnPlanFromArgs(args, learnFile) : undefined;
 
-    const log = createLogger('swarm-agent');
+    const log = logger('swarm', 'agent');
     const memory = await openMemory({ dataDir });
     let agent: Agent;
     try {
@@ -82,6 +82,7 @@ export const agentCommand: Command = {
       memory.close();
       throw err;
     }
+    getEngine(); // chooses the engine now, so warpdesk_build_info names the backend this process runs
     const metrics = metricsPort !== undefined ? await listening(() => serveMetrics(metricsPort), metricsPort, '--metrics-port', 'metrics endpoint').catch(async (err: unknown) => {
       await agent.stop({ graceful: true });
       memory.close();

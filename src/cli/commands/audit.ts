@@ -16,6 +16,7 @@ import { loadOrCreateIdentity, parseReceipts, signReceipt, verifyReceipt, type A
 import { WarpdeskError } from '../../shared/errors';
 import { jsonTarget, stringFlag, UsageError } from '../args';
 import type { CliIO, Command } from '../command';
+import type { AuditVerifyOutput } from '../outputs';
 
 /** Reads receipts from a file (JSON, JSON array or JSONL) or every `*.json`/`*.jsonl` file of a folder. */
 async function readReceipts(target: string): Promise<AuditReceipt[]> {
@@ -74,7 +75,7 @@ export const auditCommand: Command = {
     if (!fs.existsSync(path.join(dataDir, MEMORY_FILE))) {
       // Nothing recorded, nothing broken: an empty chain is intact (and has no head to sign).
       if (sub === 'checkpoint') throw new WarpdeskError('NotFound', `No experiences yet in ${dataDir}: there is no audit chain head to sign.`);
-      if (!emitJson(args, io, { dataDir, file: null, ok: true, links: 0, head: null, experiences: 0 }))
+      if (!emitJson(args, io, { dataDir, file: null, ok: true, links: 0, head: null, experiences: 0 } satisfies AuditVerifyOutput))
         io.stdout(`No experiences yet in ${dataDir}, so there is no audit chain to verify.\n`);
       return 0;
     }
@@ -88,7 +89,7 @@ export const auditCommand: Command = {
     }
 
     if (sub === 'verify') {
-      if (!emitJson(args, io, { dataDir, file: memory.file, ...report })) {
+      if (!emitJson(args, io, { dataDir, file: memory.file, ...report } satisfies AuditVerifyOutput)) {
         if (report.ok) {
           io.stdout(
             `Audit chain intact: ${report.links} links` +

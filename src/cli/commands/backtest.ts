@@ -13,6 +13,7 @@ import { loadBacktestBars, parseParams, runBacktestAsync } from '../../main/back
 import { decisionsCsv, type DecisionRow } from '../../main/strategy';
 import { boolFlag, EXCLUSION_FLAG, exclusionFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
+import type { BacktestOutput } from '../outputs';
 import { progressBar } from '../progress';
 import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
 import { EVALUATE_FLAGS, runEvaluateCommand } from './evaluate';
@@ -149,7 +150,6 @@ export const backtestCommand: Command = {
     const input = backtestParamsFromArgs(args);
     const params = parseParams(input);
     const json = jsonTarget(args);
-    const resamples = intFlag(args, 'resamples', 2000, 10, 1_000_000);
     const bars = loadBacktestBars(file, timeframe, csvOptionsFromArgs(args));
     const tfLabel = timeframe ?? detectTimeframe(bars.time); // the pattern type app searches on this data learn under
     const engine = getEngine();
@@ -167,7 +167,7 @@ export const backtestCommand: Command = {
     const tradesFile = stringFlag(args, 'trades');
     if (tradesFile) fs.writeFileSync(tradesFile, tradesCsv(result.trades));
     if (json.enabled) {
-      const out = JSON.stringify({ file, ...result }) + '\n';
+      const out = JSON.stringify({ file, ...result } satisfies BacktestOutput) + '\n';
       if (json.file) fs.writeFileSync(json.file, out);
       else io.stdout(out);
       return 0;

@@ -4,10 +4,12 @@
  * and stops cleanly on SIGINT/SIGTERM. State lives in `<data>/swarm/coordinator.db`.
  */
 import { resolveDataDir } from '../../main/platform/workspace';
+import { getEngine } from '../../main/engine';
 import { serveMetrics } from '../../main/metrics';
 import { Coordinator } from '../../main/swarm';
 import { UsageError, intFlag, jsonTarget, stringFlag } from '../args';
 import type { Command } from '../command';
+import type { CoordinatorListeningOutput } from '../outputs';
 import { isAddressInUse, listening, portInUse } from '../ports';
 
 export const coordinatorCommand: Command = {
@@ -42,6 +44,7 @@ export const coordinatorCommand: Command = {
     }
     let metrics;
     try {
+      getEngine(); // chooses the engine now, so warpdesk_build_info names the backend this process runs
       metrics = metricsPort !== undefined ? await listening(() => serveMetrics(metricsPort), metricsPort, '--metrics-port', 'metrics endpoint') : undefined;
     } catch (err) {
       await coordinator.stop();
@@ -50,7 +53,7 @@ export const coordinatorCommand: Command = {
     const token = args.flags['no-token'] ? null : coordinator.createToken(ttlHours * 3600_000);
     const addrs = coordinator.multiaddrs();
     if (jsonTarget(args).enabled) {
-      io.stdout(JSON.stringify({ event: 'listening', peerId: coordinator.peerId, multiaddrs: addrs, token, metrics: metrics?.url ?? null, dataDir }) + '\n');
+      io.stdout(JSON.stringify({ event: 'listening', peerId: coordinator.peerId, multiaddrs: addrs, token, metrics: metrics?.url ?? null, dataDir } satisfies CoordinatorListeningOutput) + '\n');
     } else {
       io.stdout(
         [

@@ -15,6 +15,7 @@ import { getEngine } from '../../main/engine';
 import { loadBacktestBars } from '../../main/backtest';
 import { renderReportHtml, runEvaluation, type SeriesInput } from '../../main/evaluation';
 import { intFlag, jsonTarget, numberFlag, stringFlag, UsageError, type ParsedArgs } from '../args';
+import type { EvaluationOutput } from '../outputs';
 import type { Command, CliIO } from '../command';
 import { progressBar } from '../progress';
 import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
@@ -130,7 +131,7 @@ export async function runEvaluateCommand(args: ParsedArgs, io: CliIO): Promise<n
   bar?.done();
   if (reportFile) fs.writeFileSync(reportFile, renderReportHtml(report));
   if (json.enabled) {
-    const out = JSON.stringify(report, null, 2) + '\n';
+    const out = JSON.stringify(report satisfies EvaluationOutput, null, 2) + '\n';
     if (json.file) fs.writeFileSync(json.file, out);
     else {
       io.stdout(out);

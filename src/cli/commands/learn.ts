@@ -15,6 +15,7 @@ import { resolveDataDir } from '../../main/platform/workspace';
 import { decisionsCsv } from '../../main/strategy';
 import { EXCLUSION_FLAG, exclusionFlag, intFlag, jsonTarget, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
+import type { LearnOutput } from '../outputs';
 import type { Bars } from '../../shared/market';
 import { progressBar, type ProgressBar } from '../progress';
 import { timeframeFromArgs } from './backtest';
@@ -114,7 +115,7 @@ export const learnCommand: Command = {
       if (decisionsFile) fs.writeFileSync(decisionsFile, decisionsCsv(report.rows));
       const threshold = thresholdSummary(memory.threshold(report.patternType));
       const stats = memory.stats();
-      const out = { file, timeframe: tfLabel, ...input, decisions: report.decisions, recorded: report.recorded, judged: report.judged, pending: report.pending, trades: report.trades, cancelled: report.cancelled, patternType: report.patternType, threshold, memory: { experiences: stats.experiences, verdicts: stats.verdicts } };
+      const out = { file, timeframe: tfLabel, ...input, decisions: report.decisions, recorded: report.recorded, judged: report.judged, pending: report.pending, trades: report.trades, cancelled: report.cancelled, patternType: report.patternType, threshold, memory: { experiences: stats.experiences, verdicts: stats.verdicts } } satisfies LearnOutput;
       if (json.enabled) {
         const text = JSON.stringify(out, null, 2) + '\n';
         if (json.file) fs.writeFileSync(json.file, text);

@@ -17,6 +17,7 @@ import { resolveDataDir } from '../../main/platform/workspace';
 import { decideLive, parseStrategyParams, patternTypeFor } from '../../main/strategy';
 import { boolFlag, EXCLUSION_FLAG, exclusionFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
+import type { SearchOutput } from '../outputs';
 import { progressBar } from '../progress';
 import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
 
@@ -141,7 +142,7 @@ export const searchCommand: Command = {
             experienceId: d.experienceId,
             judgedAtOnce: live.judgedAtOnce,
             settled: live.settled,
-          },
+          } satisfies SearchOutput,
           null,
           2,
         ) + '\n';

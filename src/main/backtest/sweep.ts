@@ -10,7 +10,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import type { Bars, Timeframe } from '../../shared/market';
 import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput, type SweepJob, type SweepResult } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';

@@ -1,18 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { getEngine, resetEngineForTests } from '.';
-import { createReferenceEngine } from './reference';
-
-function walk(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const out = new Float64Array(n);
-  let x = 100;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x += s / 2 ** 32 - 0.5;
-    out[i] = x;
-  }
-  return out;
-}
 
 describe('engine facade', () => {
   it('getEngine() returns one engine, native when the addon is built', () => {

@@ -28,7 +28,6 @@ function candidateRoots(): string[] {
   } catch {
     // not inside an installation (e.g. a test bundle in a temporary folder): the walks below still look
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   add(typeof __dirname !== 'undefined' ? __dirname : undefined);
   add(process.cwd());
   add((process as unknown as { resourcesPath?: string }).resourcesPath);

@@ -13,8 +13,6 @@ import {
   type EventName,
   type EventPayloadOf,
   type InvokeResult,
-  type ParsedRequestOf,
-  type ResponseOf,
 } from '../../shared/contract';
 import { toSerializedError, WarpdeskError } from '../../shared/errors';
 import type { Capability, Handler, HandlerContext, HandlerMap } from '../platform/capability';

@@ -36,10 +36,6 @@ export function memoryCapability(options: MemoryCapabilityOptions): Capability &
       throw new WarpdeskError('InvalidDimensions', `The query ends at bar ${req.queryEnd}, but the data set has ${bars.time.length} bars at ${req.timeframe}.`);
     return { bars, values: bars.close.slice(req.queryStart, req.queryEnd + 1) };
   };
-  const changed = (m: Memory): void => {
-    const s = m.stats();
-    options.emit?.('memory:changed', { experiences: s.experiences, verdicts: s.verdicts });
-  };
   return {
     name: 'memory',
     memory,

@@ -26,6 +26,7 @@ import {
   type AdaptConfig,
   type AdaptState,
 } from './adapt';
+import { learningMetrics, patternMetrics } from '../metrics';
 import { canonicalJson, GENESIS_HASH, linkHash } from './canonical';
 import { contentHash, experienceContent, verdictContent, type ExperienceContentInput } from './chain';
 import { uuidv7, isRecordId } from './ids';
@@ -176,6 +177,8 @@ export class MemoryStore {
   readonly readonly: boolean;
   private ring: Keyring;
   private readonly adaptConfig: AdaptConfig;
+  /** Metric updates of the write in progress, published once its transaction commits (dropped if it rolls back). */
+  private uncommitted: Array<() => void> = [];
   private readonly clock: () => number;
   private engineRef: MemoryEngine | undefined;
   private index: PatternIndex | undefined;
@@ -247,13 +250,29 @@ export class MemoryStore {
   }
 
   /** One write transaction (a savepoint inside a batch); a failure drops the batch caches with the rolled-back writes. */
+  /**
+   * Runs fn in a write transaction (a savepoint when one is open). Metric updates fn queues (`uncommitted`) are
+   * published once the outermost transaction commits, and dropped with whatever rolls back.
+   */
   private write<T>(fn: () => T): T {
+    const outermost = !this.db.inTransaction;
+    const mark = this.uncommitted.length;
     try {
-      return this.db.transaction(fn).immediate();
+      const r = this.db.transaction(fn).immediate();
+      if (outermost) this.publishCommitted();
+      return r;
     } catch (err) {
       if (this.tx) this.tx = { thresholds: new Map() };
+      this.uncommitted.length = mark;
       throw err;
     }
+  }
+
+  /** Publishes the metric updates of a committed transaction; a scratch memory (a backtest's, in RAM) is not the user's memory and stays out of them. */
+  private publishCommitted(): void {
+    const updates = this.uncommitted;
+    this.uncommitted = [];
+    if (this.file !== ':memory:') for (const f of updates) f();
   }
 
   seal(table: string, id: string, plaintext: Buffer): Sealed {
@@ -390,6 +409,7 @@ export class MemoryStore {
         this.appendLink('experience', p.id, p.canonical);
         this.st.insertTrajectory.run(p.e.patternType, p.e.patternType, p.id);
       }
+      this.uncommitted.push(() => learningMetrics.experiencesTotal.inc({ origin: 'local' }, prepared.length));
     };
     this.write(tx);
     for (const p of prepared) this.rememberReturns(p.id, p.payload.matches);
@@ -553,6 +573,11 @@ export class MemoryStore {
     this.st.insertVerdict.run(row.id, origin, v.profitability, v.risk, v.timing, v.consistency, v.quality, v.success ? 1 : 0, judgedAt);
     this.appendLink('verdict', row.id, verdictContent(v));
     this.adapt(row, v);
+    this.uncommitted.push(() => {
+      learningMetrics.verdictsTotal.inc({ origin, outcome: v.success ? 'success' : 'failure' });
+      learningMetrics.verdictQuality.observe({ pattern_type: row.pattern_type }, v.quality);
+      patternMetrics.reasoningbankQualityScore.set(v.quality);
+    });
     return v;
   }
 
@@ -565,6 +590,11 @@ export class MemoryStore {
     this.st.upsertThreshold.run(row.pattern_type, version, thr, JSON.stringify(state), at);
     this.tx?.thresholds.set(row.pattern_type, { version, similarity_threshold: thr, state, updated_at: at });
     this.st.insertHistory.run(row.pattern_type, version, row.id, v.quality, thr, successRate(state), calibrationError(state), at);
+    const rate = successRate(state);
+    this.uncommitted.push(() => {
+      learningMetrics.similarityThreshold.set({ pattern_type: row.pattern_type }, thr);
+      learningMetrics.successRate.set({ pattern_type: row.pattern_type }, rate);
+    });
   }
 
   /** A pattern type's threshold row with its state parsed (from the batch cache when one is open). */
@@ -837,6 +867,7 @@ export class MemoryStore {
         );
         this.appendLink('experience', e.id, canonical);
         this.st.insertTrajectory.run(e.patternType, e.patternType, e.id);
+        this.uncommitted.push(() => learningMetrics.experiencesTotal.inc({ origin: 'remote' }));
         imported = true;
       }
       if (e.verdict && !this.st.verdict.get(e.id)) {
@@ -934,6 +965,7 @@ export class MemoryStore {
         return done();
       })
       .deferred();
+    if (this.file !== ':memory:') learningMetrics.auditVerificationsTotal.inc({ result: result.ok ? 'ok' : 'broken' });
     return result;
   }
 
@@ -1072,7 +1104,12 @@ export class MemoryStore {
     if (this.tx) return this.write(fn); // nested batch: a savepoint under the open one, same caches
     this.tx = { thresholds: new Map() };
     try {
-      return this.db.transaction(fn).immediate();
+      const r = this.db.transaction(fn).immediate();
+      this.publishCommitted();
+      return r;
+    } catch (err) {
+      this.uncommitted = [];
+      throw err;
     } finally {
       this.tx = undefined;
     }
@@ -1349,6 +1386,11 @@ function finishOpen(
     const agentId = resolveAgentId(db, options.agentId, readonly);
     const store = new MemoryStore(db, file, ring, provider, agentId, options);
     if (!readonly) store.registerKey(ring.current);
+    // The learned state as it stands, so a fresh process reports it before its first verdict.
+    if (file !== ':memory:') for (const t of store.thresholds()) {
+      learningMetrics.similarityThreshold.set({ pattern_type: t.patternType }, t.similarityThreshold);
+      learningMetrics.successRate.set({ pattern_type: t.patternType }, t.successRate);
+    }
     return store;
   }
 }

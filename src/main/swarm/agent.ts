@@ -16,7 +16,7 @@ import type { Connection, PeerId, PrivateKey } from '@libp2p/interface';
 import type { SweepJob, SweepResult } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import { getEngine } from '../engine';
-import { createLogger, patternMetrics, swarmMetrics, type Logger } from '../metrics';
+import { logger, swarmMetrics, type Logger } from '../metrics';
 import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type SecretBox } from './identity';
 import { checkMembership, checkRotation, signRotation, type SignedMembership, type SignedRotation } from './membership';
 import { createSwarmNode, type SwarmLibp2p } from './node';
@@ -140,7 +140,7 @@ export class Agent extends EventEmitter {
     const dbPath = opts.dbPath ?? (opts.dataDir ? agentDbPath(opts.dataDir) : undefined);
     if (!dbPath) throw new WarpdeskError('InvalidInput', 'An agent needs a data folder or a database path.');
     this.store = new AgentStore(dbPath);
-    this.log = opts.logger ?? createLogger('swarm-agent');
+    this.log = opts.logger ?? logger('swarm', 'agent');
     this.sink = opts.sink ?? noopSink;
     this.heartbeatMs = opts.heartbeatMs ?? 2_000;
     this.peerId = '';
@@ -713,7 +713,6 @@ export class Agent extends EventEmitter {
         throw new WarpdeskError('TooLarge', `This shard's exact answer needs ${matches.length} candidates, more than the ${MAX_SHARD_MATCHES} a frame carries; use more shards.`);
       if (live.ended) return;
       const elapsedMs = performance.now() - t0;
-      patternMetrics.matchDurationMs.observe(elapsedMs);
       await live.channel.send({ t: 'taskResult', taskId: frame.taskId, shard: frame.shard, matches, elapsedMs });
     } catch (err) {
       await live.channel.send({ t: 'taskError', taskId: frame.taskId, shard: frame.shard, message: (err as Error).message.slice(0, 500) }).catch(() => undefined);

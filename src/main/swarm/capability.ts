@@ -10,7 +10,7 @@ import type { Bars, Timeframe } from '../../shared/market';
 import { WarpdeskError } from '../../shared/errors';
 import { similarityFromDistance } from '../../shared/numerics';
 import type { Capability } from '../platform/capability';
-import { createLogger } from '../metrics';
+import { logger } from '../metrics';
 import { Agent, type SweepExecutor } from './agent';
 import { Coordinator } from './coordinator';
 import type { SecretBox } from './identity';
@@ -53,7 +53,7 @@ export function swarmCapability(options: SwarmCapabilityOptions): SwarmCapabilit
    * so that the Swarm view shows it again after a reload; reported while it is unused and unexpired.
    */
   let issued: { token: string; expiresAt: number } | null = null;
-  const log = createLogger('swarm');
+  const log = logger('swarm');
   const sharer = judgedSharer(
     () => agent,
     (id, err) => log.warn({ id, err: err instanceof Error ? err.message : String(err) }, 'could not share a judged experience'),

@@ -15,8 +15,7 @@ import crypto from 'node:crypto';
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import type { SweepJob, SweepResult } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
-import { similarityFromDistance } from '../../shared/numerics';
-import { createLogger, patternMetrics, swarmMetrics, type Logger } from '../metrics';
+import { logger, swarmMetrics, type Logger } from '../metrics';
 import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type NodeIdentity, type SecretBox } from './identity';
 import { checkRotation, issueMembership, signRotation, type SignedRotation } from './membership';
 import { loadStack } from './stack';
@@ -93,6 +92,9 @@ interface Session {
   notAfter: number;
   /** The rtt histogram's child for this transport (no label hashing per heartbeat). */
   rttHist: { observe(v: number): void };
+  /** The heartbeat-delay histogram's child for this transport, and performance.now() of the last heartbeat. */
+  delayHist: { observe(v: number): void };
+  lastPingAt?: number;
 }
 
 export interface SearchTaskOptions {
@@ -212,7 +214,7 @@ export class Coordinator extends EventEmitter {
   }
 
   static async start(opts: CoordinatorOptions): Promise<Coordinator> {
-    const log = opts.logger ?? createLogger('swarm-coordinator');
+    const log = opts.logger ?? logger('swarm', 'coordinator');
     const identity = await loadOrCreateIdentity(opts.dataDir, 'coordinator', opts.box ?? fileSecretBox(opts.dataDir));
     const store = new CoordinatorStore(coordinatorDbPath(opts.dataDir));
     let self: Coordinator | undefined;
@@ -375,8 +377,9 @@ export class Coordinator extends EventEmitter {
         void previous.channel.fail({ t: 'refused', code: 'Replaced', message: 'A newer connection of this agent replaced this one.' });
       }
       const now = Date.now();
-      session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false, notAfter: Infinity, rttHist: swarmMetrics.rttMs.labels(transport) };
+      session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false, notAfter: Infinity, rttHist: swarmMetrics.rttMs.labels(transport), delayHist: swarmMetrics.heartbeatDelayMs.labels(transport) };
       this.sessions.set(peer, session);
+      swarmMetrics.connectsTotal.inc({ transport });
       this.updateGauges();
       this.store.touch(peer, { agentType: hello.agentType, transport });
       const membership = await this.membershipFor(peer);
@@ -506,6 +509,7 @@ export class Coordinator extends EventEmitter {
     if (frame.cursor !== undefined && frame.cursor < this.lastSeq && !s.catchingUp) return false;
     if (!s.channel.trySendHot({ t: 'pong', id: frame.id, sentAt: frame.sentAt })) return false;
     s.lastSeen = Date.now();
+    this.heartbeatArrived(s);
     if (frame.lastRttMs !== undefined) {
       s.rttMs = frame.lastRttMs;
       s.rttHist.observe(frame.lastRttMs);
@@ -513,12 +517,20 @@ export class Coordinator extends EventEmitter {
     return true;
   }
 
+  /** swarm_heartbeat_delay_ms: how much later than one interval after the previous heartbeat this one came. */
+  private heartbeatArrived(s: Session): void {
+    const at = performance.now();
+    if (s.lastPingAt !== undefined) s.delayHist.observe(Math.max(0, at - s.lastPingAt - this.heartbeatMs));
+    s.lastPingAt = at;
+  }
+
   private async serve(s: Session): Promise<void> {
     while (!s.ended) {
       const frame = await s.channel.read();
       s.lastSeen = Date.now();
       switch (frame.t) {
-        case 'ping':
+        case 'ping': {
+          this.heartbeatArrived(s);
           if (frame.lastRttMs !== undefined) {
             s.rttMs = frame.lastRttMs;
             s.rttHist.observe(frame.lastRttMs);
@@ -531,6 +543,7 @@ export class Coordinator extends EventEmitter {
             if (missing && Date.now() - this.storedAt(missing.seq) > this.heartbeatMs) void this.catchUp(s, frame.cursor);
           }
           break;
+        }
         case 'share': {
           // The record must carry this agent's own signature: what is stored and relayed stays verifiable by
           // every receiver. A refused record is acked too (the agent drops it from its outbox: signing it
@@ -624,7 +637,13 @@ export class Coordinator extends EventEmitter {
       }
     }
     const bytes = new TextEncoder().encode(JSON.stringify({ v: PROTOCOL_VERSION, seq, origin, record }));
-    this.node.services.pubsub.publish(EXPERIENCE_TOPIC, bytes).catch((err: unknown) => this.log.debug({ err: (err as Error).message }, 'gossip publish failed'));
+    this.node.services.pubsub.publish(EXPERIENCE_TOPIC, bytes).then(
+      () => swarmMetrics.gossipPublishedTotal.inc({ result: 'ok' }),
+      (err: unknown) => {
+        swarmMetrics.gossipPublishedTotal.inc({ result: 'failed' });
+        this.log.debug({ err: (err as Error).message }, 'gossip publish failed');
+      },
+    );
     this.emit('shared', { seq, origin, record });
   }
 
@@ -708,8 +727,6 @@ export class Coordinator extends EventEmitter {
       merge: (task) => {
         // Each shard answered its pruning set, so the greedy merge is exactly the single-node answer (sharding.ts).
         const matches = mergeTopK([...results.values()], opts.k, opts.exclusionZone);
-        patternMetrics.matchesTotal.inc(matches.length);
-        for (const mm of matches) patternMetrics.similarity.observe(similarityFromDistance(mm.distance, m));
         return { taskId, matches, shards: plans.length, reassigned: task.reassigned, answeredBy: task.answeredBy, plans };
       },
     });

@@ -1,6 +1,5 @@
 /** `warpdesk audit verify` and `warpdesk memory ...`: exit codes, readable and JSON output, a real process. */
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { cliArgs } from '../../../cli/testing/cli-process';
