@@ -661,6 +661,143 @@ Value SetThreads(const CallbackInfo& info) {
   return Number::New(info.Env(), threads());
 }
 
+// ---- rowBounds: the memory index's fused first pass (src/main/memory/pattern-index.ts) ----
+// For every eligible row (active, matching the type/dataset/timeframe codes; -1 = any) it writes the
+// weight w = recency x reliability into `weight` and computes the score bound ub = sim(LB_PAA) x w; it
+// returns the `limit` rows of largest ub that are >= thr (descending ub, ties by row), so the caller runs
+// exact DTW on those first. Rows below max(thr, the limit-th bound) are early-abandoned. Mirrors
+// src/main/engine/reference/row-bounds.ts operation for operation (same doubles, no FMA).
+template <class T>
+T* typedField(Env env, Object o, const char* key, napi_typedarray_type type, size_t minLen) {
+  Value v = o.Get(key);
+  if (!v.IsTypedArray() || v.As<TypedArray>().TypedArrayType() != type) fail(env, "InvalidInput", std::string("rowBounds: '") + key + "' has the wrong array type.");
+  TypedArray ta = v.As<TypedArray>();
+  if (ta.ElementLength() < minLen) fail(env, "InvalidDimensions", std::string("rowBounds: '") + key + "' is too short.");
+  return reinterpret_cast<T*>(static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset());
+}
+
+double numField(Env env, Object o, const char* key) {
+  Value v = o.Get(key);
+  if (!v.IsNumber()) fail(env, "InvalidInput", std::string("rowBounds: '") + key + "' must be a number.");
+  return v.As<Number>().DoubleValue();
+}
+
+size_t countField(Env env, Object o, const char* key, double hi) {
+  double x = numField(env, o, key);
+  if (!std::isfinite(x) || x != std::floor(x) || x < 0 || x > hi) fail(env, "InvalidInput", std::string("rowBounds: '") + key + "' must be a whole number in range.");
+  return (size_t)x;
+}
+
+Value RowBounds(const CallbackInfo& info) {
+  Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) fail(env, "InvalidInput", "rowBounds takes one options object.");
+  Object o = info[0].As<Object>();
+  const size_t count = countField(env, o, "count", 2147483647.0);
+  const size_t n = countField(env, o, "n", 1e9);
+  const size_t S = countField(env, o, "segments", 1024);
+  const size_t stride = countField(env, o, "stride", 1024);
+  const size_t limit = countField(env, o, "limit", 2147483647.0);
+  const size_t types = countField(env, o, "types", 2147483647.0);
+  if (n == 0 || S == 0 || S > stride) fail(env, "InvalidInput", "rowBounds: bad length or segment count.");
+  const double thr = numField(env, o, "thr"), c = numField(env, o, "c"), floorR = numField(env, o, "floor");
+  const bool pure = o.Get("pure").ToBoolean().Value();
+  const double ft = numField(env, o, "filterType"), fd = numField(env, o, "filterDataset"), ff = numField(env, o, "filterTimeframe");
+  const double* paa = typedField<double>(env, o, "paa", napi_float64_array, count * stride);
+  const double* segU = typedField<double>(env, o, "segU", napi_float64_array, S);
+  const double* segL = typedField<double>(env, o, "segL", napi_float64_array, S);
+  const double* segLen = typedField<double>(env, o, "segLen", napi_float64_array, S);
+  const int32_t* segOrder = typedField<int32_t>(env, o, "segOrder", napi_int32_array, S);
+  for (size_t i = 0; i < S; ++i)
+    if (segOrder[i] < 0 || (size_t)segOrder[i] >= S) fail(env, "InvalidInput", "rowBounds: segOrder out of range.");
+  const uint8_t* active = typedField<uint8_t>(env, o, "active", napi_uint8_array, count);
+  const int32_t* type = typedField<int32_t>(env, o, "type", napi_int32_array, count);
+  const int32_t* dataset = typedField<int32_t>(env, o, "dataset", napi_int32_array, count);
+  const int32_t* timeframe = typedField<int32_t>(env, o, "timeframe", napi_int32_array, count);
+  const double* decay = typedField<double>(env, o, "decay", napi_float64_array, pure ? 0 : count);
+  const double* quality = typedField<double>(env, o, "quality", napi_float64_array, count);
+  const double* typeMean = typedField<double>(env, o, "typeMean", napi_float64_array, types);
+  double* weight = typedField<double>(env, o, "weight", napi_float64_array, count);
+  if (!pure)
+    for (size_t r = 0; r < count; ++r)
+      if (active[r] && (type[r] < 0 || (size_t)type[r] >= types)) fail(env, "InvalidInput", "rowBounds: a type code is out of range.");
+
+  const double nd = (double)n;
+  // heap under `better` (larger bound, then smaller row): its root is the worst kept row
+  using E = std::pair<double, int32_t>;
+  auto better = [](const E& a, const E& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+  std::vector<E> heap;
+  heap.reserve(std::min(limit, count));
+  size_t eligible = 0;
+  for (size_t r = 0; r < count; ++r) {
+    if (!active[r]) continue;
+    if ((ft >= 0 && type[r] != ft) || (fd >= 0 && dataset[r] != fd) || (ff >= 0 && timeframe[r] != ff)) continue;
+    ++eligible;
+    double w = 1;
+    if (!pure) {
+      double f = c * decay[r];
+      if (!(f <= 1)) f = 1;
+      const double rec = floorR + (1 - floorR) * f;
+      const double q = quality[r];
+      w = rec * (0.5 + 0.5 * (q == q ? q : typeMean[type[r]]));
+    }
+    weight[r] = w;
+    if (limit == 0) continue;
+    const bool full = heap.size() >= limit;
+    const double floorB = full ? std::max(thr, heap.front().first) : thr;
+    if (w < floorB) continue;
+    double cap = INFINITY;
+    if (floorB >= 0) {
+      const double s = floorB / w;
+      cap = s >= 1 ? 0 : (s <= 0 ? INFINITY : nd * (1 / s - 1));
+    }
+    const double* x = paa + r * stride;
+    double lb = 0;
+    bool abandoned = false;
+    for (size_t i = 0; i < S; ++i) {
+      const int32_t g = segOrder[i];
+      const double v = x[g], u = segU[g];
+      if (v > u) lb += segLen[g] * (v - u) * (v - u);
+      else {
+        const double l = segL[g];
+        if (v < l) lb += segLen[g] * (v - l) * (v - l);
+      }
+      if (lb > cap) {
+        abandoned = true;
+        break;
+      }
+    }
+    if (abandoned) continue;
+    double sim;
+    if (lb <= 0) sim = 1;
+    else {
+      sim = 1 / (1 + lb / nd);
+      if (sim >= 1) sim = 1 - 0x1p-53;
+    }
+    const double ub = sim * w;
+    if (ub < thr) continue;
+    if (!full) {
+      heap.emplace_back(ub, (int32_t)r);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (better(E(ub, (int32_t)r), heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = E(ub, (int32_t)r);
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), better);  // best first
+  Int32Array rows = Int32Array::New(env, heap.size());
+  Float64Array bounds = Float64Array::New(env, heap.size());
+  for (size_t i = 0; i < heap.size(); ++i) {
+    rows[i] = heap[i].second;
+    bounds[i] = heap[i].first;
+  }
+  Object out = Object::New(env);
+  out.Set("rows", rows);
+  out.Set("bounds", bounds);
+  out.Set("eligible", Number::New(env, (double)eligible));
+  return out;
+}
+
 // Turns C++ exceptions other than Napi::Error (allocation failures, ...) into coded JS errors.
 template <Value (*F)(const CallbackInfo&)>
 Value safe(const CallbackInfo& info) {
@@ -692,6 +829,7 @@ Object Init(Env env, Object exports) {
   exports.Set("lcss", Function::New(env, safe<Lcss>));
   exports.Set("lcssMatrix", Function::New(env, safe<LcssMatrix>));
   exports.Set("lcssMatrixAsync", Function::New(env, safe<LcssMatrixAsync>));
+  exports.Set("rowBounds", Function::New(env, safe<RowBounds>));
   return exports;
 }
 

@@ -85,6 +85,51 @@ export interface MultivariateOptions {
   cost?: DtwCost;
 }
 
+/**
+ * Input of `rowBounds`, the memory index's fused first pass (src/main/memory/pattern-index.ts): per row
+ * `stride` f64 PAA means of which the first `segments` are used; the query envelope's per-segment max/min
+ * (segU/segL), lengths and visiting order; the row metadata arrays (read in place); filter codes (-1 = any);
+ * recency f = min(1, c x decay[r]), rec = floor + (1 - floor) f; reliability 0.5 + 0.5 (quality or typeMean
+ * of the row's type); `pure` = all weights 1. `weight` is written for every eligible row.
+ */
+export interface RowBoundsInput {
+  count: number;
+  n: number;
+  segments: number;
+  stride: number;
+  paa: Float64Array;
+  segU: Float64Array;
+  segL: Float64Array;
+  segLen: Float64Array;
+  segOrder: Int32Array;
+  active: Uint8Array;
+  type: Int32Array;
+  dataset: Int32Array;
+  timeframe: Int32Array;
+  filterType: number;
+  filterDataset: number;
+  filterTimeframe: number;
+  decay: Float64Array;
+  quality: Float64Array;
+  typeMean: Float64Array;
+  types: number;
+  c: number;
+  floor: number;
+  pure: boolean;
+  weight: Float64Array;
+  /** Rows whose bound is below thr are left out (-1: none). */
+  thr: number;
+  /** At most this many rows are returned: the best bounds. */
+  limit: number;
+}
+
+/** The best-bounded rows, descending bound (ties by row ascending), and how many rows passed the filter. */
+export interface RowBoundsResult {
+  rows: Int32Array;
+  bounds: Float64Array;
+  eligible: number;
+}
+
 export interface PatternEngine {
   readonly backend: 'native' | 'js';
   /** Why the engine is on the JS backend (undefined when native). */
@@ -110,4 +155,6 @@ export interface PatternEngine {
   lcssMatrix(series: NumericArray[], options: LcssOptions): Float64Array;
   /** Same as lcssMatrix, off the JS thread, with progress and cancellation. */
   lcssMatrixAsync(series: NumericArray[], options: LcssOptions & AsyncOptions): Promise<Float64Array>;
+  /** The memory index's fused weight + LB_PAA pass (see RowBoundsInput): best `limit` score bounds >= thr. */
+  rowBounds(input: RowBoundsInput): RowBoundsResult;
 }

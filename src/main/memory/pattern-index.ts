@@ -30,7 +30,6 @@ export interface IndexEntry {
 
 /** Segments of the per-row PAA summary used by the first pruning pass. */
 const SEGMENTS = 16;
-const UB_BUCKETS = 4096;
 
 interface Bucket {
   length: number;
@@ -239,7 +238,7 @@ export class PatternIndex {
    * `window` is the Sakoe-Chiba half-width in samples. `pure` ranks by similarity alone (weights 1).
    */
   search(
-    engine: Pick<PatternEngine, 'dtwBatch'>,
+    engine: Pick<PatternEngine, 'dtwBatch' | 'rowBounds'>,
     query: Float32Array,
     window: number,
     pool: number,
@@ -283,9 +282,8 @@ export class PatternIndex {
     const values = b.values;
     const count = b.count;
     if (this.scratch.weight.length < count) this.scratch = newScratch(b.at.length);
-    const { weight, ub, key, order } = this.scratch;
+    const { weight } = this.scratch;
     if (!pure) refreshDecay(b, score.halfLifeMs);
-    const bounds: BoundParams = { segCount: seg.count, segOrder, segU, segL, segLen, n };
 
     // The top set, best first, and exact DTW for a batch of rows.
     const top: Array<{ row: number; distance: number; similarity: number; recency: number; reliability: number; score: number }> = [];
@@ -305,11 +303,11 @@ export class PatternIndex {
         const similarity = similarityFromDistance(d[i]!, n);
         const w = weight[row]!;
         const sc = similarity * w;
-        if (top.length >= pool && sc <= thr) continue;
+        if (top.length >= pool && (sc < thr || (sc === thr && row > top[top.length - 1]!.row))) continue;
         const rec = pure ? 1 : recencyFast(b, row, score);
         const item = { row, distance: d[i]!, similarity, recency: rec, reliability: w / rec, score: sc };
         let pos = top.length;
-        while (pos > 0 && top[pos - 1]!.score < sc) pos--;
+        while (pos > 0 && (top[pos - 1]!.score < sc || (top[pos - 1]!.score === sc && top[pos - 1]!.row > row))) pos--;
         top.splice(pos, 0, item);
         if (top.length > pool) top.pop();
         if (top.length >= pool) thr = top[top.length - 1]!.score;
@@ -317,99 +315,66 @@ export class PatternIndex {
       pending.length = 0;
     };
 
-    // Pass 0: the weight (recency x reliability) of every eligible row, counting-sorted descending.
-    const c = pure ? 0 : decayNow(b, score);
-    const direct = !Number.isFinite(c);
-    const W_BUCKETS = 1024;
-    const wStarts = new Int32Array(W_BUCKETS + 1);
-    for (let r = 0; r < count; r++) {
-      key[r] = -1;
-      if (!b.active[r]) continue;
-      if ((ft >= 0 && b.type[r] !== ft) || (fd >= 0 && b.dataset[r] !== fd) || (ff >= 0 && b.timeframe[r] !== ff)) continue;
-      if (filter.exclude?.has(b.ids[r]!)) continue;
-      stats.rows++;
-      let w = 1;
-      if (!pure) {
-        let rec: number;
-        if (direct) rec = recencyOf(b.at[r]!, score);
-        else {
-          let f = c * b.decay[r]!;
-          if (!(f <= 1)) f = 1; // rows after `now` (and 0 x Infinity) count as brand new
-          rec = score.recencyFloor + (1 - score.recencyFloor) * f;
+    // Pass 1 (one engine call, native when the addon loads): every eligible row's weight and LB_PAA score
+    // bound; the best-bounded rows come back first. Excluded ids are switched off for the call only.
+    const off: number[] = [];
+    if (filter.exclude)
+      for (const id of filter.exclude) {
+        const w = this.where.get(id);
+        if (w && w.bucket === b && b.active[w.row]) {
+          b.active[w.row] = 0;
+          off.push(w.row);
         }
-        const q = b.quality[r]!;
-        w = rec * (0.5 + 0.5 * (q === q ? q : typeMean[b.type[r]!]!));
       }
-      weight[r] = w;
-      const k = Math.min(W_BUCKETS - 1, Math.floor(w * W_BUCKETS));
-      key[r] = k;
-      wStarts[k + 1]!++;
+    let decay = b.decay;
+    let c = pure ? 0 : decayNow(b, score);
+    if (!pure && !Number.isFinite(c)) {
+      // `now` is ~1,000 half-lives before the newest row: recency straight from the ages
+      decay = new Float64Array(count);
+      for (let r = 0; r < count; r++) decay[r] = Math.pow(2, -Math.max(0, score.now - b.at[r]!) / score.halfLifeMs);
+      c = 1;
     }
-    for (let k = 0; k < W_BUCKETS; k++) wStarts[k + 1]! += wStarts[k]!;
-    const byWeight = order; // rows ascending by weight bucket; read from the end
-    {
-      const fillW = wStarts.slice(0, W_BUCKETS);
-      for (let r = 0; r < count; r++) {
-        const k = key[r]!;
-        if (k >= 0) byWeight[fillW[k]!++] = r;
-      }
-    }
-    const eligibleCount = stats.rows;
-
-    // Seed: exact DTW for the best-bounded of the 1,024 heaviest rows, so pass 1 starts with a real threshold.
+    const scan = (thr: number, limit: number) =>
+      engine.rowBounds({
+        count, n, segments: seg.count, stride: SEGMENTS, paa: b.paa, segU, segL, segLen, segOrder,
+        active: b.active, type: b.type, dataset: b.dataset, timeframe: b.timeframe,
+        filterType: ft, filterDataset: fd, filterTimeframe: ff,
+        decay, quality: b.quality, typeMean, types: typeMean.length, c, floor: score.recencyFloor, pure, weight, thr, limit,
+      });
     const done = new Uint8Array(count);
-    if (eligibleCount > 8 * pool) {
-      const sample = Array.from(byWeight.subarray(Math.max(0, eligibleCount - 1024), eligibleCount));
-      for (const r of sample) ub[r] = rowBound(b, r, bounds, -1, weight[r]!);
-      sample.sort((a, c2) => ub[c2]! - ub[a]!);
-      for (const r of sample.slice(0, 2 * pool)) {
-        pending.push(r);
+    // Pass 2, best bound first: full LB_Keogh then exact DTW in small batches, until bounds fall below thr.
+    const visit = (rows: Int32Array, bounds: Float64Array): void => {
+      for (let i = 0; i < rows.length; i++) {
+        if (top.length >= pool && bounds[i]! < thr) {
+          flush();
+          if (bounds[i]! < thr) break;
+        }
+        const r = rows[i]!;
+        if (done[r]) continue;
         done[r] = 1;
-      }
-      flush();
-    }
-
-    // Pass 1, heaviest rows first, until the weight alone cannot beat the threshold: LB_PAA score bound
-    // (early-abandoned against the threshold); survivors counting-sorted by bound for pass 2.
-    const survivors: number[] = [];
-    const starts = new Int32Array(UB_BUCKETS + 1);
-    for (let o = eligibleCount - 1; o >= 0; o--) {
-      const r = byWeight[o]!;
-      const w = weight[r]!;
-      // Rows are in descending weight buckets: once a bucket's upper edge is at most thr, no row left can enter.
-      if ((Math.min(W_BUCKETS - 1, Math.floor(w * W_BUCKETS)) + 1) / W_BUCKETS <= thr) break;
-      if (w <= thr || done[r]) continue;
-      const bound = rowBound(b, r, bounds, thr, w);
-      if (bound <= thr) continue;
-      ub[r] = bound;
-      const k = Math.min(UB_BUCKETS - 1, Math.floor(bound * UB_BUCKETS));
-      key[r] = k;
-      starts[k + 1]!++;
-      survivors.push(r);
-    }
-    for (let k = 0; k < UB_BUCKETS; k++) starts[k + 1]! += starts[k]!;
-    {
-      const fill = starts.slice(0, UB_BUCKETS);
-      for (const r of survivors) order[fill[key[r]!]!++] = r;
-    }
-
-    // Pass 2: best first, full LB_Keogh then exact DTW in small batches; stop when bounds fall to thr.
-    for (let k = UB_BUCKETS - 1; k >= 0; k--) {
-      if (top.length >= pool && (k + 1) / UB_BUCKETS <= thr) {
-        flush();
-        if ((k + 1) / UB_BUCKETS <= thr) break;
-      }
-      for (let o = starts[k]!; o < starts[k + 1]!; o++) {
-        const r = order[o]!;
         if (top.length >= pool) {
-          if (ub[r]! <= thr) continue;
           const cap = distanceForSimilarity(thr / weight[r]!, n);
           stats.lowerBounded++;
-          if (lbKeogh(values, r * n, upper, lower, cap) >= cap) continue;
+          if (lbKeogh(values, r * n, upper, lower, cap) > cap) continue;
         }
         pending.push(r);
         if (pending.length >= batchSize) flush();
       }
+      flush();
+    };
+    try {
+      const limit = Math.max(256, 8 * pool);
+      const first = scan(-1, limit);
+      stats.rows = first.eligible;
+      visit(first.rows, first.bounds);
+      const m = first.rows.length;
+      // Rows left out of the first call have bounds <= the last one returned: only if that can still enter, scan again.
+      if (m === limit && first.eligible > m && (top.length < pool || first.bounds[m - 1]! >= thr)) {
+        const rest = scan(top.length < pool ? -1 : thr, count);
+        visit(rest.rows, rest.bounds);
+      }
+    } finally {
+      for (const r of off) b.active[r] = 1;
     }
     flush();
     return {
@@ -434,13 +399,10 @@ export class PatternIndex {
 
 interface Scratch {
   weight: Float64Array;
-  ub: Float64Array;
-  key: Int32Array;
-  order: Int32Array;
 }
 
 function newScratch(n: number): Scratch {
-  return { weight: new Float64Array(n), ub: new Float64Array(n), key: new Int32Array(n), order: new Int32Array(n) };
+  return { weight: new Float64Array(n) };
 }
 
 /**
@@ -473,39 +435,6 @@ function recencyFast(b: Bucket, r: number, p: ScoreParams, c: number = decayNow(
   let f = c * b.decay[r]!;
   if (!(f <= 1)) f = 1; // rows after `now` (and 0 x Infinity) count as brand new
   return p.recencyFloor + (1 - p.recencyFloor) * f;
-}
-
-interface BoundParams {
-  segCount: number;
-  segOrder: Int32Array;
-  segU: Float64Array;
-  segL: Float64Array;
-  segLen: Float64Array;
-  n: number;
-}
-
-/**
- * Upper bound on a row's score: sim(LB_PAA) x weight w, where LB_PAA = sum over segments of
- * len x dist(segment mean, [min lower, max upper] of the query envelope over the segment)^2 <= LB_Keogh.
- * With thr >= 0 it may stop early and return thr once the bound cannot exceed it.
- */
-function rowBound(b: Bucket, r: number, o: BoundParams, thr: number, w: number): number {
-  const cap = thr < 0 ? Infinity : distanceForSimilarity(thr / w, o.n); // distance at which the bound falls to thr
-  const paa = b.paa;
-  const base = r * SEGMENTS;
-  let lb = 0;
-  for (let i = 0; i < o.segCount; i++) {
-    const g = o.segOrder[i]!;
-    const x = paa[base + g]!;
-    const u = o.segU[g]!;
-    if (x > u) lb += o.segLen[g]! * (x - u) * (x - u);
-    else {
-      const l = o.segL[g]!;
-      if (x < l) lb += o.segLen[g]! * (x - l) * (x - l);
-    }
-    if (lb >= cap) return thr;
-  }
-  return similarityFromDistance(lb, o.n) * w;
 }
 
 const segmentCache = new Map<number, { count: number; start: Int32Array }>();

@@ -22,6 +22,7 @@ import {
   checkMatrixSize,
 } from '../validate';
 import { K } from './kernels';
+import { rowBounds } from './row-bounds';
 import { runReferenceJob } from './worker';
 
 export { K };
@@ -183,5 +184,6 @@ export function createReferenceEngine(fallbackReason?: string): PatternEngine {
         return Promise.reject(err);
       }
     },
+    rowBounds,
   };
 }
