@@ -49,3 +49,5 @@ export function lcssMatrixAsync(series: NumArr[], epsilon: number, delta: number
  * sim(LB_PAA) x weight that are >= thr, best first (ties by row). Reads the arrays in place.
  */
 export function rowBounds(input: Record<string, unknown>): { rows: Int32Array; bounds: Float64Array; eligible: number };
+/** The memory index's LB_Keogh + exact DTW pass (RefineRowsInput in src/main/engine/types.ts); updates the top set in place. */
+export function refineRows(input: Record<string, unknown>): { topCount: number; lowerBounded: number; dtwComputed: number };

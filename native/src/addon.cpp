@@ -798,6 +798,115 @@ Value RowBounds(const CallbackInfo& info) {
   return out;
 }
 
+// ---- refineRows: the memory index's second pass over best-bounded rows (after rowBounds) ----
+// Visits `rows` (descending `bounds`) until a bound falls below the top set's threshold; a row not yet
+// `done` gets LB_Keogh against the query envelope (once the top set is full, abandoned above the distance
+// at which it could not enter) and then exact DTW (batches of `batch` rows through the active kernels); the
+// top set (topRows/topScore/topDist, best first, ties by row, `topCount` used) is updated in place.
+// Mirrors src/main/engine/reference/refine-rows.ts.
+Value RefineRows(const CallbackInfo& info) {
+  Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) fail(env, "InvalidInput", "refineRows takes one options object.");
+  Object o = info[0].As<Object>();
+  const size_t count = countField(env, o, "count", 2147483647.0);
+  const size_t n = countField(env, o, "n", 1e9);
+  const size_t pool = countField(env, o, "pool", 1e6);
+  const size_t batch = std::max<size_t>(1, countField(env, o, "batch", 1e6));
+  size_t topCount = countField(env, o, "topCount", (double)pool);
+  const long window = (long)countField(env, o, "window", 1e9);
+  if (n == 0 || pool == 0) fail(env, "InvalidInput", "refineRows: bad length or pool.");
+  const float* values = typedField<float>(env, o, "values", napi_float32_array, count * n);
+  const float* query = typedField<float>(env, o, "query", napi_float32_array, n);
+  const double* upper = typedField<double>(env, o, "upper", napi_float64_array, n);
+  const double* lower = typedField<double>(env, o, "lower", napi_float64_array, n);
+  Value rv = o.Get("rows");
+  if (!rv.IsTypedArray() || rv.As<TypedArray>().TypedArrayType() != napi_int32_array) fail(env, "InvalidInput", "refineRows: 'rows' must be an Int32Array.");
+  const size_t m = rv.As<TypedArray>().ElementLength();
+  const int32_t* rows = typedField<int32_t>(env, o, "rows", napi_int32_array, m);
+  const double* bounds = typedField<double>(env, o, "bounds", napi_float64_array, m);
+  for (size_t i = 0; i < m; ++i)
+    if (rows[i] < 0 || (size_t)rows[i] >= count) fail(env, "InvalidInput", "refineRows: a row is out of range.");
+  const double* weight = typedField<double>(env, o, "weight", napi_float64_array, count);
+  uint8_t* done = typedField<uint8_t>(env, o, "done", napi_uint8_array, count);
+  int32_t* topRows = typedField<int32_t>(env, o, "topRows", napi_int32_array, pool);
+  double* topScore = typedField<double>(env, o, "topScore", napi_float64_array, pool);
+  double* topDist = typedField<double>(env, o, "topDist", napi_float64_array, pool);
+  checkCells(env, (double)(batch * n), n, window, n);
+
+  const wd::Kernels* K = wd::active();
+  const double nd = (double)n;
+  auto sim = [nd](double d) {
+    if (d <= 0) return 1.0;
+    const double s = 1 / (1 + d / nd);
+    return s >= 1 ? 1 - 0x1p-53 : s;
+  };
+  double thr = topCount >= pool ? topScore[pool - 1] : -1;
+  std::vector<int32_t> pending;
+  pending.reserve(batch);
+  std::vector<float> buf(batch * n);
+  std::vector<double> d(batch);
+  double lowerBounded = 0, dtwComputed = 0;
+  auto flush = [&]() {
+    const size_t k = pending.size();
+    if (k == 0) return;
+    for (size_t i = 0; i < k; ++i) std::memcpy(buf.data() + i * n, values + (size_t)pending[i] * n, n * sizeof(float));
+    K->batch_f32(query, n, buf.data(), k, window, false, d.data());
+    dtwComputed += (double)k;
+    for (size_t i = 0; i < k; ++i) {
+      const int32_t row = pending[i];
+      if (!std::isfinite(d[i])) fail(env, "NonFinite", "refineRows: a DTW distance is not finite.");
+      const double sc = sim(d[i]) * weight[row];
+      if (topCount >= pool && (sc < thr || (sc == thr && row > topRows[topCount - 1]))) continue;
+      size_t pos = topCount < pool ? topCount : pool - 1;  // the slot freed at the end
+      while (pos > 0 && (topScore[pos - 1] < sc || (topScore[pos - 1] == sc && topRows[pos - 1] > row))) {
+        topScore[pos] = topScore[pos - 1];
+        topRows[pos] = topRows[pos - 1];
+        topDist[pos] = topDist[pos - 1];
+        --pos;
+      }
+      topScore[pos] = sc;
+      topRows[pos] = row;
+      topDist[pos] = d[i];
+      if (topCount < pool) ++topCount;
+      if (topCount >= pool) thr = topScore[pool - 1];
+    }
+    pending.clear();
+  };
+  for (size_t i = 0; i < m; ++i) {
+    if (topCount >= pool && bounds[i] < thr) {
+      flush();
+      if (bounds[i] < thr) break;
+    }
+    const int32_t r = rows[i];
+    if (done[r]) continue;
+    done[r] = 1;
+    if (topCount >= pool) {
+      const double s = thr / weight[r];
+      const double cap = s >= 1 ? 0 : (s <= 0 ? INFINITY : nd * (1 / s - 1));
+      lowerBounded += 1;
+      const float* c = values + (size_t)r * n;
+      double lb = 0;
+      for (size_t t = 0; t < n && lb <= cap; ++t) {
+        const double x = c[t], u = upper[t];
+        if (x > u) lb += (x - u) * (x - u);
+        else {
+          const double l = lower[t];
+          if (x < l) lb += (x - l) * (x - l);
+        }
+      }
+      if (lb > cap) continue;
+    }
+    pending.push_back(r);
+    if (pending.size() >= batch) flush();
+  }
+  flush();
+  Object out = Object::New(env);
+  out.Set("topCount", Number::New(env, (double)topCount));
+  out.Set("lowerBounded", Number::New(env, lowerBounded));
+  out.Set("dtwComputed", Number::New(env, dtwComputed));
+  return out;
+}
+
 // Turns C++ exceptions other than Napi::Error (allocation failures, ...) into coded JS errors.
 template <Value (*F)(const CallbackInfo&)>
 Value safe(const CallbackInfo& info) {
@@ -830,6 +939,7 @@ Object Init(Env env, Object exports) {
   exports.Set("lcssMatrix", Function::New(env, safe<LcssMatrix>));
   exports.Set("lcssMatrixAsync", Function::New(env, safe<LcssMatrixAsync>));
   exports.Set("rowBounds", Function::New(env, safe<RowBounds>));
+  exports.Set("refineRows", Function::New(env, safe<RefineRows>));
   return exports;
 }
 

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { isErrorCode, WarpdeskError } from '../../shared/errors';
 import { checkBatch, checkDtw, checkMulti, checkSearch, checkSeriesList, K } from './reference';
+import { refineRows } from './reference/refine-rows';
 import { rowBounds } from './reference/row-bounds';
 import type { NativeBinding, NativeJob } from './native-types';
 import { appRoot } from '../platform/resources';
@@ -227,5 +228,6 @@ export function createNativeEngine(nb: NativeBinding): PatternEngine {
     },
     // an addon built before rowBounds existed falls back to the reference (same answer)
     rowBounds: typeof nb.rowBounds === 'function' ? (input) => wrap(() => nb.rowBounds(input)) : rowBounds,
+    refineRows: typeof nb.refineRows === 'function' ? (input) => wrap(() => nb.refineRows(input)) : refineRows,
   };
 }

@@ -29,4 +29,5 @@ export interface NativeBinding {
   lcssMatrix(series: NumArr[], epsilon: number, delta: number): Float64Array;
   lcssMatrixAsync(series: NumArr[], epsilon: number, delta: number): NativeJob<Float64Array>;
   rowBounds(input: import('./types').RowBoundsInput): import('./types').RowBoundsResult;
+  refineRows(input: import('./types').RefineRowsInput): import('./types').RefineRowsResult;
 }

@@ -130,6 +130,37 @@ export interface RowBoundsResult {
   eligible: number;
 }
 
+/**
+ * Input of `refineRows`, the memory index's second pass: `values` holds `count` rows of n f32 values; `rows`
+ * and `bounds` come from rowBounds; `done` marks rows already refined (updated); the top set of at most
+ * `pool` rows (topRows/topScore/topDist, best first, `topCount` used) is updated in place.
+ */
+export interface RefineRowsInput {
+  count: number;
+  n: number;
+  values: Float32Array;
+  query: Float32Array;
+  upper: Float64Array;
+  lower: Float64Array;
+  window: number;
+  rows: Int32Array;
+  bounds: Float64Array;
+  weight: Float64Array;
+  done: Uint8Array;
+  pool: number;
+  batch: number;
+  topRows: Int32Array;
+  topScore: Float64Array;
+  topDist: Float64Array;
+  topCount: number;
+}
+
+export interface RefineRowsResult {
+  topCount: number;
+  lowerBounded: number;
+  dtwComputed: number;
+}
+
 export interface PatternEngine {
   readonly backend: 'native' | 'js';
   /** Why the engine is on the JS backend (undefined when native). */
@@ -157,4 +188,6 @@ export interface PatternEngine {
   lcssMatrixAsync(series: NumericArray[], options: LcssOptions & AsyncOptions): Promise<Float64Array>;
   /** The memory index's fused weight + LB_PAA pass (see RowBoundsInput): best `limit` score bounds >= thr. */
   rowBounds(input: RowBoundsInput): RowBoundsResult;
+  /** The memory index's LB_Keogh + exact DTW pass over rowBounds' rows (see RefineRowsInput). */
+  refineRows(input: RefineRowsInput): RefineRowsResult;
 }

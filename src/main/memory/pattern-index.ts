@@ -13,7 +13,7 @@
  * `zNormalizeInto`); the envelope, LB_Keogh and the similarity formula are the shared ones too.
  * Must never: return a row whose exact score was not computed, or hold key material.
  */
-import { distanceForSimilarity, envelope, lbKeogh, similarityFromDistance } from '../../shared/numerics';
+import { envelope, similarityFromDistance } from '../../shared/numerics';
 import type { NumericArray, PatternEngine } from '../engine';
 
 export interface IndexEntry {
@@ -238,7 +238,7 @@ export class PatternIndex {
    * `window` is the Sakoe-Chiba half-width in samples. `pure` ranks by similarity alone (weights 1).
    */
   search(
-    engine: Pick<PatternEngine, 'dtwBatch' | 'rowBounds'>,
+    engine: Pick<PatternEngine, 'rowBounds' | 'refineRows'>,
     query: Float32Array,
     window: number,
     pool: number,
@@ -285,36 +285,6 @@ export class PatternIndex {
     const { weight } = this.scratch;
     if (!pure) refreshDecay(b, score.halfLifeMs);
 
-    // The top set, best first, and exact DTW for a batch of rows.
-    const top: Array<{ row: number; distance: number; similarity: number; recency: number; reliability: number; score: number }> = [];
-    let thr = -1; // the score a row must beat once the top set is full
-    const batchSize = Math.max(16, pool);
-    const pending: number[] = [];
-    let buf = new Float32Array(batchSize * n);
-    const flush = (): void => {
-      const m = pending.length;
-      if (m === 0) return;
-      if (buf.length < m * n) buf = new Float32Array(m * n);
-      for (let i = 0; i < m; i++) buf.set(values.subarray(pending[i]! * n, (pending[i]! + 1) * n), i * n);
-      const d = engine.dtwBatch(query, buf.subarray(0, m * n), { window });
-      stats.dtwComputed += m;
-      for (let i = 0; i < m; i++) {
-        const row = pending[i]!;
-        const similarity = similarityFromDistance(d[i]!, n);
-        const w = weight[row]!;
-        const sc = similarity * w;
-        if (top.length >= pool && (sc < thr || (sc === thr && row > top[top.length - 1]!.row))) continue;
-        const rec = pure ? 1 : recencyFast(b, row, score);
-        const item = { row, distance: d[i]!, similarity, recency: rec, reliability: w / rec, score: sc };
-        let pos = top.length;
-        while (pos > 0 && (top[pos - 1]!.score < sc || (top[pos - 1]!.score === sc && top[pos - 1]!.row > row))) pos--;
-        top.splice(pos, 0, item);
-        if (top.length > pool) top.pop();
-        if (top.length >= pool) thr = top[top.length - 1]!.score;
-      }
-      pending.length = 0;
-    };
-
     // Pass 1 (one engine call, native when the addon loads): every eligible row's weight and LB_PAA score
     // bound; the best-bounded rows come back first. Excluded ids are switched off for the call only.
     const off: number[] = [];
@@ -342,25 +312,20 @@ export class PatternIndex {
         decay, quality: b.quality, typeMean, types: typeMean.length, c, floor: score.recencyFloor, pure, weight, thr, limit,
       });
     const done = new Uint8Array(count);
-    // Pass 2, best bound first: full LB_Keogh then exact DTW in small batches, until bounds fall below thr.
+    // Pass 2 (one engine call per list), best bound first: full LB_Keogh then exact DTW in batches, until
+    // the bounds fall below the top set's threshold; the top set lives in these arrays.
+    const topRows = new Int32Array(pool);
+    const topScore = new Float64Array(pool);
+    const topDist = new Float64Array(pool);
+    let topCount = 0;
     const visit = (rows: Int32Array, bounds: Float64Array): void => {
-      for (let i = 0; i < rows.length; i++) {
-        if (top.length >= pool && bounds[i]! < thr) {
-          flush();
-          if (bounds[i]! < thr) break;
-        }
-        const r = rows[i]!;
-        if (done[r]) continue;
-        done[r] = 1;
-        if (top.length >= pool) {
-          const cap = distanceForSimilarity(thr / weight[r]!, n);
-          stats.lowerBounded++;
-          if (lbKeogh(values, r * n, upper, lower, cap) > cap) continue;
-        }
-        pending.push(r);
-        if (pending.length >= batchSize) flush();
-      }
-      flush();
+      const r = engine.refineRows({
+        count, n, values, query, upper, lower, window, rows, bounds, weight, done, pool,
+        batch: Math.max(16, pool), topRows, topScore, topDist, topCount,
+      });
+      topCount = r.topCount;
+      stats.lowerBounded += r.lowerBounded;
+      stats.dtwComputed += r.dtwComputed;
     };
     try {
       const limit = Math.max(256, 8 * pool);
@@ -369,29 +334,33 @@ export class PatternIndex {
       visit(first.rows, first.bounds);
       const m = first.rows.length;
       // Rows left out of the first call have bounds <= the last one returned: only if that can still enter, scan again.
-      if (m === limit && first.eligible > m && (top.length < pool || first.bounds[m - 1]! >= thr)) {
-        const rest = scan(top.length < pool ? -1 : thr, count);
+      if (m === limit && first.eligible > m && (topCount < pool || first.bounds[m - 1]! >= topScore[pool - 1]!)) {
+        const rest = scan(topCount < pool ? -1 : topScore[pool - 1]!, count);
         visit(rest.rows, rest.bounds);
       }
     } finally {
       for (const r of off) b.active[r] = 1;
     }
-    flush();
+    const candidates: Candidate[] = [];
+    for (let i = 0; i < topCount; i++) {
+      const row = topRows[i]!;
+      const q = b.quality[row]!;
+      const recency = pure ? 1 : recencyFast(b, row, score);
+      const similarity = similarityFromDistance(topDist[i]!, n);
+      candidates.push({
+        id: b.ids[row]!,
+        distance: topDist[i]!,
+        similarity,
+        recency,
+        reliability: weight[row]! / recency,
+        score: topScore[i]!,
+        quality: Number.isNaN(q) ? null : q,
+        at: b.at[row]!,
+        values: values.subarray(row * n, (row + 1) * n),
+      });
+    }
     return {
-      candidates: top.map((t) => {
-        const q = b.quality[t.row]!;
-        return {
-          id: b.ids[t.row]!,
-          distance: t.distance,
-          similarity: t.similarity,
-          recency: t.recency,
-          reliability: t.reliability,
-          score: t.score,
-          quality: Number.isNaN(q) ? null : q,
-          at: b.at[t.row]!,
-          values: values.subarray(t.row * n, (t.row + 1) * n),
-        };
-      }),
+      candidates,
       stats,
     };
   }

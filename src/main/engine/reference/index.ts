@@ -22,6 +22,7 @@ import {
   checkMatrixSize,
 } from '../validate';
 import { K } from './kernels';
+import { refineRows } from './refine-rows';
 import { rowBounds } from './row-bounds';
 import { runReferenceJob } from './worker';
 
@@ -185,5 +186,6 @@ export function createReferenceEngine(fallbackReason?: string): PatternEngine {
       }
     },
     rowBounds,
+    refineRows,
   };
 }
