@@ -800,8 +800,8 @@ Value RowBounds(const CallbackInfo& info) {
 
 // ---- refineRows: the memory index's second pass over best-bounded rows (after rowBounds) ----
 // Visits `rows` (descending `bounds`) until a bound falls below the top set's threshold; a row not yet
-// `done` gets LB_Keogh against the query envelope (once the top set is full, abandoned above the distance
-// at which it could not enter) and then exact DTW (batches of `batch` rows through the active kernels); the
+// `done` gets LB_Keogh and then LB_Improved against the query envelope (once the top set is full, abandoned
+// above the distance at which it could not enter) and then exact DTW (batches of `batch` rows through the active kernels); the
 // top set (topRows/topScore/topDist, best first, ties by row, `topCount` used) is updated in place.
 // Mirrors src/main/engine/reference/refine-rows.ts.
 Value RefineRows(const CallbackInfo& info) {
@@ -845,6 +845,13 @@ Value RefineRows(const CallbackInfo& info) {
   pending.reserve(batch);
   std::vector<float> buf(batch * n);
   std::vector<double> d(batch);
+  std::vector<double> h(n);
+  std::vector<size_t> hiQ(n), loQ(n);
+  const size_t wn = (size_t)std::min<long>(window, (long)n);
+  const Value iv = o.Get("improved");
+  // off by default here: with SIMD DTW the scalar LB_Improved costs more than the DTW it saves (measured,
+  // src/main/memory/README.md); the reference turns it on by default (its DTW is the expensive part)
+  const bool improved = !iv.IsUndefined() && iv.ToBoolean().Value();
   double lowerBounded = 0, dtwComputed = 0;
   auto flush = [&]() {
     const size_t k = pending.size();
@@ -895,6 +902,32 @@ Value RefineRows(const CallbackInfo& info) {
         }
       }
       if (lb > cap) continue;
+      if (improved) {
+        // LB_Improved (Lemire 2009): + LB_Keogh of the query against the envelope of the row's projection
+        // onto the query's envelope; still a lower bound of the DTW distance
+        for (size_t t = 0; t < n; ++t) {
+          const double x = c[t];
+          h[t] = x > upper[t] ? upper[t] : (x < lower[t] ? lower[t] : x);
+        }
+        size_t hh = 0, ht = 0, lh = 0, lt = 0, next = 0;
+        for (size_t i = 0; i < n && lb <= cap; ++i) {
+          const size_t right = i + wn < n - 1 ? i + wn : n - 1;
+          while (next <= right) {
+            const double v = h[next];
+            while (ht > hh && h[hiQ[ht - 1]] < v) --ht;
+            hiQ[ht++] = next;
+            while (lt > lh && h[loQ[lt - 1]] > v) --lt;
+            loQ[lt++] = next;
+            ++next;
+          }
+          while (hiQ[hh] + wn < i) ++hh;
+          while (loQ[lh] + wn < i) ++lh;
+          const double u = h[hiQ[hh]], l = h[loQ[lh]], x = query[i];
+          if (x > u) lb += (x - u) * (x - u);
+          else if (x < l) lb += (x - l) * (x - l);
+        }
+        if (lb > cap) continue;
+      }
     }
     pending.push_back(r);
     if (pending.size() >= batch) flush();

@@ -153,6 +153,11 @@ export interface RefineRowsInput {
   topScore: Float64Array;
   topDist: Float64Array;
   topCount: number;
+  /**
+   * LB_Improved after LB_Keogh. Default per backend, same answers either way: off on native (SIMD DTW is
+   * cheaper than the scalar bound), on in the reference (its DTW is the expensive part).
+   */
+  improved?: boolean;
 }
 
 export interface RefineRowsResult {

@@ -106,6 +106,8 @@ export class PatternIndex {
   private readonly names: string[] = [];
   private readonly typeQuality = new Map<number, { sum: number; n: number }>();
   private scratch = newScratch(0);
+  /** LB_Improved after LB_Keogh in the second pass; undefined = the engine's default (A/B benchmarks set it). */
+  lbImproved: boolean | undefined = undefined;
 
   get size(): number {
     return this.where.size;
@@ -321,7 +323,7 @@ export class PatternIndex {
     const visit = (rows: Int32Array, bounds: Float64Array): void => {
       const r = engine.refineRows({
         count, n, values, query, upper, lower, window, rows, bounds, weight, done, pool,
-        batch: Math.max(16, pool), topRows, topScore, topDist, topCount,
+        batch: Math.max(16, pool), topRows, topScore, topDist, topCount, improved: this.lbImproved,
       });
       topCount = r.topCount;
       stats.lowerBounded += r.lowerBounded;

@@ -1,11 +1,11 @@
 /**
  * Reference of the native `refineRows` (native/src/addon.cpp), the memory index's second pass: visits the
  * best-bounded rows from `rowBounds` until a bound falls below the top set's threshold; a row not yet `done`
- * gets LB_Keogh against the query envelope (once the top set is full) and then exact DTW in batches; the top
+ * gets LB_Keogh, then LB_Improved, against the query envelope (once the top set is full) and then exact DTW in batches; the top
  * set (best first, ties by row) is updated in place. Same DTW kernel as the reference dtwBatch.
  * Must never: skip a row whose score could still enter the top set.
  */
-import { distanceForSimilarity, lbKeogh, similarityFromDistance } from '../../../shared/numerics';
+import { distanceForSimilarity, envelope, lbKeogh, similarityFromDistance } from '../../../shared/numerics';
 import type { RefineRowsInput, RefineRowsResult } from '../types';
 import { K } from './kernels';
 
@@ -17,6 +17,9 @@ export function refineRows(o: RefineRowsInput): RefineRowsResult {
   let lowerBounded = 0;
   let dtwComputed = 0;
   const pending: number[] = [];
+  const h = new Float64Array(n);
+  const hu = new Float64Array(n);
+  const hl = new Float64Array(n);
   const flush = (): void => {
     for (const row of pending) {
       const d = K.dtw(query, values.subarray(row * n, (row + 1) * n), window, false);
@@ -49,7 +52,20 @@ export function refineRows(o: RefineRowsInput): RefineRowsResult {
     if (topCount >= pool) {
       const cap = distanceForSimilarity(thr / weight[r]!, n);
       lowerBounded++;
-      if (lbKeogh(values, r * n, upper, lower, cap) > cap) continue;
+      const lb = lbKeogh(values, r * n, upper, lower, cap);
+      if (lb > cap) continue;
+      if (o.improved === false) {
+        pending.push(r);
+        if (pending.length >= batch) flush();
+        continue;
+      }
+      // LB_Improved (Lemire 2009): + LB_Keogh of the query against the envelope of the row's projection
+      for (let t = 0; t < n; t++) {
+        const x = values[r * n + t]!;
+        h[t] = x > upper[t]! ? upper[t]! : x < lower[t]! ? lower[t]! : x;
+      }
+      envelope(h, window, hu, hl);
+      if (lb + lbKeogh(query, 0, hu, hl, cap - lb) > cap) continue;
     }
     pending.push(r);
     if (pending.length >= batch) flush();

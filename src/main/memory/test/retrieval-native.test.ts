@@ -61,6 +61,7 @@ describe.each(engines)('PatternIndex.search on the %s engine', (_name, engine) =
       fc.property(params, (p) => {
         const rows = build(p.seed, p.count, p.n, 0);
         const idx = new PatternIndex();
+        idx.lbImproved = [undefined, true, false][p.seed % 3];
         const old = new LegacyIndex();
         for (const row of rows) {
           const e = { id: row.id, patternType: row.type, dataset: 'd', timeframe: 't', at: row.at, quality: row.quality, values: row.values };
