@@ -2,16 +2,19 @@
  * `npm run bench [-- name ...] [--quick]` (or `warpdesk bench [name ...] [--quick]`): discovers
  * `bench/*.bench.ts`, runs each (or only those named), prints a table per section and writes
  * `bench-results/<section>.json` with the machine's CPU, cores, versions and, where the engine reports it,
- * the SIMD level. Returns the number of benchmarks that failed.
+ * the SIMD level. Each table gets a `Δ prev` column against the JSON the previous run left there (`--noise 10`
+ * sets the margin in percent beyond which a change is marked). Returns the number of benchmarks that failed.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { getEngine } from '../src/main/engine';
-import { formatTable, machineInfo, type BenchContext, type BenchSection } from './lib';
+import { machineInfo, reportSection, type BenchContext, type BenchSection } from './lib';
 
-export async function runBenchmarks(options: { only?: string[]; quick?: boolean; log?: (line: string) => void } = {}): Promise<number> {
+export async function runBenchmarks(options: { only?: string[]; quick?: boolean; noise?: number; log?: (line: string) => void } = {}): Promise<number> {
   const quick = options.quick ?? false;
+  const noise = options.noise ?? 0.1;
+  let regressions = 0;
   const only = options.only ?? [];
   const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
   const benchDir = path.resolve(__dirname);
@@ -39,10 +42,12 @@ export async function runBenchmarks(options: { only?: string[]; quick?: boolean;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(path.join(benchDir, file)) as { default: (c: BenchContext) => Promise<BenchSection> };
       const section = await mod.default(ctx);
-      log(`\n## ${section.name}\n${formatTable(section.rows)}`);
+      const jsonFile = path.join(outDir, `${file.replace(/\.bench\.ts$/, '')}.json`);
+      const cmp = reportSection({ ...section, quick }, jsonFile, log, noise);
+      regressions += cmp.regressions;
       for (const note of section.notes ?? []) log(`  note: ${note}`);
       const json = { section: section.name, machine: { ...machine, simdLevel }, quick, rows: section.rows, notes: section.notes ?? [] };
-      fs.writeFileSync(path.join(outDir, `${file.replace(/\.bench\.ts$/, '')}.json`), JSON.stringify(json, null, 2));
+      fs.writeFileSync(jsonFile, JSON.stringify(json, null, 2));
     } catch (err) {
       failed++;
       log(`\n## ${file} failed: ${err instanceof Error ? err.stack : String(err)}`);
@@ -50,13 +55,16 @@ export async function runBenchmarks(options: { only?: string[]; quick?: boolean;
       fs.rmSync(tmpDir, { recursive: true, force: true });
     }
   }
-  log(`\nJSON written to ${path.relative(process.cwd(), outDir)}/`);
+  log(`\nJSON written to ${path.relative(process.cwd(), outDir)}/ (the next run compares with it)${regressions > 0 ? `; ${regressions} row(s) slower than the previous run beyond ±${Math.round(noise * 100)}%` : ''}`);
   return failed;
 }
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  void runBenchmarks({ quick: args.includes('--quick'), only: args.filter((a) => !a.startsWith('--')) }).then((failed) => {
+  const noiseAt = args.indexOf('--noise');
+  const noise = noiseAt >= 0 ? Number(args[noiseAt + 1]) / 100 : undefined;
+  const only = args.filter((a, i) => !a.startsWith('--') && !(noiseAt >= 0 && i === noiseAt + 1));
+  void runBenchmarks({ quick: args.includes('--quick'), only, ...(noise !== undefined && Number.isFinite(noise) ? { noise } : {}) }).then((failed) => {
     process.exitCode = failed > 0 ? 1 : 0;
   });
 }

@@ -93,7 +93,7 @@ const has = (p: string): boolean => files.includes(p);
 
 describe.skipIf(!linux)('the packaged app (electron-builder --dir with a stand-in Electron)', () => {
   it('holds every package the compiled main process, workers and CLI import, all production dependencies', () => {
-    for (const f of ['/package.json', '/out/main/index.js', '/out/main/cli.js', '/out/main/sweep-worker.js', '/out/main/reference-worker.js', '/out/preload/index.js', '/out/renderer/index.html', '/bin/warpdesk.cjs', '/native/index.js', '/native/package.json'])
+    for (const f of ['/package.json', '/out/main/index.js', '/out/main/cli.js', '/out/main/sweep-worker.js', '/out/main/fold-worker.js', '/out/main/reference-worker.js', '/out/preload/index.js', '/out/renderer/index.html', '/bin/warpdesk.cjs', '/native/index.js', '/native/package.json'])
       expect(has(f), f).toBe(true);
     const imported = [...importedPackages(path.join(root, 'out', 'main'))].filter((p) => p !== 'electron');
     expect(imported.length).toBeGreaterThan(5);

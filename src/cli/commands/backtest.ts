@@ -1,20 +1,31 @@
 /**
  * `warpdesk backtest`: a walk-forward backtest of the analog signal over a CSV file, with the same engine
- * (and, with --memory, the same pattern memory) as the app. --evaluate runs the honest comparison
- * (train/validation/test; learning vs baseline vs buy-and-hold vs random, bootstrap p-values).
+ * (and, with --memory, the same pattern memory) as the app. --evaluate runs the one evaluation
+ * (`warpdesk evaluate`, src/cli/commands/evaluate.ts) on this file.
  * Progress bar + ETA on a terminal (stderr); quiet machine output with --json.
  */
 import fs from 'node:fs';
-import type { BacktestParamsInput, BacktestResult, Evaluation, Metrics, Trade } from '../../shared/contract/backtest';
+import type { BacktestParamsInput, BacktestResult, Metrics, Trade } from '../../shared/contract/backtest';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/market';
 import { detectTimeframe, formatTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
-import { evaluateAsync, loadBacktestBars, parseParams, runBacktestAsync } from '../../main/backtest';
+import { loadBacktestBars, parseParams, runBacktestAsync } from '../../main/backtest';
 import { decisionsCsv, type DecisionRow } from '../../main/strategy';
 import { boolFlag, EXCLUSION_FLAG, exclusionFlag, intFlag, jsonTarget, numberFlag, requiredString, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { progressBar } from '../progress';
 import { csvOptionsFromArgs, DATA_FILE_FLAGS } from '../data-file';
+import { EVALUATE_FLAGS, runEvaluateCommand } from './evaluate';
+
+/** `backtest --evaluate ...` as `evaluate ...`: the flags both know, --resamples as --samples. */
+function evaluateArgs(args: ParsedArgs): ParsedArgs {
+  const flags: ParsedArgs['flags'] = {};
+  for (const [k, v] of Object.entries(args.flags)) {
+    if (k === 'resamples') flags['samples'] = v;
+    else if (k === 'threshold' || k in EVALUATE_FLAGS || k === 'json') flags[k] = v;
+  }
+  return { flags, positionals: args.positionals };
+}
 
 const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
 const num = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d));
@@ -115,33 +126,6 @@ export function tradesCsv(trades: Trade[]): string {
   return lines.join('\n') + '\n';
 }
 
-function evaluationText(ev: Evaluation, n: number, time: Float64Array): string {
-  const at = (i: number): string => formatTime(time[Math.min(i, n - 1)]!);
-  const row = (name: string, m: Metrics | undefined): string =>
-    m ? `  ${name.padEnd(13)} ${num(m.sharpe).padStart(7)} ${pct(m.totalReturn).padStart(9)} ${pct(m.maxDrawdown).padStart(9)} ${pct(m.barHitRate).padStart(8)} ${pct(m.exposure).padStart(8)} ${String(m.trades).padStart(6)}` : '';
-  const head = `  ${'strategy'.padEnd(13)} ${'Sharpe'.padStart(7)} ${'return'.padStart(9)} ${'max DD'.padStart(9)} ${'hit'.padStart(8)} ${'exposure'.padStart(8)} ${'trades'.padStart(6)}`;
-  const names = ['baseline', 'learning', 'buy-and-hold', 'random'];
-  return [
-    `Split: train to ${at(ev.split.trainEnd)}, validation to ${at(ev.split.validationEnd)}, test to ${at(n - 1)}.`,
-    `Thresholds chosen on validation: baseline ${ev.chosen.baseline}, learning ${ev.chosen.learning}.`,
-    '',
-    'Validation period:',
-    head,
-    ...names.map((k) => row(k, ev.validation[k])),
-    '',
-    'Test period (reported once, for the parameters chosen on validation):',
-    head,
-    ...names.map((k) => row(k, ev.test[k])),
-    '',
-    `Paired stationary block bootstrap (${ev.bootstrap.resamples} resamples, mean block ${ev.bootstrap.meanBlock} bars, seed ${ev.bootstrap.seed}):`,
-    ...ev.comparisons.map(
-      (c) => `  ${c.against.padEnd(26)} Sharpe diff ${num(c.sharpeDiff).padStart(6)} (p ${num(c.sharpeP, 3)})   hit-rate diff ${pct(c.hitRateDiff).padStart(7)} (p ${num(c.hitRateP, 3)})`,
-    ),
-    '',
-    ev.summary,
-  ].join('\n');
-}
-
 export const backtestCommand: Command = {
   name: 'backtest',
   summary: 'Walk-forward backtest of the analog signal (costs, metrics, trades); --evaluate compares learning honestly.',
@@ -150,11 +134,16 @@ export const backtestCommand: Command = {
     ...BACKTEST_PARAM_FLAGS,
     learning: { type: 'boolean', description: 'the learning loop with adaptation on, in a scratch memory: record experiences, judge them when their horizon passes, adapt the gates' },
     decisions: { type: 'string', description: 'write every decision (time,signal,confidence,threshold) as CSV to this file' },
-    evaluate: { type: 'boolean', description: 'train/validation/test comparison of learning vs baseline vs buy-and-hold vs random' },
+    evaluate: { type: 'boolean', description: 'the walk-forward evaluation, as `warpdesk evaluate` with this window, top and horizon (--folds, --embargo, --report too)' },
     resamples: { type: 'string', description: 'bootstrap resamples for --evaluate (default 2000)' },
+    folds: EVALUATE_FLAGS['folds']!,
+    embargo: EVALUATE_FLAGS['embargo']!,
+    report: EVALUATE_FLAGS['report']!,
+    workers: EVALUATE_FLAGS['workers']!,
     trades: { type: 'string', description: 'write the trade list as CSV to this file' },
   },
   async run(args, io) {
+    if (boolFlag(args, 'evaluate')) return runEvaluateCommand(evaluateArgs(args), io);
     const file = requiredString(args, 'data');
     const timeframe = timeframeFromArgs(args);
     const input = backtestParamsFromArgs(args);
@@ -164,22 +153,7 @@ export const backtestCommand: Command = {
     const bars = loadBacktestBars(file, timeframe, csvOptionsFromArgs(args));
     const tfLabel = timeframe ?? detectTimeframe(bars.time); // the pattern type app searches on this data learn under
     const engine = getEngine();
-    const bar = !json.enabled && io.interactive ? progressBar(io, boolFlag(args, 'evaluate') ? 'evaluating' : 'backtesting') : undefined;
-
-    if (boolFlag(args, 'evaluate')) {
-      // With --memory every learning run learns in its own fresh scratch memory (no run sees another's
-      // experiences, and nothing from a user's memory leaks in).
-      const thresholds = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8];
-      let ev: Evaluation;
-      ev = await evaluateAsync(bars, input, engine, { onProgress: bar?.update, resamples, thresholds });
-      bar?.done();
-      if (json.enabled) {
-        const out = JSON.stringify({ file, timeframe: tfLabel, params, evaluation: ev }, null, 2) + '\n';
-        if (json.file) fs.writeFileSync(json.file, out);
-        else io.stdout(out);
-      } else io.stdout(evaluationText(ev, bars.close.length, bars.time) + '\n');
-      return 0;
-    }
+    const bar = !json.enabled && io.interactive ? progressBar(io, 'backtesting') : undefined;
 
     const decisionsFile = stringFlag(args, 'decisions');
     const rows: DecisionRow[] = [];

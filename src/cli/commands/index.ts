@@ -7,6 +7,7 @@ import { auditCommand } from './audit';
 import { backtestCommand } from './backtest';
 import { benchCommand } from './bench';
 import { coordinatorCommand } from './coordinator';
+import { evaluateCommand } from './evaluate';
 import { learnCommand } from './learn';
 import { memoryCommand } from './memory';
 import { searchCommand } from './search';
@@ -14,4 +15,4 @@ import { serveCommand } from './serve';
 import { swarmCommand } from './swarm';
 import { sweepCommand } from './sweep';
 
-export const COMMANDS: Command[] = [agentCommand, auditCommand, backtestCommand, benchCommand, coordinatorCommand, learnCommand, memoryCommand, searchCommand, serveCommand, swarmCommand, sweepCommand];
+export const COMMANDS: Command[] = [agentCommand, auditCommand, backtestCommand, benchCommand, coordinatorCommand, evaluateCommand, learnCommand, memoryCommand, searchCommand, serveCommand, swarmCommand, sweepCommand];

@@ -22,6 +22,8 @@ export interface ForecastChunk {
   backend: string;
   /** The worker's peak RSS so far (MiB). */
   rssMiB: number;
+  /** The worker process's CPU time so far (ms, since it started). */
+  cpuMs?: number;
 }
 
 /** Splits decisions into `parts` contiguous ranges of about equal search work. */
@@ -102,6 +104,7 @@ export async function computeForecastsInWorkers(
       });
       children.push(child);
       let busy = false;
+      let cpuMs = 0;
       child.on('message', (msg: { type: string; chunk?: ForecastChunk; message?: string }) => {
         if (msg.type === 'ready') {
           busy = true;
@@ -114,6 +117,10 @@ export async function computeForecastsInWorkers(
           table.candidates += c.candidates;
           table.backend = c.backend;
           table.workerPeakRssMiB = Math.max(table.workerPeakRssMiB ?? 0, c.rssMiB);
+          if (c.cpuMs !== undefined) {
+            table.workerCpuMs = (table.workerCpuMs ?? 0) + c.cpuMs - cpuMs;
+            cpuMs = c.cpuMs;
+          }
           const idx = chunks.findIndex((x) => x.from === c.from);
           doneWork += chunkWork[idx] ?? 0;
           opts.onProgress?.(plan.totalWork > 0 ? doneWork / plan.totalWork : 1);

@@ -30,6 +30,8 @@ export interface ForecastTable {
   backend: string;
   /** When the pass ran in worker processes: their largest peak RSS in MiB. */
   workerPeakRssMiB?: number;
+  /** When the pass ran in worker processes: their CPU time in ms (all of them, startup included). */
+  workerCpuMs?: number;
 }
 
 export interface ForecastPlan {

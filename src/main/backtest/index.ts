@@ -1,10 +1,9 @@
 /**
  * The backtester: walk-forward backtests of the analog signal over the same engine (and, for learning,
- * the same pattern memory) as the app; honest evaluation of learning; parameter sweeps as serializable
+ * the same pattern memory) as the app; parameter sweeps as serializable
  * jobs; saved sessions. Design: docs/adr/0005-walk-forward-backtests.md.
  *
  *   const result = await runBacktestAsync(bars, { window: 32, top: 10, horizon: 5 }, getEngine());
- *   const report = await evaluateAsync(bars, params, getEngine());          // train / validation / test
  *   const rows = await runSweepParallel(expandGrid(file, tf, base, grid));  // local worker processes
  *
  * Must never import Electron, and never let a decision at bar t read a bar after t.
@@ -18,9 +17,10 @@ export { runPolicy, tableAnalogs, type PolicyResult, type WalkOptions } from './
 export { learnFromHistory, type LearnOptions, type LearnReport } from './learn';
 export { simulate, type Simulation } from './simulate';
 export { computeMetrics, periodsPerYear } from './metrics';
-export { pairedBootstrap, stationaryIndices, sharpeStat, hitRateStat, rng } from './bootstrap';
-export { evaluate, evaluateAsync, evaluateTable, splitPoints, DEFAULT_THRESHOLDS } from './evaluate';
-export { expandGrid, runSweepParallel, runSweepSequential, SweepRunner, batchJobs, searchKey, type SweepGrid } from './sweep';
+export { rng } from './bootstrap';
+export { splitPoints, expandGrid, runSweepParallel, runSweepSequential, SweepRunner, batchJobs, searchKey, type SweepGrid } from './sweep';
 export { SessionStore, SESSIONS_FILE } from './sessions';
+export { runLearningVariants, barsUpTo, LEARNING_VARIANTS, type VariantSpec, type VariantSeriesInput, type Trial, type TrialsFile, type TrialSeriesInfo, type TrialSeriesResult } from './variants';
 export { backtestCapability } from './capability';
 export { loadBacktestBars } from './data';
+export { workerLaunch } from './worker-entry';

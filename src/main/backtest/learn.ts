@@ -37,6 +37,8 @@ export interface LearnReport {
   cancelled: boolean;
   patternType: string;
   rows: Array<{ time: number; signal: 'long' | 'short' | 'flat'; confidence: number; gate: number }>;
+  /** CPU time of the search pass's worker processes (ms), when it ran in workers. */
+  workerCpuMs?: number;
 }
 
 function until(bars: Bars, to: number): Bars {
@@ -83,5 +85,6 @@ export async function learnFromHistory(all: Bars, input: BacktestParamsInput, en
     cancelled: cancelled(),
     patternType,
     rows,
+    ...(table.workerCpuMs !== undefined ? { workerCpuMs: table.workerCpuMs } : {}),
   };
 }

@@ -32,6 +32,7 @@ process.on('message', (msg: Message) => {
           candidates: t.candidates,
           backend: t.backend,
           rssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+          cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
         },
       });
     } catch (err) {

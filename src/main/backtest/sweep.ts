@@ -17,9 +17,15 @@ import { WarpdeskError } from '../../shared/errors';
 import type { PatternEngine } from '../engine';
 import { computeForecasts, type ForecastTable } from './forecast';
 import { forecastsAsync, metricsOf, metricsStart, runStrategy } from './run';
-import { splitPoints } from './evaluate';
 import { workerLaunch } from './worker-entry';
 import { periodsPerYear } from './metrics';
+
+/** Bar indices where a sweep job's train and validation parts end (test = the rest). */
+export function splitPoints(n: number, split: { train: number; validation: number }): { trainEnd: number; validationEnd: number } {
+  const trainEnd = Math.max(0, Math.min(n, Math.floor(n * split.train)));
+  const validationEnd = Math.max(trainEnd, Math.min(n, Math.floor(n * (split.train + split.validation))));
+  return { trainEnd, validationEnd };
+}
 
 export interface SweepGrid {
   window: number[];

@@ -26,11 +26,14 @@ export interface WorkerLaunch {
   env: Record<string, string>;
 }
 
-/** How to fork a backtest worker from the code that is running now (compiled or TypeScript). */
-export function workerLaunch(here: string = __filename): WorkerLaunch {
+/**
+ * How to fork a worker from the code that is running now (compiled or TypeScript). `entry` names another
+ * worker entry of the main build (e.g. the evaluation's 'fold-worker', next to `here` in the sources).
+ */
+export function workerLaunch(here: string = __filename, entry = 'sweep-worker'): WorkerLaunch {
   const env: Record<string, string> = process.versions['electron'] ? { ELECTRON_RUN_AS_NODE: '1' } : {};
   if (here.endsWith('.ts')) {
-    const file = path.join(path.dirname(here), 'sweep-worker.ts');
+    const file = path.join(path.dirname(here), `${entry}.ts`);
     let loader: string;
     try {
       loader = pathToFileURL(createRequire(file).resolve('tsx')).href;
@@ -41,8 +44,8 @@ export function workerLaunch(here: string = __filename): WorkerLaunch {
     return { file, execArgv: ['--import', loader], env };
   }
   const dir = path.dirname(here);
-  const tried = [dir, path.dirname(dir)].map((d) => path.join(d, SWEEP_WORKER_BUNDLE));
+  const tried = [dir, path.dirname(dir)].map((d) => path.join(d, entry === 'sweep-worker' ? SWEEP_WORKER_BUNDLE : `${entry}.js`));
   const file = tried.find((f) => fs.existsSync(f));
-  if (!file) throw new WarpdeskError('NotFound', `The backtest worker is missing from this installation (looked for ${tried.join(' and ')}); rebuild with "npm run build".`);
+  if (!file) throw new WarpdeskError('NotFound', `The worker ${entry} is missing from this installation (looked for ${tried.join(' and ')}); rebuild with "npm run build".`);
   return { file, execArgv: [], env };
 }

@@ -5,6 +5,7 @@
 import { backtestCapability } from '../backtest/capability';
 import { runSweepParallel } from '../backtest';
 import { dataCapability } from '../data/capability';
+import { evaluationCapability } from '../evaluation';
 import { DataStore, ensureSamples } from '../data';
 import { fileKeyProvider, type KeyringProtection } from '../memory';
 import { memoryCapability } from '../memory/capability';
@@ -66,6 +67,7 @@ export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
       },
     }),
   );
+  host.register(evaluationCapability({ bars: (id, tf) => data.bars(id, tf), datasetName: (id) => data.get(id).name }));
   host.register(swarm);
   return {
     dataDir,

@@ -112,9 +112,27 @@ export function calibrationBins(state: AdaptState): CalibrationBin[] {
   return out;
 }
 
+/** The calibration bin a stated confidence falls in (the one bin rule). */
+export function calibrationBinOf(bins: readonly CalibrationBin[], confidence: number): CalibrationBin {
+  return bins[binOf(confidence, bins.length)]!;
+}
+
 /** The calibrated success probability of a stated confidence, from a pattern type's calibration bins. */
 export function calibratedFrom(bins: readonly CalibrationBin[], confidence: number): number {
-  return bins[binOf(confidence, bins.length)]!.calibrated;
+  return calibrationBinOf(bins, confidence).calibrated;
+}
+
+/**
+ * A cautious calibrated success probability: the bin's posterior mean minus one posterior standard deviation
+ * (the same Beta(4 m + s, 4 (1 − m) + n − s) posterior as `calibrated`).
+ */
+export function calibratedLowerFrom(bins: readonly CalibrationBin[], confidence: number): number {
+  const bin = calibrationBinOf(bins, confidence);
+  const mid = (bin.from + bin.to) / 2;
+  const a = 4 * mid + bin.successes;
+  const b = 4 * (1 - mid) + bin.n - bin.successes;
+  const sd = Math.sqrt((a * b) / ((a + b) * (a + b) * (a + b + 1)));
+  return a / (a + b) - sd;
 }
 
 export function calibrate(state: AdaptState, confidence: number): number {

@@ -43,6 +43,23 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
+/**
+ * canonicalJson(value) of a plain object whose `key` holds a value already written as canonical JSON (`raw`),
+ * so a large member serialized once (e.g. an experience's payload, also what is sealed) is not written twice.
+ */
+export function canonicalJsonSpliced(value: Record<string, unknown>, key: string, raw: string): string {
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = value[k];
+    if (v === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(k) + ':' + (k === key ? raw : canonicalJson(v));
+    first = false;
+  }
+  return out + '}';
+}
+
 export function sha256Hex(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }

@@ -5,14 +5,14 @@
  * the same experience hashes the same in every agent's memory.
  * Must never: change the content of a released version (add a new `v` instead).
  */
-import { canonicalJson, sha256Hex } from './canonical';
+import { canonicalJson, canonicalJsonSpliced, sha256Hex } from './canonical';
 import type { OutcomeInput, PortableExperience } from './types';
 
 /** The hashed content of an experience: its portable form without hashes or verdict. */
 export type ExperienceContentInput = Omit<PortableExperience, 'contentHash' | 'verdict'>;
 
-export function experienceContent(e: ExperienceContentInput): string {
-  return canonicalJson({
+export function experienceContent(e: ExperienceContentInput, payloadCanonical?: string): string {
+  const content = {
     kind: 'experience',
     v: 1,
     id: e.id,
@@ -27,7 +27,9 @@ export function experienceContent(e: ExperienceContentInput): string {
     at: e.at,
     pattern: e.pattern,
     payload: e.payload,
-  });
+  };
+  // `payloadCanonical` must be canonicalJson(e.payload) (the store seals those same bytes); same result, written once.
+  return payloadCanonical === undefined ? canonicalJson(content) : canonicalJsonSpliced(content, 'payload', payloadCanonical);
 }
 
 export interface VerdictContentInput {

@@ -3,14 +3,14 @@
  * and deduplicated by id alone (swarm gossip). Monotonic within a process even when the clock stalls.
  * Must never: depend on anything but node:crypto.
  */
-import { randomBytes } from 'node:crypto';
+import { freshRandomBytes } from './entropy';
 
 let lastMs = 0;
 let seq = 0;
 
 /** A new UUIDv7 string: 48-bit Unix ms, 12-bit in-ms counter seeded randomly, 62 random bits. */
 export function uuidv7(now: number = Date.now()): string {
-  const b = randomBytes(16);
+  const b = freshRandomBytes(16);
   let ms = Math.max(now, lastMs);
   if (ms === lastMs) {
     seq++;

@@ -61,7 +61,7 @@ export {
 } from './keys';
 export { MEMORY_FILE, type OpenMemoryOptions, type MemoryEngine } from './store';
 export { judgeOutcome, QUALITY_WEIGHTS } from './judge';
-export { DEFAULT_ADAPT, calibratedFrom, type AdaptConfig } from './adapt';
+export { DEFAULT_ADAPT, calibratedFrom, calibratedLowerFrom, type AdaptConfig } from './adapt';
 export { similarityFromDistance } from '../../shared/numerics';
 export { thresholdSummary, rankedSummaries } from './summaries';
 

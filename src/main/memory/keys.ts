@@ -12,6 +12,7 @@
  * Must never: log or return key bytes, reuse a nonce, write a key file readable by group or others.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { freshRandomBytes } from './entropy';
 import fs from 'node:fs';
 import path from 'node:path';
 import { WarpdeskError } from '../../shared/errors';
@@ -87,7 +88,7 @@ export class Keyring {
   }
 
   seal(plaintext: Buffer, aad: Buffer, key: MemoryKey = this.current): Sealed {
-    const nonce = randomBytes(NONCE_BYTES);
+    const nonce = freshRandomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key.key, nonce);
     cipher.setAAD(aad);
     const data = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);

@@ -24,8 +24,9 @@ import {
   successRate,
   updateAdaptState,
   type AdaptConfig,
+  type AdaptState,
 } from './adapt';
-import { GENESIS_HASH, linkHash } from './canonical';
+import { canonicalJson, GENESIS_HASH, linkHash } from './canonical';
 import { contentHash, experienceContent, verdictContent, type ExperienceContentInput } from './chain';
 import { uuidv7, isRecordId } from './ids';
 import { checkOutcome, judgeOutcome, type OutcomeInput } from './judge';
@@ -154,6 +155,17 @@ export function dequantizeInto(p: DecodedPattern, out: Float64Array): Float64Arr
   return out;
 }
 
+/** How many recorded experiences keep their analog returns in RAM for judging (see `recentReturns`). */
+const RECENT_RETURNS = 16_384;
+
+/** A thresholds row with its adaptive state parsed. */
+interface ThresholdRowState {
+  version: number;
+  similarity_threshold: number;
+  state: AdaptState;
+  updated_at: number;
+}
+
 function sealedOf(row: SealedRow): Sealed {
   return { keyId: row.key_id, nonce: row.nonce, data: row.data };
 }
@@ -175,6 +187,19 @@ export class MemoryStore {
   private writesSinceCheckpoint = 0;
   private checkpointTimer: NodeJS.Timeout | undefined;
   private readonly st: ReturnType<typeof prepare>;
+  /**
+   * Write-transaction caches, set only while `batch` runs: SQLite's write lock is held for the whole batch, so
+   * no other connection can change the ledger head or a threshold row; every write here goes through the
+   * methods that update these caches. Dropped when the batch ends and whenever a nested write throws (its
+   * savepoint rolled back), so they never outlive the state they mirror.
+   */
+  private tx: { head?: { seq: number; hash: string }; thresholds: Map<string, ThresholdRowState> } | undefined;
+  /**
+   * The analog returns of recently recorded local experiences (what judging reads from the sealed payload),
+   * so a verdict soon after its record skips decrypting and parsing the payload. Values are exactly what a
+   * JSON round trip of the payload gives; bounded (oldest dropped first). Experiences are immutable.
+   */
+  private readonly recentReturns = new Map<string, Array<number | null>>();
 
   constructor(
     readonly db: Db,
@@ -221,6 +246,16 @@ export class MemoryStore {
     if (this.readonly) throw new WarpdeskError('Unavailable', 'The memory is open read-only.');
   }
 
+  /** One write transaction (a savepoint inside a batch); a failure drops the batch caches with the rolled-back writes. */
+  private write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      if (this.tx) this.tx = { thresholds: new Map() };
+      throw err;
+    }
+  }
+
   seal(table: string, id: string, plaintext: Buffer): Sealed {
     return this.ring.seal(plaintext, aadFor(table, id));
   }
@@ -246,11 +281,12 @@ export class MemoryStore {
   }
 
   private appendLink(kind: 'experience' | 'verdict', recordId: string, canonical: string): { seq: number; hash: string } {
-    const head = this.st.ledgerHead.get() as { seq: number; hash: string } | undefined;
+    const head = this.tx?.head ?? (this.st.ledgerHead.get() as { seq: number; hash: string } | undefined);
     const seq = (head?.seq ?? 0) + 1;
     const prev = head?.hash ?? GENESIS_HASH;
     const hash = linkHash(prev, canonical);
     this.st.insertLedger.run(seq, kind, recordId, prev, hash);
+    if (this.tx) this.tx.head = { seq, hash };
     return { seq, hash };
   }
 
@@ -309,6 +345,9 @@ export class MemoryStore {
       const pattern = { length: e.query.length, scale: q.scale, offset: q.offset, codes: q.codes };
       const similarity = e.matches.length ? e.matches.reduce((s, m) => s + m.similarity, 0) / e.matches.length : 0;
       const payload = { matches: e.matches, context: e.context };
+      // The sealed payload is its canonical JSON (sorted keys; parses to the same values), written once and
+      // spliced into the chained content.
+      const payloadJson = canonicalJson(payload);
       const canonical = experienceContent({
         id,
         agentId: this.agentId,
@@ -322,15 +361,15 @@ export class MemoryStore {
         at,
         pattern: { length: pattern.length, scale: pattern.scale, offset: pattern.offset, codes: Buffer.from(pattern.codes).toString('base64') },
         payload,
-      });
-      return { e, id, at, pattern, similarity, payload, canonical };
+      }, payloadJson);
+      return { e, id, at, pattern, similarity, payload, payloadJson, canonical };
     });
     const recordedAt = this.now();
-    const tx = this.db.transaction(() => {
+    const tx = (): void => {
       for (const p of prepared) {
         const sp = this.seal('patterns', p.id, encodePattern(p.pattern));
         this.st.insertPattern.run(p.id, p.pattern.length, sp.keyId, sp.nonce, sp.data);
-        const se = this.seal('experiences', p.id, Buffer.from(JSON.stringify(p.payload), 'utf8'));
+        const se = this.seal('experiences', p.id, Buffer.from(p.payloadJson, 'utf8'));
         this.st.insertExperience.run(
           p.id,
           this.agentId,
@@ -351,8 +390,9 @@ export class MemoryStore {
         this.appendLink('experience', p.id, p.canonical);
         this.st.insertTrajectory.run(p.e.patternType, p.e.patternType, p.id);
       }
-    });
-    tx.immediate();
+    };
+    this.write(tx);
+    for (const p of prepared) this.rememberReturns(p.id, p.payload.matches);
     this.dirty = true;
     this.noteWrite();
     return prepared.map((p) => ({
@@ -372,6 +412,15 @@ export class MemoryStore {
       matches: p.payload.matches,
       context: p.payload.context,
     }));
+  }
+
+  private rememberReturns(id: string, matches: readonly MatchInput[]): void {
+    // JSON.parse(JSON.stringify(x)) of a validated (finite or null) forward return: -0 becomes 0, absent stays absent.
+    this.recentReturns.set(
+      id,
+      matches.map((m) => (m.forwardReturn === undefined || m.forwardReturn === null ? null : m.forwardReturn === 0 ? 0 : m.forwardReturn)),
+    );
+    if (this.recentReturns.size > RECENT_RETURNS) this.recentReturns.delete(this.recentReturns.keys().next().value!);
   }
 
   private experienceRow(id: unknown): ExperienceRow {
@@ -442,11 +491,9 @@ export class MemoryStore {
     const row = this.experienceRow(experienceId);
     const o = checkOutcome(outcome);
     const recordedAt = this.now();
-    this.db
-      .transaction(() => {
-        this.insertOutcome(row.id, o, recordedAt);
-      })
-      .immediate();
+    this.write(() => {
+      this.insertOutcome(row.id, o, recordedAt);
+    });
     this.noteWrite();
     return { experienceId: row.id, recordedAt, ...o };
   }
@@ -462,11 +509,9 @@ export class MemoryStore {
     this.writable();
     const row = this.experienceRow(experienceId);
     let verdict: Verdict | undefined;
-    this.db
-      .transaction(() => {
-        verdict = this.judgeRow(row, 'local');
-      })
-      .immediate();
+    this.write(() => {
+      verdict = this.judgeRow(row, 'local');
+    });
     this.dirty = true;
     this.noteWrite();
     return verdict!;
@@ -479,12 +524,10 @@ export class MemoryStore {
     const o = checkOutcome(outcome);
     const recordedAt = this.now();
     let verdict: Verdict | undefined;
-    this.db
-      .transaction(() => {
-        this.insertOutcome(row.id, o, recordedAt);
-        verdict = this.judgeRow(row, 'local', undefined, o);
-      })
-      .immediate();
+    this.write(() => {
+      this.insertOutcome(row.id, o, recordedAt);
+      verdict = this.judgeRow(row, 'local', undefined, o);
+    });
     this.dirty = true;
     this.noteWrite();
     return verdict!;
@@ -500,8 +543,10 @@ export class MemoryStore {
       scores = { profitability: given.profitability, risk: given.risk, timing: given.timing, consistency: given.consistency, quality: given.quality, success: given.success };
       judgedAt = given.judgedAt;
     } else {
-      const payload = this.readPayload(row);
-      scores = judgeOutcome({ signal: row.signal, horizon: row.horizon, analogReturns: payload.matches.map((m) => m.forwardReturn ?? null) }, outcome);
+      const cached = row.origin === 'local' ? this.recentReturns.get(row.id) : undefined;
+      if (cached) this.recentReturns.delete(row.id);
+      const analogReturns = cached ?? this.readPayload(row).matches.map((m) => m.forwardReturn ?? null);
+      scores = judgeOutcome({ signal: row.signal, horizon: row.horizon, analogReturns }, outcome);
       judgedAt = this.now();
     }
     const v: Verdict = { experienceId: row.id, origin, judgedAt, outcome, ...scores };
@@ -512,13 +557,25 @@ export class MemoryStore {
   }
 
   private adapt(row: ExperienceRow, v: Verdict): void {
-    const cur = this.st.threshold.get(row.pattern_type) as { version: number; state: string } | undefined;
-    const state = updateAdaptState(cur ? parseAdaptState(cur.state) : emptyAdaptState(), row.similarity, row.confidence, v.success);
+    const cur = this.thresholdRow(row.pattern_type);
+    const state = updateAdaptState(cur ? cur.state : emptyAdaptState(), row.similarity, row.confidence, v.success);
     const version = (cur?.version ?? 0) + 1;
     const thr = similarityThreshold(state, this.adaptConfig);
     const at = this.now();
     this.st.upsertThreshold.run(row.pattern_type, version, thr, JSON.stringify(state), at);
+    this.tx?.thresholds.set(row.pattern_type, { version, similarity_threshold: thr, state, updated_at: at });
     this.st.insertHistory.run(row.pattern_type, version, row.id, v.quality, thr, successRate(state), calibrationError(state), at);
+  }
+
+  /** A pattern type's threshold row with its state parsed (from the batch cache when one is open). */
+  private thresholdRow(patternType: string): ThresholdRowState | undefined {
+    const cached = this.tx?.thresholds.get(patternType);
+    if (cached) return cached;
+    const row = this.st.thresholdFull.get(patternType) as { version: number; similarity_threshold: number; state: string; updated_at: number } | undefined;
+    if (!row) return undefined;
+    const parsed = { version: row.version, similarity_threshold: row.similarity_threshold, state: parseAdaptState(row.state), updated_at: row.updated_at };
+    this.tx?.thresholds.set(patternType, parsed);
+    return parsed;
   }
 
   getVerdict(experienceId: string): Verdict | null {
@@ -533,8 +590,8 @@ export class MemoryStore {
   threshold(patternType: string): ThresholdInfo {
     this.open();
     checkText(patternType, 'pattern type');
-    const row = this.st.thresholdFull.get(patternType) as { version: number; similarity_threshold: number; state: string; updated_at: number } | undefined;
-    const state = row ? parseAdaptState(row.state) : emptyAdaptState();
+    const row = this.thresholdRow(patternType);
+    const state = row ? row.state : emptyAdaptState();
     return {
       patternType,
       version: row?.version ?? 0,
@@ -555,8 +612,8 @@ export class MemoryStore {
   /** The calibrated probability of success for a stated confidence, per pattern type. */
   calibrate(patternType: string, confidence: number): number {
     this.open();
-    const row = this.st.thresholdFull.get(checkText(patternType, 'pattern type')) as { state: string } | undefined;
-    return calibrateState(row ? parseAdaptState(row.state) : emptyAdaptState(), checkUnit(confidence, 'confidence'));
+    const row = this.thresholdRow(checkText(patternType, 'pattern type'));
+    return calibrateState(row ? row.state : emptyAdaptState(), checkUnit(confidence, 'confidence'));
   }
 
   /** The learning trajectory: quality and thresholds after each verdict, per pattern type, in order. */
@@ -755,46 +812,44 @@ export class MemoryStore {
     }
     let imported = false;
     let verdictImported = false;
-    this.db
-      .transaction(() => {
-        if (!this.st.experience.get(e.id)) {
-          const codes = Buffer.from(e.pattern.codes, 'base64');
-          const sp = this.seal('patterns', e.id, encodePattern({ ...e.pattern, codes }));
-          this.st.insertPattern.run(e.id, e.pattern.length, sp.keyId, sp.nonce, sp.data);
-          const se = this.seal('experiences', e.id, Buffer.from(JSON.stringify(e.payload), 'utf8'));
-          this.st.insertExperience.run(
-            e.id,
-            e.agentId,
-            'remote',
-            e.patternType,
-            e.dataset,
-            e.timeframe,
-            e.signal,
-            e.confidence,
-            e.similarity,
-            e.horizon,
-            e.at,
-            this.now(),
-            se.keyId,
-            se.nonce,
-            se.data,
-          );
-          this.appendLink('experience', e.id, canonical);
-          this.st.insertTrajectory.run(e.patternType, e.patternType, e.id);
-          imported = true;
+    this.write(() => {
+      if (!this.st.experience.get(e.id)) {
+        const codes = Buffer.from(e.pattern.codes, 'base64');
+        const sp = this.seal('patterns', e.id, encodePattern({ ...e.pattern, codes }));
+        this.st.insertPattern.run(e.id, e.pattern.length, sp.keyId, sp.nonce, sp.data);
+        const se = this.seal('experiences', e.id, Buffer.from(JSON.stringify(e.payload), 'utf8'));
+        this.st.insertExperience.run(
+          e.id,
+          e.agentId,
+          'remote',
+          e.patternType,
+          e.dataset,
+          e.timeframe,
+          e.signal,
+          e.confidence,
+          e.similarity,
+          e.horizon,
+          e.at,
+          this.now(),
+          se.keyId,
+          se.nonce,
+          se.data,
+        );
+        this.appendLink('experience', e.id, canonical);
+        this.st.insertTrajectory.run(e.patternType, e.patternType, e.id);
+        imported = true;
+      }
+      if (e.verdict && !this.st.verdict.get(e.id)) {
+        if (!this.st.outcome.get(e.id)) this.insertOutcome(e.id, e.verdict.outcome, this.now());
+        else {
+          const ours = this.readOutcome(e.id)!;
+          if (ours.realizedReturn !== e.verdict.outcome.realizedReturn || ours.mae !== e.verdict.outcome.mae || ours.timeToTarget !== e.verdict.outcome.timeToTarget)
+            throw new WarpdeskError('Conflict', `The imported verdict of ${e.id} was judged from another outcome than the one recorded here.`, { id: e.id });
         }
-        if (e.verdict && !this.st.verdict.get(e.id)) {
-          if (!this.st.outcome.get(e.id)) this.insertOutcome(e.id, e.verdict.outcome, this.now());
-          else {
-            const ours = this.readOutcome(e.id)!;
-            if (ours.realizedReturn !== e.verdict.outcome.realizedReturn || ours.mae !== e.verdict.outcome.mae || ours.timeToTarget !== e.verdict.outcome.timeToTarget)
-              throw new WarpdeskError('Conflict', `The imported verdict of ${e.id} was judged from another outcome than the one recorded here.`, { id: e.id });
-          }
-          this.judgeRow(this.st.experience.get(e.id) as ExperienceRow, 'remote', e.verdict);
-          verdictImported = true;
-        }
-      })
-      .immediate();
+        this.judgeRow(this.st.experience.get(e.id) as ExperienceRow, 'remote', e.verdict);
+        verdictImported = true;
+      }
+    });
     if (imported || verdictImported) {
       this.dirty = true;
       this.noteWrite();
@@ -1014,7 +1069,13 @@ export class MemoryStore {
   /** Runs fn in one transaction (nested record calls become savepoints): many records, one commit. */
   batch<T>(fn: () => T): T {
     this.writable();
-    return this.db.transaction(fn).immediate();
+    if (this.tx) return this.write(fn); // nested batch: a savepoint under the open one, same caches
+    this.tx = { thresholds: new Map() };
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      this.tx = undefined;
+    }
   }
 
   close(): void {

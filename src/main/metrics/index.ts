@@ -13,14 +13,26 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'warpdesk_process_' });
 
+/**
+ * Flushes registered by hot paths that count in plain numbers (the swarm's ping/pong frames) instead of
+ * calling prom-client per event; they run whenever the frame counters are collected, so a scrape is exact.
+ */
+const frameCountFlushes: Array<() => void> = [];
+export function onFrameCountCollect(flush: () => void): void {
+  frameCountFlushes.push(flush);
+}
+const flushFrameCounts = (): void => {
+  for (const f of frameCountFlushes) f();
+};
+
 const rttBuckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
 
 /** Swarm metrics (issue 6). Names are part of the public Grafana dashboard: do not rename. */
 export const swarmMetrics = {
   activeAgents: new Gauge({ name: 'swarm_active_agents', help: 'Agents connected to this coordinator, by transport.', labelNames: ['transport'], registers: [registry] }),
   quicActiveAgents: new Gauge({ name: 'quic_active_agents', help: 'Agents connected over QUIC (design-review name).', registers: [registry] }),
-  framesTotal: new Counter({ name: 'swarm_frames_total', help: 'Protocol frames by type and direction.', labelNames: ['type', 'direction'], registers: [registry] }),
-  frameBytesTotal: new Counter({ name: 'swarm_frame_bytes_total', help: 'Protocol frame bytes by type and direction.', labelNames: ['type', 'direction'], registers: [registry] }),
+  framesTotal: new Counter({ name: 'swarm_frames_total', help: 'Protocol frames by type and direction.', labelNames: ['type', 'direction'], registers: [registry], collect: flushFrameCounts }),
+  frameBytesTotal: new Counter({ name: 'swarm_frame_bytes_total', help: 'Protocol frame bytes by type and direction.', labelNames: ['type', 'direction'], registers: [registry], collect: flushFrameCounts }),
   frameErrorsTotal: new Counter({ name: 'swarm_frame_errors_total', help: 'Streams closed because of a bad frame, by error code.', labelNames: ['code'], registers: [registry] }),
   refusedConnectionsTotal: new Counter({ name: 'swarm_refused_connections_total', help: 'Connections refused, by reason.', labelNames: ['reason'], registers: [registry] }),
   rttMs: new Histogram({ name: 'swarm_rtt_ms', help: 'Heartbeat round trip in milliseconds, by transport.', labelNames: ['transport'], buckets: rttBuckets, registers: [registry] }),

@@ -16,5 +16,6 @@ export * from './loop';
 export * from './settle';
 export * from './live';
 export * from './params';
+export * from './regime';
 export * from './decisions-file';
 export { strategyCapability, type StrategyCapabilityOptions } from './capability';

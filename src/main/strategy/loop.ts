@@ -15,14 +15,25 @@
  * admitted, all analogs and theirs); the verdict judges that view, so the memory learns how much a view at a
  * given agreement and similarity is worth, traded or not, above and below the threshold.
  * No look-ahead: at bar t only experiences with t' + H ≤ t are settled, and only bars ≤ t are read.
+ *
+ * Variants (issue 13 item 4; params, all off by default; the learning-variants trial run in
+ * src/main/backtest/variants.ts measured them on the samples' training/validation parts):
+ *  - gateSmoothing a < 1: a learning walk's gates move a of the way from their last values to the learned
+ *    ones at each refresh (after verdicts), instead of jumping (per pattern type; a live decision has no walk
+ *    history, so it uses the learned gates as they are);
+ *  - gateRule 'credible': a confidence level opens the gate when the posterior mean minus one posterior
+ *    standard deviation of its calibration bin reaches `threshold` (more evidence needed than 'mean');
+ *  - volEdge κ > 0: the edge required to trade is max(minEdge, κ σ √H), σ the last W log returns' volatility;
+ *  - regimes 'volatility': gates learned and read per volatility regime (pattern type + ':hv' / ':lv').
  */
 import type { Bars } from '../../shared/market';
-import { calibratedFrom, DEFAULT_ADAPT, type ContextValue, type ExperienceInput, type OutcomeInput, type Signal, type ThresholdInfo } from '../memory';
+import { calibratedFrom, calibratedLowerFrom, DEFAULT_ADAPT, type ContextValue, type ExperienceInput, type OutcomeInput, type Signal, type ThresholdInfo } from '../memory';
 import type { Analog } from './analogs';
 import { forecastFrom, isAdmitted, type Forecast } from './forecast';
 import { outcomeFromBars } from './outcome';
 import type { StrategyParams } from './params';
 import { decideSignal, type SignalDecision } from './signal';
+import { recentVolatility, volatilityRegime } from './regime';
 
 /** The gate value that admits no confidence (shown as 1.000001 in decision files). */
 export const GATE_CLOSED = 1.000001;
@@ -63,13 +74,14 @@ export interface LoopOptions {
 }
 
 /** The gates in force, read from the memory (adaptation on) or fixed (off). */
-export function gatesFrom(p: Pick<StrategyParams, 'learning' | 'threshold' | 'top'>, memory: LoopMemory | undefined, patternType: string): Gates {
+export function gatesFrom(p: Pick<StrategyParams, 'learning' | 'threshold' | 'top' | 'gateRule'>, memory: LoopMemory | undefined, patternType: string): Gates {
   if (!p.learning || !memory) return { similarityThreshold: DEFAULT_ADAPT.initialThreshold, gate: p.threshold };
   const info = memory.threshold(patternType); // read once; the calibration bins answer every level below
   const k = p.top;
+  const success = p.gateRule === 'credible' ? calibratedLowerFrom : calibratedFrom;
   let best = -1;
   for (let level = k; level >= 0 && 2 * level >= k; level--) {
-    if (calibratedFrom(info.calibration, level / k) >= p.threshold) best = level;
+    if (success(info.calibration, level / k) >= p.threshold) best = level;
     else break;
   }
   return { similarityThreshold: info.similarityThreshold, gate: best < 0 ? GATE_CLOSED : Math.max(0.5, best / k) };
@@ -85,7 +97,10 @@ interface Pending {
 export class StrategyLoop {
   private readonly queue: Pending[] = [];
   private head = 0;
-  private gates: Gates | null = null;
+  /** Gates in force per pattern type (cleared by every verdict). */
+  private readonly gates = new Map<string, Gates>();
+  /** The smoothed gates per pattern type (gateSmoothing < 1). */
+  private readonly smoothed = new Map<string, Gates>();
   judged = 0;
   recorded = 0;
 
@@ -106,7 +121,7 @@ export class StrategyLoop {
       const outcome = outcomeFromBars(bars, q.t, H, q.view, q.target);
       if (!outcome) break;
       this.o.memory!.settle(q.id, outcome);
-      this.gates = null;
+      this.gates.clear();
       settled++;
       this.judged++;
       this.o.onJudged?.(q.id);
@@ -118,9 +133,35 @@ export class StrategyLoop {
     return settled;
   }
 
-  currentGates(): Gates {
-    this.gates ??= gatesFrom(this.o.params, this.o.memory, this.o.patternType);
-    return this.gates;
+  /** The gates in force for a pattern type (default: the loop's own). */
+  currentGates(patternType = this.o.patternType): Gates {
+    let g = this.gates.get(patternType);
+    if (g) return g;
+    g = gatesFrom(this.o.params, this.o.memory, patternType);
+    const a = this.o.params.gateSmoothing ?? 1;
+    if (a < 1 && this.o.params.learning) {
+      const last = this.smoothed.get(patternType);
+      if (last) g = { similarityThreshold: last.similarityThreshold + a * (g.similarityThreshold - last.similarityThreshold), gate: last.gate + a * (g.gate - last.gate) };
+      this.smoothed.set(patternType, g);
+    }
+    this.gates.set(patternType, g);
+    return g;
+  }
+
+  /** The pattern type a decision at bar t learns and reads its gates under (per regime with `regimes`). */
+  patternTypeAt(bars: Bars, t: number): string {
+    if (this.o.params.regimes !== 'volatility') return this.o.patternType;
+    const regime = volatilityRegime(bars, t, this.o.params.window);
+    return regime === null ? this.o.patternType : `${this.o.patternType}:${regime}`;
+  }
+
+  /** The signal rule's parameters at bar t (the volatility-scaled edge with `volEdge`). */
+  private signalParams(bars: Bars, t: number): StrategyParams {
+    const p = this.o.params;
+    const kappa = p.volEdge ?? 0;
+    if (!(kappa > 0)) return p;
+    const sigma = recentVolatility(bars, t, p.window) ?? 0;
+    return { ...p, minEdge: Math.max(p.minEdge, kappa * sigma * Math.sqrt(p.horizon)) };
   }
 
   /**
@@ -130,9 +171,10 @@ export class StrategyLoop {
   step(bars: Bars, t: number, analogs: readonly Analog[], context: Record<string, ContextValue> = {}): Decision {
     const p = this.o.params;
     this.settleDue(bars, t);
-    const gates = this.currentGates();
+    const patternType = this.patternTypeAt(bars, t);
+    const gates = this.currentGates(patternType);
     const forecast = forecastFrom(analogs, gates.similarityThreshold);
-    const decision = decideSignal(forecast, gates.gate, p);
+    const decision = decideSignal(forecast, gates.gate, this.signalParams(bars, t));
     const time = bars.time[t]!;
     let experienceId: string | null = null;
     // What is judged: the admitted analogs' view; with none admitted, all analogs' view (so the memory keeps
@@ -143,7 +185,7 @@ export class StrategyLoop {
       const W = p.window;
       const from = Math.max(0, t - W + 1);
       const exp = this.o.memory.recordExperience({
-        patternType: this.o.patternType,
+        patternType,
         dataset: this.o.dataset,
         timeframe: this.o.timeframe,
         query: bars.close.subarray(from, t + 1),

@@ -9,7 +9,9 @@ import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput } f
 export type StrategyParams = Pick<
   BacktestParams,
   'window' | 'top' | 'horizon' | 'representation' | 'bandRatio' | 'exclusionZone' | 'step' | 'maxHistory' | 'minHistory' | 'threshold' | 'minEdge' | 'sizing' | 'allowShort' | 'learning'
->;
+> &
+  /** The loop variants (off when absent; see loop.ts). */
+  Partial<Pick<BacktestParams, 'gateSmoothing' | 'gateRule' | 'volEdge' | 'regimes'>>;
 
 export function parseStrategyParams(input: BacktestParamsInput = {}): BacktestParams {
   return BacktestParamsSchema.parse(input);

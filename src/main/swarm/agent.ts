@@ -2,9 +2,14 @@
  * A swarm agent (headless or inside the app's main process). It dials the coordinator QUIC first with a
  * short timeout and falls back to WebSockets by itself, keeps one command stream with heartbeats (round
  * trip measured), redials with jittered exponential backoff, delivers its outbox (SQLite) exactly once per
-import { CONTROL_TOPIC, EXPERIENCE_TOPIC, FrameChannel, FrameError, MAX_SHARD_MATCHES, PROTOCOL, SharedRecord, decodeFloat64, transportOf, type Frame, type RefusalCode } from './protocol';
-import { signRecord, verifyRecord } from './record-signature';
-import { searchShard, type ShardSearch } from './sharding';
+ * id after every reconnection, each record signed with its identity key as it leaves, runs the search shards
+ * it is given with the pattern engine's async search (off the JS thread) and the sweep batches with the
+ * executor its host injects, and lands shared records (gossipsub live, stream catch-up after a gap) in its
+ * ExperienceSink once per id, after checking each one's signature against its origin.
+ * Must never accept a connection or a gossip message from anyone but its coordinator, never hand its sink a
+ * record its origin did not sign, never drop an outbox record before the coordinator acked its id, never run
+ * engine work synchronously on its event loop (the heartbeats share it), and never import another
+ * capability (sweeps come in through `sweepExecutor`).
  */
 import { EventEmitter } from 'node:events';
 import type { Connection, PeerId, PrivateKey } from '@libp2p/interface';
@@ -83,6 +88,8 @@ interface Live {
   transport: 'quic' | 'ws' | 'other';
   inflight: Set<string>;
   pings: Map<number, number>;
+  /** The rtt histogram's child for this transport (no label hashing per pong). */
+  rttHist: { observe(v: number): void };
   heartbeat?: NodeJS.Timeout;
   ended: boolean;
   endedPromise: Promise<void>;
@@ -106,6 +113,8 @@ export class Agent extends EventEmitter {
   private lastRefusal: { code: string; message: string } | null = null;
   private connects = 0;
   private pingId = 0;
+  /** ping()'s callers waiting for their pong, by ping id (a map, not one EventEmitter event name per ping). */
+  private readonly pongWaiters = new Map<number, (rttMs: number) => void>();
   private aboveCursor = new Set<number>();
   private wake: (() => void) | null = null;
   private pendingRotation: PrivateKey | null = null;
@@ -472,10 +481,17 @@ export class Agent extends EventEmitter {
         resolve();
       };
     });
-    const live: Live = { conn, channel, transport, inflight: new Set(), pings: new Map(), ended: false, endedPromise, end: (w) => end(w) };
+    const live: Live = { conn, channel, transport, inflight: new Set(), pings: new Map(), rttHist: swarmMetrics.rttMs.labels(transport), ended: false, endedPromise, end: (w) => end(w) };
     this.live = live;
+    channel.setHotHandler((f) => {
+      if (f.t !== 'pong') return false;
+      this.onPong(live, f);
+      return true;
+    });
     this.connects++;
     this.lastRefusal = null;
+    // Before 'connected' is emitted: a waitConnected() caller reads status() at once (access.test.ts).
+    this.handshakeRefusalSaid = false;
     live.heartbeat = setInterval(() => this.heartbeat(live), first.heartbeatMs);
     this.log.info({ coordinator: this.coordinator, transport }, 'connected to the coordinator');
     this.emit('connected', { transport });
@@ -505,7 +521,8 @@ export class Agent extends EventEmitter {
     this.maybeReprobeQuic(live);
     const id = ++this.pingId;
     live.pings.set(id, now);
-    live.channel.send({ t: 'ping', id, sentAt: now, lastRttMs: this.rttMs ?? undefined, cursor: this.store.cursor() }).catch(() => live.end('write failed'));
+    const ping = { t: 'ping' as const, id, sentAt: now, lastRttMs: this.rttMs ?? undefined, cursor: this.store.cursor() };
+    if (!live.channel.trySendHot(ping)) live.channel.send(ping).catch(() => live.end('write failed'));
     // Renew membership when less than a third of its life is left.
     const m = this.membership?.body;
     if (m && m.notAfter - Date.now() < (m.notAfter - m.issuedAt) / 3) live.channel.send({ t: 'renew' }).catch(() => undefined);
@@ -557,16 +574,15 @@ export class Agent extends EventEmitter {
     live.pings.set(id, t0);
     const answered = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.off(`pong:${id}`, on);
+        this.pongWaiters.delete(id);
         reject(new WarpdeskError('Unavailable', 'No pong in time.'));
       }, timeoutMs);
-      const on = (rtt: number) => {
+      this.pongWaiters.set(id, (rtt) => {
         clearTimeout(timer);
         resolve(rtt);
-      };
-      this.once(`pong:${id}`, on);
+      });
     });
-    await live.channel.send({ t: 'ping', id, sentAt: t0 });
+    if (!live.channel.trySendHot({ t: 'ping', id, sentAt: t0 })) await live.channel.send({ t: 'ping', id, sentAt: t0 });
     return answered;
   }
 
@@ -586,20 +602,27 @@ export class Agent extends EventEmitter {
     }
   }
 
+  /** A pong: the round trip of its ping (heartbeat or ping()); also called inside the message event (setHotHandler). */
+  private onPong(live: Live, frame: Extract<Frame, { t: 'pong' }>): void {
+    const sent = live.pings.get(frame.id);
+    live.pings.delete(frame.id);
+    if (sent === undefined) return;
+    const rtt = performance.now() - sent;
+    this.rttMs = rtt;
+    live.rttHist.observe(rtt);
+    const waiter = this.pongWaiters.get(frame.id);
+    if (waiter) {
+      this.pongWaiters.delete(frame.id);
+      waiter(rtt);
+    }
+    this.emit('rtt', rtt);
+  }
+
   private async onFrame(live: Live, frame: Frame): Promise<void> {
     switch (frame.t) {
-      case 'pong': {
-        const sent = live.pings.get(frame.id);
-        live.pings.delete(frame.id);
-        if (sent !== undefined) {
-          const rtt = performance.now() - sent;
-          this.rttMs = rtt;
-          swarmMetrics.rttMs.observe({ transport: live.transport }, rtt);
-          this.emit(`pong:${frame.id}`, rtt);
-          this.emit('rtt', rtt);
-        }
+      case 'pong':
+        this.onPong(live, frame);
         break;
-      }
       case 'ack':
         for (const id of frame.ids) {
           if (id.startsWith('rotation:') && this.pendingRotation) {

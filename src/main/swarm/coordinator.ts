@@ -31,6 +31,7 @@ import {
   encodeFloat64,
   transportOf,
   type Frame,
+  type FrameOf,
   type OutFrame,
   type RefusalCode,
   type SharedRecord,
@@ -90,6 +91,8 @@ interface Session {
   catchingUp: boolean;
   /** The membership's not_after as last read (refreshed on allow changes and before disconnecting). */
   notAfter: number;
+  /** The rtt histogram's child for this transport (no label hashing per heartbeat). */
+  rttHist: { observe(v: number): void };
 }
 
 export interface SearchTaskOptions {
@@ -372,13 +375,15 @@ export class Coordinator extends EventEmitter {
         void previous.channel.fail({ t: 'refused', code: 'Replaced', message: 'A newer connection of this agent replaced this one.' });
       }
       const now = Date.now();
-      session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false, notAfter: Infinity };
+      session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false, notAfter: Infinity, rttHist: swarmMetrics.rttMs.labels(transport) };
       this.sessions.set(peer, session);
       this.updateGauges();
       this.store.touch(peer, { agentType: hello.agentType, transport });
       const membership = await this.membershipFor(peer);
       session.notAfter = this.store.member(peer)?.notAfter ?? Infinity;
       await channel.send({ t: 'welcome', membership, heartbeatMs: this.heartbeatMs, transport, rotations: this.rotations() });
+      const live = session;
+      channel.setHotHandler((f) => this.onHotFrame(live, f));
       this.log.info({ peer, transport, agentType: hello.agentType, cursor: hello.cursor }, 'agent joined');
       this.emit('agent-joined', { peerId: peer, transport });
       void this.catchUp(session, hello.cursor);
@@ -491,6 +496,23 @@ export class Coordinator extends EventEmitter {
     }
   }
 
+  /**
+   * A heartbeat answered inside the stream's message event (FrameChannel.setHotHandler): the pong is written
+   * before the transport's next read. Left to `serve` (false) when the agent's cursor asks for a gap fill or
+   * the pong would have to wait for a drain.
+   */
+  private onHotFrame(s: Session, frame: FrameOf<'ping'> | FrameOf<'pong'>): boolean {
+    if (frame.t !== 'ping' || s.ended) return false;
+    if (frame.cursor !== undefined && frame.cursor < this.lastSeq && !s.catchingUp) return false;
+    if (!s.channel.trySendHot({ t: 'pong', id: frame.id, sentAt: frame.sentAt })) return false;
+    s.lastSeen = Date.now();
+    if (frame.lastRttMs !== undefined) {
+      s.rttMs = frame.lastRttMs;
+      s.rttHist.observe(frame.lastRttMs);
+    }
+    return true;
+  }
+
   private async serve(s: Session): Promise<void> {
     while (!s.ended) {
       const frame = await s.channel.read();
@@ -499,7 +521,7 @@ export class Coordinator extends EventEmitter {
         case 'ping':
           if (frame.lastRttMs !== undefined) {
             s.rttMs = frame.lastRttMs;
-            swarmMetrics.rttMs.observe({ transport: s.transport }, frame.lastRttMs);
+            s.rttHist.observe(frame.lastRttMs);
           }
           await s.channel.send({ t: 'pong', id: frame.id, sentAt: frame.sentAt });
           // Gap fill: a record gossip did not deliver (e.g. published before the agent's subscription was

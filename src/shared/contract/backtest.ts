@@ -1,6 +1,6 @@
 /**
- * Contract of the backtest capability: walk-forward parameters, results, evaluation reports (learning vs
- * baseline vs buy-and-hold vs random, with bootstrap p-values), sweeps and saved sessions.
+ * Contract of the backtest capability: walk-forward parameters, results, sweeps and saved sessions (the
+ * evaluation of learning is the evaluation capability's: ./evaluation.ts).
  * The same schemas validate CLI input, sweep jobs (plain JSON, shardable to swarm agents) and IPC requests.
  * Must never import Node, Electron or the DOM.
  */
@@ -48,6 +48,19 @@ export const BacktestParamsSchema = z
     learning: z.boolean().default(false),
     /** Step size of the online threshold adaptation. */
     learningRate: z.number().min(0).max(1).default(0.02),
+    /** Loop variants (issue 13 item 4; each off by default, see src/main/strategy/loop.ts):
+     *  gateSmoothing: a learning walk moves its gates this fraction of the way to the learned values at each
+     *  refresh (1 = jump to them, as before; smaller = an exponential moving average of the learned gates). */
+    gateSmoothing: z.number().gt(0).max(1).default(1),
+    /** 'mean': a confidence level opens the gate when its calibrated success probability (posterior mean) reaches
+     *  `threshold`; 'credible': when the posterior mean minus one posterior standard deviation does. */
+    gateRule: z.enum(['mean', 'credible']).default('mean'),
+    /** Volatility-scaled edge: stand aside unless |mean forward return| > volEdge · σ · √H, σ the standard
+     *  deviation of the last W log returns up to the decision bar (0 = off). */
+    volEdge: z.number().min(0).max(10).default(0),
+    /** 'volatility': learn separate gates per volatility regime (the last W bars' volatility above or below
+     *  that of the last 8W bars), under pattern types `<type>:hv` / `<type>:lv`; 'none': one set of gates. */
+    regimes: z.enum(['none', 'volatility']).default('none'),
     /** Seed of the random-signal baseline and the bootstrap. */
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   })
@@ -115,28 +128,6 @@ export const BacktestResultSchema = z.object({
   thresholdPath: z.array(z.number()).optional(),
 });
 export type BacktestResult = z.infer<typeof BacktestResultSchema>;
-
-export const ComparisonSchema = z.object({
-  against: z.string(),
-  sharpeDiff: z.number().nullable(),
-  sharpeP: z.number().nullable(),
-  hitRateDiff: z.number().nullable(),
-  hitRateP: z.number().nullable(),
-  verdict: z.string(),
-});
-export type Comparison = z.infer<typeof ComparisonSchema>;
-
-export const EvaluationSchema = z.object({
-  split: z.object({ trainEnd: z.number().int(), validationEnd: z.number().int(), barCount: z.number().int() }),
-  /** Thresholds tried on validation and the one chosen (per mode). */
-  chosen: z.object({ baseline: z.number(), learning: z.number() }),
-  validation: z.record(z.string(), MetricsSchema),
-  test: z.record(z.string(), MetricsSchema),
-  comparisons: z.array(ComparisonSchema),
-  bootstrap: z.object({ resamples: z.number().int(), meanBlock: z.number(), seed: z.number().int() }),
-  summary: z.string(),
-});
-export type Evaluation = z.infer<typeof EvaluationSchema>;
 
 /** One sweep pass: serializable in and out, so it can run in a local worker or on a swarm agent. */
 export const SweepJobSchema = z.object({

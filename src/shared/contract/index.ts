@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { WarpdeskError } from '../errors';
 import { backtestChannels, backtestEvents } from './backtest';
 import { dataChannels } from './data';
+import { evaluationChannels, evaluationEvents } from './evaluation';
 import type { ChannelDef } from './define';
 import { memoryChannels, memoryEvents } from './memory';
 import { strategyChannels, strategyEvents } from './strategy';
@@ -16,6 +17,7 @@ import { swarmChannels, swarmEvents } from './swarm';
 export * from './backtest';
 export * from './define';
 export * from './data';
+export * from './evaluation';
 export * from './memory';
 export * from './strategy';
 export * from './swarm';
@@ -23,6 +25,7 @@ export * from './swarm';
 export const CHANNELS = {
   ...backtestChannels,
   ...dataChannels,
+  ...evaluationChannels,
   ...memoryChannels,
   ...strategyChannels,
   ...swarmChannels,
@@ -30,6 +33,7 @@ export const CHANNELS = {
 
 export const EVENTS = {
   ...backtestEvents,
+  ...evaluationEvents,
   ...memoryEvents,
   ...strategyEvents,
   ...swarmEvents,

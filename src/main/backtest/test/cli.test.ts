@@ -87,12 +87,12 @@ describe('warpdesk backtest / sweep', () => {
     }
   });
 
-  it('--evaluate reports the test period and the bootstrap', async () => {
-    const r = await cli(['backtest', '--data', msft, '--window', '10', '--top', '4', '--horizon', '2', '--evaluate', '--resamples', '100']);
+  it('--evaluate runs the one evaluation (warpdesk evaluate) on the file', async () => {
+    const r = await cli(['backtest', '--data', msft, '--window', '10', '--top', '4', '--horizon', '2', '--evaluate', '--folds', '2', '--resamples', '100', '--workers', '0']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/Test period/);
-    expect(r.out).toMatch(/learning vs baseline/);
-    expect(r.out).toMatch(/significant|Not enough/);
+    expect(r.out).toMatch(/Out of sample/);
+    expect(r.out).toMatch(/learning vs baseline .* Holm p/);
+    expect(r.out).toMatch(/pooled section needs at least 2 series/);
   });
 
   it('exit codes: 2 on bad usage, 1 on failure, each with one sentence', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createReferenceEngine } from '../../engine';
 import { computeForecasts } from '../forecast';
 import { parseParams, runStrategy } from '../run';
+import type { BacktestParamsInput } from '../../../shared/contract/backtest';
 import { cloneBars, randomBars } from './util';
 
 const engine = createReferenceEngine();
@@ -15,9 +16,19 @@ const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 describe('no look-ahead', () => {
   const N = 260;
   const base = randomBars(N, 99);
-  for (const learning of [false, true]) {
-    it(`changing a future bar changes no earlier decision (${learning ? 'learning' : 'baseline'})`, () => {
-      const p = parseParams({ window: 10, top: 4, horizon: 4, minHistory: 40, threshold: 0.5, learning, learningRate: 0.2, sizing: 'confidence' });
+  // today's loop, then each variant of the loop on its own (issue 13 item 4), with fewer runs each
+  const cases: Array<{ name: string; learning: boolean; extra: BacktestParamsInput; runs: number }> = [
+    { name: 'baseline', learning: false, extra: {}, runs: 40 },
+    { name: 'learning', learning: true, extra: {}, runs: 40 },
+    { name: 'baseline, volEdge', learning: false, extra: { volEdge: 0.3 }, runs: 10 },
+    { name: 'learning, volEdge', learning: true, extra: { volEdge: 0.3 }, runs: 10 },
+    { name: 'learning, gateSmoothing', learning: true, extra: { gateSmoothing: 0.3 }, runs: 10 },
+    { name: 'learning, credible gate', learning: true, extra: { gateRule: 'credible' }, runs: 10 },
+    { name: 'learning, regimes', learning: true, extra: { regimes: 'volatility' }, runs: 10 },
+  ];
+  for (const { name, learning, extra, runs } of cases) {
+    it(`changing a future bar changes no earlier decision (${name})`, { timeout: 300_000 }, () => {
+      const p = parseParams({ window: 10, top: 4, horizon: 4, minHistory: 40, threshold: 0.5, learning, learningRate: 0.2, sizing: 'confidence', ...extra });
       const t0 = computeForecasts(base, p, engine);
       const r0 = runStrategy(base, t0, p);
       fc.assert(
@@ -37,7 +48,7 @@ describe('no look-ahead', () => {
             if (learning) expect(r1.policy.thresholdPath![d]).toBe(r0.policy.thresholdPath![d]);
           }
         }),
-        { numRuns: 40, seed: 3 },
+        { numRuns: runs, seed: 3 },
       );
     });
   }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WarpdeskError } from '../../../shared/errors';
 import { emptyAdaptState, similarityThreshold, updateAdaptState, calibrate, DEFAULT_ADAPT } from '../adapt';
-import { canonicalJson, linkHash, GENESIS_HASH } from '../canonical';
+import { canonicalJson, canonicalJsonSpliced, linkHash, GENESIS_HASH } from '../canonical';
+import { freshRandomBytes } from '../entropy';
 import { uuidv7 } from '../ids';
 import { checkOutcome, judgeOutcome } from '../judge';
 import { envKeyProvider, Keyring, generateKey, aadFor } from '../keys';
@@ -101,6 +102,30 @@ describe('canonical JSON, chain links, ids, keys', () => {
     expect(() => canonicalJson(new Date())).toThrow();
     expect(linkHash(GENESIS_HASH, '{}')).toMatch(/^[0-9a-f]{64}$/);
     expect(linkHash(GENESIS_HASH, '{}')).not.toBe(linkHash('1'.repeat(64), '{}'));
+  });
+
+  it('property: splicing a member written once as canonical JSON gives the same bytes as writing it all', () => {
+    const member = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), member), member, fc.string(), (obj, payload, key) => {
+        const whole = { ...obj, [key]: payload };
+        expect(canonicalJsonSpliced(whole, key, canonicalJson(payload))).toBe(canonicalJson(whole));
+      }),
+    );
+  });
+
+  it('hands out fresh random bytes: right length, never the same, never aliased to the pool', () => {
+    const seen = new Set<string>();
+    const first = freshRandomBytes(12);
+    const copy = Buffer.from(first);
+    for (let i = 0; i < 3000; i++) {
+      const b = freshRandomBytes(i % 2 ? 12 : 16);
+      expect(b.length).toBe(i % 2 ? 12 : 16);
+      seen.add(b.toString('hex'));
+    }
+    expect(seen.size).toBe(3000);
+    expect(first.equals(copy)).toBe(true);
+    expect(() => freshRandomBytes(257)).toThrow(RangeError);
   });
 
   it('makes time-ordered, unique UUIDv7 ids', () => {

@@ -53,26 +53,44 @@ async function main(): Promise<void> {
       const jobs = cmd['jobs'] as never[];
       return c.runSweep(jobs, batchJobs(jobs), { timeoutMs: 120_000 });
     };
+    handlers['heapSnapshot'] = async (cmd) => (await import('node:v8')).writeHeapSnapshot(cmd['file'] as string);
     handlers['metrics'] = async () => (await import('../../metrics')).metricsText();
     let cpu0 = process.cpuUsage();
     let t0 = performance.now();
-    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const { monitorEventLoopDelay, PerformanceObserver } = await import('node:perf_hooks');
     const lag = monitorEventLoopDelay({ resolution: 10 });
+    // GC pauses while holding (kind 1 = scavenge, 4 = mark-compact; perf_hooks constants).
+    let gcs: Array<{ ms: number; kind: number }> = [];
+    const gcObs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcs.push({ ms: e.duration, kind: (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+    });
     handlers['usageStart'] = () => {
       cpu0 = process.cpuUsage();
       t0 = performance.now();
       lag.reset();
       lag.enable();
+      gcs = [];
+      gcObs.observe({ entryTypes: ['gc'] });
       return true;
     };
     handlers['usage'] = () => {
       const d = process.cpuUsage(cpu0);
       const wall = performance.now() - t0;
       lag.disable();
+      gcObs.disconnect();
+      const mem = process.memoryUsage();
       return {
+        gc: {
+          count: gcs.length,
+          scavenges: gcs.filter((g) => g.kind === 1).length,
+          totalMs: gcs.reduce((t, g) => t + g.ms, 0),
+          maxMs: gcs.reduce((m, g) => Math.max(m, g.ms), 0),
+        },
+        heapTotalMiB: mem.heapTotal / 2 ** 20,
         cpuPercent: ((d.user + d.system) / 1000 / wall) * 100,
         rssMiB: process.memoryUsage().rss / 2 ** 20,
         heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+        externalMiB: process.memoryUsage().external / 2 ** 20,
         loopDelayP99Ms: lag.percentile(99) / 1e6,
       };
     };
@@ -124,6 +142,7 @@ async function main(): Promise<void> {
             dbPath: ':memory:',
             heartbeatMs: (opts['heartbeatMs'] as number | undefined) ?? 2000,
             transports: opts['transports'] as Array<'quic' | 'ws'> | undefined,
+            quicTimeoutMs: opts['quicTimeoutMs'] as number | undefined,
             logger: log,
           });
           a.on('rtt', (r: number) => {

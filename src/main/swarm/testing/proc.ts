@@ -18,8 +18,9 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
-export function startProc(role: string, opts: Record<string, unknown>, env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', HARNESS, role, JSON.stringify(opts)], {
+/** `nodeArgs`: extra Node flags for the child (e.g. `--cpu-prof`, which writes its profile on the `stop` command's exit). */
+export function startProc(role: string, opts: Record<string, unknown>, env: Record<string, string> = {}, nodeArgs: string[] = []): Proc {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', HARNESS, role, JSON.stringify(opts)], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, WARPDESK_LOG_LEVEL: process.env['WARPDESK_LOG_LEVEL'] ?? 'warn', ...env },
   });
