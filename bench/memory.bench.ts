@@ -37,16 +37,19 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
   const now = Date.UTC(2026, 0, 1);
   const rnd = seededRandom(4);
   const rows: BenchSection['rows'] = [];
-  const row = (c: string, n: number, cells: { p50?: number; p99?: number; total?: number; per?: string; detail?: string; target?: string }): void => {
+  const row = (c: string, n: number, cells: { p50?: number; p99?: number; cpu50?: number; cpu99?: number; total?: number; per?: string; detail?: string; target?: string; met?: boolean }): void => {
     rows.push({
       case: c,
       n,
       'p50 ms': cells.p50 === undefined ? '' : r3(cells.p50),
       'p99 ms': cells.p99 === undefined ? '' : r3(cells.p99),
+      'cpu p50 ms': cells.cpu50 === undefined ? '' : r3(cells.cpu50),
+      'cpu p99 ms': cells.cpu99 === undefined ? '' : r3(cells.cpu99),
       'total ms': cells.total === undefined ? '' : Math.round(cells.total),
       'per item': cells.per ?? '',
       detail: cells.detail ?? '',
       target: cells.target ?? '',
+      ...(cells.met === undefined ? {} : { met: cells.met }),
     });
   };
   const notes: string[] = [`load average at start ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores; engine ${getEngine().backend} (${getEngine().simdLevel()})`];
@@ -122,26 +125,36 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
     ['retrieve top-10, score only (λ=1)', 1],
   ] as const) {
     const lat: number[] = [];
+    const cpu: number[] = []; // process.cpuUsage deltas: on a loaded machine wall time mostly measures waiting
     const perQuery: Array<{ ms: number; dtw: number }> = [];
     let dtw = 0;
     for (let q = 0; q < 5; q++) memory.retrieve({ query: randomWalk(L, 900 + q), k: 10, lambda, now }); // warm-up (JIT), untimed
     for (let q = 0; q < queries; q++) {
       const query = randomWalk(L, 1000 + q);
+      const c0 = process.cpuUsage();
       const t = performance.now();
       const r = memory.retrieve({ query, k: 10, lambda, now });
       lat.push(performance.now() - t);
+      const dc = process.cpuUsage(c0);
+      cpu.push((dc.user + dc.system) / 1000);
       perQuery.push({ ms: lat[lat.length - 1]!, dtw: r.stats.dtwComputed });
       dtw += r.stats.dtwComputed;
       await tick();
     }
     lat.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
     // The tail is the queries whose LB_Keogh bounds are loose (thousands of exact DTW), not noise alone.
     const slowest = perQuery.sort((a, b) => b.ms - a.ms).slice(0, 2).map((x) => x.dtw).join(', ');
+    // Issue 14 item 4: p99 <= 20 ms, judged on CPU time per query (wall time on the shared machine is printed too).
+    const p99cpu = quantile(cpu, 0.99);
     row(`${label} over ${total} × ${L}`, queries, {
       p50: median(lat),
       p99: quantile(lat, 0.99),
+      cpu50: median(cpu),
+      cpu99: p99cpu,
       detail: `${Math.round(dtw / queries)} exact DTW/query (${(100 * (1 - dtw / queries / total)).toFixed(2)}% pruned); 2 slowest: ${slowest}`,
-      target: '< 20 ms',
+      target: 'p99 ≤ 20 ms (CPU)',
+      met: p99cpu <= 20,
     });
   }
 
@@ -174,7 +187,7 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
   memory.checkpoint();
   const s = memory.stats();
   notes.push(`database ${(s.bytes / 1e6).toFixed(1)} MB (+ ${(s.walBytes / 1e6).toFixed(1)} MB WAL) for ${s.experiences} experiences with ${s.verdicts} verdicts (${Math.round(s.bytes / s.experiences)} B per experience, most of it the 10 encrypted matches); a stored pattern is ${16 + L + 28} B encrypted (8-bit codes + scale + offset + nonce + tag) vs ${4 * L} B as f32`);
-  notes.push('retrieval is exact: LB_PAA and LB_Keogh only skip rows whose best possible score cannot enter the top set; the rest get exact DTW (engine dtwBatch)');
+  notes.push('retrieval is exact: LB_PAA (engine rowBounds, one call over the stored matrix) and LB_Keogh only skip rows whose best possible score cannot enter the top set; the rest get exact DTW (engine refineRows)');
   memory.close();
   return { name: 'Pattern memory (issue 4)', rows, notes };
 }

@@ -43,3 +43,11 @@ export function searchTopKAsync(series: NumArr, query: NumArr, window: number, k
 export function lcss(a: NumArr, b: NumArr, epsilon: number, delta: number): number;
 export function lcssMatrix(series: NumArr[], epsilon: number, delta: number): Float64Array;
 export function lcssMatrixAsync(series: NumArr[], epsilon: number, delta: number): NativeJob<Float64Array>;
+/**
+ * The memory index's fused first pass (src/main/memory/pattern-index.ts, RowBoundsInput in
+ * src/main/engine/types.ts): writes every eligible row's weight and returns the `limit` best score bounds
+ * sim(LB_PAA) x weight that are >= thr, best first (ties by row). Reads the arrays in place.
+ */
+export function rowBounds(input: Record<string, unknown>): { rows: Int32Array; bounds: Float64Array; eligible: number };
+/** The memory index's LB_Keogh + exact DTW pass (RefineRowsInput in src/main/engine/types.ts); updates the top set in place. */
+export function refineRows(input: Record<string, unknown>): { topCount: number; lowerBounded: number; dtwComputed: number };

@@ -44,7 +44,7 @@ if (binding) {
     throw e;
   };
   const api = {};
-  for (const name of ['simdLevel', 'availableLevels', 'setSimdLevel', 'threads', 'setThreads', 'dtw', 'dtwPath', 'dtwBatch', 'dtwBatchAsync', 'dtwMulti', 'searchTopK', 'searchTopKAsync', 'lcss', 'lcssMatrix', 'lcssMatrixAsync'])
+  for (const name of ['simdLevel', 'availableLevels', 'setSimdLevel', 'threads', 'setThreads', 'dtw', 'dtwPath', 'dtwBatch', 'dtwBatchAsync', 'dtwMulti', 'searchTopK', 'searchTopKAsync', 'lcss', 'lcssMatrix', 'lcssMatrixAsync', 'rowBounds', 'refineRows'])
     api[name] = unavailable;
   module.exports = Object.assign(api, { backend: 'js', reason, simdNote: '' });
 }

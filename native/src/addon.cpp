@@ -661,6 +661,285 @@ Value SetThreads(const CallbackInfo& info) {
   return Number::New(info.Env(), threads());
 }
 
+// ---- rowBounds: the memory index's fused first pass (src/main/memory/pattern-index.ts) ----
+// For every eligible row (active, matching the type/dataset/timeframe codes; -1 = any) it writes the
+// weight w = recency x reliability into `weight` and computes the score bound ub = sim(LB_PAA) x w; it
+// returns the `limit` rows of largest ub that are >= thr (descending ub, ties by row), so the caller runs
+// exact DTW on those first. Rows below max(thr, the limit-th bound) are early-abandoned. Mirrors
+// src/main/engine/reference/row-bounds.ts operation for operation (same doubles, no FMA).
+template <class T>
+T* typedField(Env env, Object o, const char* key, napi_typedarray_type type, size_t minLen) {
+  Value v = o.Get(key);
+  if (!v.IsTypedArray() || v.As<TypedArray>().TypedArrayType() != type) fail(env, "InvalidInput", std::string("rowBounds: '") + key + "' has the wrong array type.");
+  TypedArray ta = v.As<TypedArray>();
+  if (ta.ElementLength() < minLen) fail(env, "InvalidDimensions", std::string("rowBounds: '") + key + "' is too short.");
+  return reinterpret_cast<T*>(static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset());
+}
+
+double numField(Env env, Object o, const char* key) {
+  Value v = o.Get(key);
+  if (!v.IsNumber()) fail(env, "InvalidInput", std::string("rowBounds: '") + key + "' must be a number.");
+  return v.As<Number>().DoubleValue();
+}
+
+size_t countField(Env env, Object o, const char* key, double hi) {
+  double x = numField(env, o, key);
+  if (!std::isfinite(x) || x != std::floor(x) || x < 0 || x > hi) fail(env, "InvalidInput", std::string("rowBounds: '") + key + "' must be a whole number in range.");
+  return (size_t)x;
+}
+
+Value RowBounds(const CallbackInfo& info) {
+  Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) fail(env, "InvalidInput", "rowBounds takes one options object.");
+  Object o = info[0].As<Object>();
+  const size_t count = countField(env, o, "count", 2147483647.0);
+  const size_t n = countField(env, o, "n", 1e9);
+  const size_t S = countField(env, o, "segments", 1024);
+  const size_t stride = countField(env, o, "stride", 1024);
+  const size_t limit = countField(env, o, "limit", 2147483647.0);
+  const size_t types = countField(env, o, "types", 2147483647.0);
+  if (n == 0 || S == 0 || S > stride) fail(env, "InvalidInput", "rowBounds: bad length or segment count.");
+  const double thr = numField(env, o, "thr"), c = numField(env, o, "c"), floorR = numField(env, o, "floor");
+  const bool pure = o.Get("pure").ToBoolean().Value();
+  const double ft = numField(env, o, "filterType"), fd = numField(env, o, "filterDataset"), ff = numField(env, o, "filterTimeframe");
+  const double* paa = typedField<double>(env, o, "paa", napi_float64_array, count * stride);
+  const double* segU = typedField<double>(env, o, "segU", napi_float64_array, S);
+  const double* segL = typedField<double>(env, o, "segL", napi_float64_array, S);
+  const double* segLen = typedField<double>(env, o, "segLen", napi_float64_array, S);
+  const int32_t* segOrder = typedField<int32_t>(env, o, "segOrder", napi_int32_array, S);
+  for (size_t i = 0; i < S; ++i)
+    if (segOrder[i] < 0 || (size_t)segOrder[i] >= S) fail(env, "InvalidInput", "rowBounds: segOrder out of range.");
+  const uint8_t* active = typedField<uint8_t>(env, o, "active", napi_uint8_array, count);
+  const int32_t* type = typedField<int32_t>(env, o, "type", napi_int32_array, count);
+  const int32_t* dataset = typedField<int32_t>(env, o, "dataset", napi_int32_array, count);
+  const int32_t* timeframe = typedField<int32_t>(env, o, "timeframe", napi_int32_array, count);
+  const double* decay = typedField<double>(env, o, "decay", napi_float64_array, pure ? 0 : count);
+  const double* quality = typedField<double>(env, o, "quality", napi_float64_array, count);
+  const double* typeMean = typedField<double>(env, o, "typeMean", napi_float64_array, types);
+  double* weight = typedField<double>(env, o, "weight", napi_float64_array, count);
+  if (!pure)
+    for (size_t r = 0; r < count; ++r)
+      if (active[r] && (type[r] < 0 || (size_t)type[r] >= types)) fail(env, "InvalidInput", "rowBounds: a type code is out of range.");
+
+  const double nd = (double)n;
+  // heap under `better` (larger bound, then smaller row): its root is the worst kept row
+  using E = std::pair<double, int32_t>;
+  auto better = [](const E& a, const E& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+  std::vector<E> heap;
+  heap.reserve(std::min(limit, count));
+  size_t eligible = 0;
+  for (size_t r = 0; r < count; ++r) {
+    if (!active[r]) continue;
+    if ((ft >= 0 && type[r] != ft) || (fd >= 0 && dataset[r] != fd) || (ff >= 0 && timeframe[r] != ff)) continue;
+    ++eligible;
+    double w = 1;
+    if (!pure) {
+      double f = c * decay[r];
+      if (!(f <= 1)) f = 1;
+      const double rec = floorR + (1 - floorR) * f;
+      const double q = quality[r];
+      w = rec * (0.5 + 0.5 * (q == q ? q : typeMean[type[r]]));
+    }
+    weight[r] = w;
+    if (limit == 0) continue;
+    const bool full = heap.size() >= limit;
+    const double floorB = full ? std::max(thr, heap.front().first) : thr;
+    if (w < floorB) continue;
+    double cap = INFINITY;
+    if (floorB >= 0) {
+      const double s = floorB / w;
+      cap = s >= 1 ? 0 : (s <= 0 ? INFINITY : nd * (1 / s - 1));
+    }
+    const double* x = paa + r * stride;
+    double lb = 0;
+    bool abandoned = false;
+    for (size_t i = 0; i < S; ++i) {
+      const int32_t g = segOrder[i];
+      const double v = x[g], u = segU[g];
+      if (v > u) lb += segLen[g] * (v - u) * (v - u);
+      else {
+        const double l = segL[g];
+        if (v < l) lb += segLen[g] * (v - l) * (v - l);
+      }
+      if (lb > cap) {
+        abandoned = true;
+        break;
+      }
+    }
+    if (abandoned) continue;
+    double sim;
+    if (lb <= 0) sim = 1;
+    else {
+      sim = 1 / (1 + lb / nd);
+      if (sim >= 1) sim = 1 - 0x1p-53;
+    }
+    const double ub = sim * w;
+    if (ub < thr) continue;
+    if (!full) {
+      heap.emplace_back(ub, (int32_t)r);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (better(E(ub, (int32_t)r), heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = E(ub, (int32_t)r);
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), better);  // best first
+  Int32Array rows = Int32Array::New(env, heap.size());
+  Float64Array bounds = Float64Array::New(env, heap.size());
+  for (size_t i = 0; i < heap.size(); ++i) {
+    rows[i] = heap[i].second;
+    bounds[i] = heap[i].first;
+  }
+  Object out = Object::New(env);
+  out.Set("rows", rows);
+  out.Set("bounds", bounds);
+  out.Set("eligible", Number::New(env, (double)eligible));
+  return out;
+}
+
+// ---- refineRows: the memory index's second pass over best-bounded rows (after rowBounds) ----
+// Visits `rows` (descending `bounds`) until a bound falls below the top set's threshold; a row not yet
+// `done` gets LB_Keogh and then LB_Improved against the query envelope (once the top set is full, abandoned
+// above the distance at which it could not enter) and then exact DTW (batches of `batch` rows through the active kernels); the
+// top set (topRows/topScore/topDist, best first, ties by row, `topCount` used) is updated in place.
+// Mirrors src/main/engine/reference/refine-rows.ts.
+Value RefineRows(const CallbackInfo& info) {
+  Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) fail(env, "InvalidInput", "refineRows takes one options object.");
+  Object o = info[0].As<Object>();
+  const size_t count = countField(env, o, "count", 2147483647.0);
+  const size_t n = countField(env, o, "n", 1e9);
+  const size_t pool = countField(env, o, "pool", 1e6);
+  const size_t batch = std::max<size_t>(1, countField(env, o, "batch", 1e6));
+  size_t topCount = countField(env, o, "topCount", (double)pool);
+  const long window = (long)countField(env, o, "window", 1e9);
+  if (n == 0 || pool == 0) fail(env, "InvalidInput", "refineRows: bad length or pool.");
+  const float* values = typedField<float>(env, o, "values", napi_float32_array, count * n);
+  const float* query = typedField<float>(env, o, "query", napi_float32_array, n);
+  const double* upper = typedField<double>(env, o, "upper", napi_float64_array, n);
+  const double* lower = typedField<double>(env, o, "lower", napi_float64_array, n);
+  Value rv = o.Get("rows");
+  if (!rv.IsTypedArray() || rv.As<TypedArray>().TypedArrayType() != napi_int32_array) fail(env, "InvalidInput", "refineRows: 'rows' must be an Int32Array.");
+  const size_t m = rv.As<TypedArray>().ElementLength();
+  const int32_t* rows = typedField<int32_t>(env, o, "rows", napi_int32_array, m);
+  const double* bounds = typedField<double>(env, o, "bounds", napi_float64_array, m);
+  for (size_t i = 0; i < m; ++i)
+    if (rows[i] < 0 || (size_t)rows[i] >= count) fail(env, "InvalidInput", "refineRows: a row is out of range.");
+  const double* weight = typedField<double>(env, o, "weight", napi_float64_array, count);
+  uint8_t* done = typedField<uint8_t>(env, o, "done", napi_uint8_array, count);
+  int32_t* topRows = typedField<int32_t>(env, o, "topRows", napi_int32_array, pool);
+  double* topScore = typedField<double>(env, o, "topScore", napi_float64_array, pool);
+  double* topDist = typedField<double>(env, o, "topDist", napi_float64_array, pool);
+  checkCells(env, (double)(batch * n), n, window, n);
+
+  const wd::Kernels* K = wd::active();
+  const double nd = (double)n;
+  auto sim = [nd](double d) {
+    if (d <= 0) return 1.0;
+    const double s = 1 / (1 + d / nd);
+    return s >= 1 ? 1 - 0x1p-53 : s;
+  };
+  double thr = topCount >= pool ? topScore[pool - 1] : -1;
+  std::vector<int32_t> pending;
+  pending.reserve(batch);
+  std::vector<float> buf(batch * n);
+  std::vector<double> d(batch);
+  std::vector<double> h(n);
+  std::vector<size_t> hiQ(n), loQ(n);
+  const size_t wn = (size_t)std::min<long>(window, (long)n);
+  const Value iv = o.Get("improved");
+  // off by default here: with SIMD DTW the scalar LB_Improved costs more than the DTW it saves (measured,
+  // src/main/memory/README.md); the reference turns it on by default (its DTW is the expensive part)
+  const bool improved = !iv.IsUndefined() && iv.ToBoolean().Value();
+  double lowerBounded = 0, dtwComputed = 0;
+  auto flush = [&]() {
+    const size_t k = pending.size();
+    if (k == 0) return;
+    for (size_t i = 0; i < k; ++i) std::memcpy(buf.data() + i * n, values + (size_t)pending[i] * n, n * sizeof(float));
+    K->batch_f32(query, n, buf.data(), k, window, false, d.data());
+    dtwComputed += (double)k;
+    for (size_t i = 0; i < k; ++i) {
+      const int32_t row = pending[i];
+      if (!std::isfinite(d[i])) fail(env, "NonFinite", "refineRows: a DTW distance is not finite.");
+      const double sc = sim(d[i]) * weight[row];
+      if (topCount >= pool && (sc < thr || (sc == thr && row > topRows[topCount - 1]))) continue;
+      size_t pos = topCount < pool ? topCount : pool - 1;  // the slot freed at the end
+      while (pos > 0 && (topScore[pos - 1] < sc || (topScore[pos - 1] == sc && topRows[pos - 1] > row))) {
+        topScore[pos] = topScore[pos - 1];
+        topRows[pos] = topRows[pos - 1];
+        topDist[pos] = topDist[pos - 1];
+        --pos;
+      }
+      topScore[pos] = sc;
+      topRows[pos] = row;
+      topDist[pos] = d[i];
+      if (topCount < pool) ++topCount;
+      if (topCount >= pool) thr = topScore[pool - 1];
+    }
+    pending.clear();
+  };
+  for (size_t i = 0; i < m; ++i) {
+    if (topCount >= pool && bounds[i] < thr) {
+      flush();
+      if (bounds[i] < thr) break;
+    }
+    const int32_t r = rows[i];
+    if (done[r]) continue;
+    done[r] = 1;
+    if (topCount >= pool) {
+      const double s = thr / weight[r];
+      const double cap = s >= 1 ? 0 : (s <= 0 ? INFINITY : nd * (1 / s - 1));
+      lowerBounded += 1;
+      const float* c = values + (size_t)r * n;
+      double lb = 0;
+      for (size_t t = 0; t < n && lb <= cap; ++t) {
+        const double x = c[t], u = upper[t];
+        if (x > u) lb += (x - u) * (x - u);
+        else {
+          const double l = lower[t];
+          if (x < l) lb += (x - l) * (x - l);
+        }
+      }
+      if (lb > cap) continue;
+      if (improved) {
+        // LB_Improved (Lemire 2009): + LB_Keogh of the query against the envelope of the row's projection
+        // onto the query's envelope; still a lower bound of the DTW distance
+        for (size_t t = 0; t < n; ++t) {
+          const double x = c[t];
+          h[t] = x > upper[t] ? upper[t] : (x < lower[t] ? lower[t] : x);
+        }
+        size_t hh = 0, ht = 0, lh = 0, lt = 0, next = 0;
+        for (size_t i = 0; i < n && lb <= cap; ++i) {
+          const size_t right = i + wn < n - 1 ? i + wn : n - 1;
+          while (next <= right) {
+            const double v = h[next];
+            while (ht > hh && h[hiQ[ht - 1]] < v) --ht;
+            hiQ[ht++] = next;
+            while (lt > lh && h[loQ[lt - 1]] > v) --lt;
+            loQ[lt++] = next;
+            ++next;
+          }
+          while (hiQ[hh] + wn < i) ++hh;
+          while (loQ[lh] + wn < i) ++lh;
+          const double u = h[hiQ[hh]], l = h[loQ[lh]], x = query[i];
+          if (x > u) lb += (x - u) * (x - u);
+          else if (x < l) lb += (x - l) * (x - l);
+        }
+        if (lb > cap) continue;
+      }
+    }
+    pending.push_back(r);
+    if (pending.size() >= batch) flush();
+  }
+  flush();
+  Object out = Object::New(env);
+  out.Set("topCount", Number::New(env, (double)topCount));
+  out.Set("lowerBounded", Number::New(env, lowerBounded));
+  out.Set("dtwComputed", Number::New(env, dtwComputed));
+  return out;
+}
+
 // Turns C++ exceptions other than Napi::Error (allocation failures, ...) into coded JS errors.
 template <Value (*F)(const CallbackInfo&)>
 Value safe(const CallbackInfo& info) {
@@ -692,6 +971,8 @@ Object Init(Env env, Object exports) {
   exports.Set("lcss", Function::New(env, safe<Lcss>));
   exports.Set("lcssMatrix", Function::New(env, safe<LcssMatrix>));
   exports.Set("lcssMatrixAsync", Function::New(env, safe<LcssMatrixAsync>));
+  exports.Set("rowBounds", Function::New(env, safe<RowBounds>));
+  exports.Set("refineRows", Function::New(env, safe<RefineRows>));
   return exports;
 }
 

@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { isErrorCode, WarpdeskError } from '../../shared/errors';
 import { checkBatch, checkDtw, checkMulti, checkSearch, checkSeriesList, K } from './reference';
+import { refineRows } from './reference/refine-rows';
+import { rowBounds } from './reference/row-bounds';
 import type { NativeBinding, NativeJob } from './native-types';
 import { appRoot } from '../platform/resources';
 import type { DtwResult, PatternEngine, SearchMatch } from './types';
@@ -223,5 +225,8 @@ export function createNativeEngine(nb: NativeBinding): PatternEngine {
         return Promise.reject(toWarpdesk(err));
       }
     },
+    // an addon built before rowBounds existed falls back to the reference (same answer)
+    rowBounds: typeof nb.rowBounds === 'function' ? (input) => wrap(() => nb.rowBounds(input)) : rowBounds,
+    refineRows: typeof nb.refineRows === 'function' ? (input) => wrap(() => nb.refineRows(input)) : refineRows,
   };
 }

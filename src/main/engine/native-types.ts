@@ -28,4 +28,6 @@ export interface NativeBinding {
   lcss(a: NumArr, b: NumArr, epsilon: number, delta: number): number;
   lcssMatrix(series: NumArr[], epsilon: number, delta: number): Float64Array;
   lcssMatrixAsync(series: NumArr[], epsilon: number, delta: number): NativeJob<Float64Array>;
+  rowBounds(input: import('./types').RowBoundsInput): import('./types').RowBoundsResult;
+  refineRows(input: import('./types').RefineRowsInput): import('./types').RefineRowsResult;
 }

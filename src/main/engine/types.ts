@@ -85,6 +85,87 @@ export interface MultivariateOptions {
   cost?: DtwCost;
 }
 
+/**
+ * Input of `rowBounds`, the memory index's fused first pass (src/main/memory/pattern-index.ts): per row
+ * `stride` f64 PAA means of which the first `segments` are used; the query envelope's per-segment max/min
+ * (segU/segL), lengths and visiting order; the row metadata arrays (read in place); filter codes (-1 = any);
+ * recency f = min(1, c x decay[r]), rec = floor + (1 - floor) f; reliability 0.5 + 0.5 (quality or typeMean
+ * of the row's type); `pure` = all weights 1. `weight` is written for every eligible row.
+ */
+export interface RowBoundsInput {
+  count: number;
+  n: number;
+  segments: number;
+  stride: number;
+  paa: Float64Array;
+  segU: Float64Array;
+  segL: Float64Array;
+  segLen: Float64Array;
+  segOrder: Int32Array;
+  active: Uint8Array;
+  type: Int32Array;
+  dataset: Int32Array;
+  timeframe: Int32Array;
+  filterType: number;
+  filterDataset: number;
+  filterTimeframe: number;
+  decay: Float64Array;
+  quality: Float64Array;
+  typeMean: Float64Array;
+  types: number;
+  c: number;
+  floor: number;
+  pure: boolean;
+  weight: Float64Array;
+  /** Rows whose bound is below thr are left out (-1: none). */
+  thr: number;
+  /** At most this many rows are returned: the best bounds. */
+  limit: number;
+}
+
+/** The best-bounded rows, descending bound (ties by row ascending), and how many rows passed the filter. */
+export interface RowBoundsResult {
+  rows: Int32Array;
+  bounds: Float64Array;
+  eligible: number;
+}
+
+/**
+ * Input of `refineRows`, the memory index's second pass: `values` holds `count` rows of n f32 values; `rows`
+ * and `bounds` come from rowBounds; `done` marks rows already refined (updated); the top set of at most
+ * `pool` rows (topRows/topScore/topDist, best first, `topCount` used) is updated in place.
+ */
+export interface RefineRowsInput {
+  count: number;
+  n: number;
+  values: Float32Array;
+  query: Float32Array;
+  upper: Float64Array;
+  lower: Float64Array;
+  window: number;
+  rows: Int32Array;
+  bounds: Float64Array;
+  weight: Float64Array;
+  done: Uint8Array;
+  pool: number;
+  batch: number;
+  topRows: Int32Array;
+  topScore: Float64Array;
+  topDist: Float64Array;
+  topCount: number;
+  /**
+   * LB_Improved after LB_Keogh. Default per backend, same answers either way: off on native (SIMD DTW is
+   * cheaper than the scalar bound), on in the reference (its DTW is the expensive part).
+   */
+  improved?: boolean;
+}
+
+export interface RefineRowsResult {
+  topCount: number;
+  lowerBounded: number;
+  dtwComputed: number;
+}
+
 export interface PatternEngine {
   readonly backend: 'native' | 'js';
   /** Why the engine is on the JS backend (undefined when native). */
@@ -110,4 +191,8 @@ export interface PatternEngine {
   lcssMatrix(series: NumericArray[], options: LcssOptions): Float64Array;
   /** Same as lcssMatrix, off the JS thread, with progress and cancellation. */
   lcssMatrixAsync(series: NumericArray[], options: LcssOptions & AsyncOptions): Promise<Float64Array>;
+  /** The memory index's fused weight + LB_PAA pass (see RowBoundsInput): best `limit` score bounds >= thr. */
+  rowBounds(input: RowBoundsInput): RowBoundsResult;
+  /** The memory index's LB_Keogh + exact DTW pass over rowBounds' rows (see RefineRowsInput). */
+  refineRows(input: RefineRowsInput): RefineRowsResult;
 }

@@ -13,7 +13,7 @@
  * `zNormalizeInto`); the envelope, LB_Keogh and the similarity formula are the shared ones too.
  * Must never: return a row whose exact score was not computed, or hold key material.
  */
-import { distanceForSimilarity, envelope, lbKeogh, similarityFromDistance } from '../../shared/numerics';
+import { envelope, similarityFromDistance } from '../../shared/numerics';
 import type { NumericArray, PatternEngine } from '../engine';
 
 export interface IndexEntry {
@@ -30,7 +30,6 @@ export interface IndexEntry {
 
 /** Segments of the per-row PAA summary used by the first pruning pass. */
 const SEGMENTS = 16;
-const UB_BUCKETS = 4096;
 
 interface Bucket {
   length: number;
@@ -107,6 +106,8 @@ export class PatternIndex {
   private readonly names: string[] = [];
   private readonly typeQuality = new Map<number, { sum: number; n: number }>();
   private scratch = newScratch(0);
+  /** LB_Improved after LB_Keogh in the second pass; undefined = the engine's default (A/B benchmarks set it). */
+  lbImproved: boolean | undefined = undefined;
 
   get size(): number {
     return this.where.size;
@@ -239,7 +240,7 @@ export class PatternIndex {
    * `window` is the Sakoe-Chiba half-width in samples. `pure` ranks by similarity alone (weights 1).
    */
   search(
-    engine: Pick<PatternEngine, 'dtwBatch'>,
+    engine: Pick<PatternEngine, 'rowBounds' | 'refineRows'>,
     query: Float32Array,
     window: number,
     pool: number,
@@ -283,150 +284,85 @@ export class PatternIndex {
     const values = b.values;
     const count = b.count;
     if (this.scratch.weight.length < count) this.scratch = newScratch(b.at.length);
-    const { weight, ub, key, order } = this.scratch;
+    const { weight } = this.scratch;
     if (!pure) refreshDecay(b, score.halfLifeMs);
-    const bounds: BoundParams = { segCount: seg.count, segOrder, segU, segL, segLen, n };
 
-    // The top set, best first, and exact DTW for a batch of rows.
-    const top: Array<{ row: number; distance: number; similarity: number; recency: number; reliability: number; score: number }> = [];
-    let thr = -1; // the score a row must beat once the top set is full
-    const batchSize = Math.max(16, pool);
-    const pending: number[] = [];
-    let buf = new Float32Array(batchSize * n);
-    const flush = (): void => {
-      const m = pending.length;
-      if (m === 0) return;
-      if (buf.length < m * n) buf = new Float32Array(m * n);
-      for (let i = 0; i < m; i++) buf.set(values.subarray(pending[i]! * n, (pending[i]! + 1) * n), i * n);
-      const d = engine.dtwBatch(query, buf.subarray(0, m * n), { window });
-      stats.dtwComputed += m;
-      for (let i = 0; i < m; i++) {
-        const row = pending[i]!;
-        const similarity = similarityFromDistance(d[i]!, n);
-        const w = weight[row]!;
-        const sc = similarity * w;
-        if (top.length >= pool && sc <= thr) continue;
-        const rec = pure ? 1 : recencyFast(b, row, score);
-        const item = { row, distance: d[i]!, similarity, recency: rec, reliability: w / rec, score: sc };
-        let pos = top.length;
-        while (pos > 0 && top[pos - 1]!.score < sc) pos--;
-        top.splice(pos, 0, item);
-        if (top.length > pool) top.pop();
-        if (top.length >= pool) thr = top[top.length - 1]!.score;
-      }
-      pending.length = 0;
-    };
-
-    // Pass 0: the weight (recency x reliability) of every eligible row, counting-sorted descending.
-    const c = pure ? 0 : decayNow(b, score);
-    const direct = !Number.isFinite(c);
-    const W_BUCKETS = 1024;
-    const wStarts = new Int32Array(W_BUCKETS + 1);
-    for (let r = 0; r < count; r++) {
-      key[r] = -1;
-      if (!b.active[r]) continue;
-      if ((ft >= 0 && b.type[r] !== ft) || (fd >= 0 && b.dataset[r] !== fd) || (ff >= 0 && b.timeframe[r] !== ff)) continue;
-      if (filter.exclude?.has(b.ids[r]!)) continue;
-      stats.rows++;
-      let w = 1;
-      if (!pure) {
-        let rec: number;
-        if (direct) rec = recencyOf(b.at[r]!, score);
-        else {
-          let f = c * b.decay[r]!;
-          if (!(f <= 1)) f = 1; // rows after `now` (and 0 x Infinity) count as brand new
-          rec = score.recencyFloor + (1 - score.recencyFloor) * f;
+    // Pass 1 (one engine call, native when the addon loads): every eligible row's weight and LB_PAA score
+    // bound; the best-bounded rows come back first. Excluded ids are switched off for the call only.
+    const off: number[] = [];
+    if (filter.exclude)
+      for (const id of filter.exclude) {
+        const w = this.where.get(id);
+        if (w && w.bucket === b && b.active[w.row]) {
+          b.active[w.row] = 0;
+          off.push(w.row);
         }
-        const q = b.quality[r]!;
-        w = rec * (0.5 + 0.5 * (q === q ? q : typeMean[b.type[r]!]!));
       }
-      weight[r] = w;
-      const k = Math.min(W_BUCKETS - 1, Math.floor(w * W_BUCKETS));
-      key[r] = k;
-      wStarts[k + 1]!++;
+    let decay = b.decay;
+    let c = pure ? 0 : decayNow(b, score);
+    if (!pure && !Number.isFinite(c)) {
+      // `now` is ~1,000 half-lives before the newest row: recency straight from the ages
+      decay = new Float64Array(count);
+      for (let r = 0; r < count; r++) decay[r] = Math.pow(2, -Math.max(0, score.now - b.at[r]!) / score.halfLifeMs);
+      c = 1;
     }
-    for (let k = 0; k < W_BUCKETS; k++) wStarts[k + 1]! += wStarts[k]!;
-    const byWeight = order; // rows ascending by weight bucket; read from the end
-    {
-      const fillW = wStarts.slice(0, W_BUCKETS);
-      for (let r = 0; r < count; r++) {
-        const k = key[r]!;
-        if (k >= 0) byWeight[fillW[k]!++] = r;
-      }
-    }
-    const eligibleCount = stats.rows;
-
-    // Seed: exact DTW for the best-bounded of the 1,024 heaviest rows, so pass 1 starts with a real threshold.
+    const scan = (thr: number, limit: number) =>
+      engine.rowBounds({
+        count, n, segments: seg.count, stride: SEGMENTS, paa: b.paa, segU, segL, segLen, segOrder,
+        active: b.active, type: b.type, dataset: b.dataset, timeframe: b.timeframe,
+        filterType: ft, filterDataset: fd, filterTimeframe: ff,
+        decay, quality: b.quality, typeMean, types: typeMean.length, c, floor: score.recencyFloor, pure, weight, thr, limit,
+      });
     const done = new Uint8Array(count);
-    if (eligibleCount > 8 * pool) {
-      const sample = Array.from(byWeight.subarray(Math.max(0, eligibleCount - 1024), eligibleCount));
-      for (const r of sample) ub[r] = rowBound(b, r, bounds, -1, weight[r]!);
-      sample.sort((a, c2) => ub[c2]! - ub[a]!);
-      for (const r of sample.slice(0, 2 * pool)) {
-        pending.push(r);
-        done[r] = 1;
+    // Pass 2 (one engine call per list), best bound first: full LB_Keogh then exact DTW in batches, until
+    // the bounds fall below the top set's threshold; the top set lives in these arrays.
+    const topRows = new Int32Array(pool);
+    const topScore = new Float64Array(pool);
+    const topDist = new Float64Array(pool);
+    let topCount = 0;
+    const visit = (rows: Int32Array, bounds: Float64Array): void => {
+      const r = engine.refineRows({
+        count, n, values, query, upper, lower, window, rows, bounds, weight, done, pool,
+        batch: Math.max(16, pool), topRows, topScore, topDist, topCount, improved: this.lbImproved,
+      });
+      topCount = r.topCount;
+      stats.lowerBounded += r.lowerBounded;
+      stats.dtwComputed += r.dtwComputed;
+    };
+    try {
+      const limit = Math.max(256, 8 * pool);
+      const first = scan(-1, limit);
+      stats.rows = first.eligible;
+      visit(first.rows, first.bounds);
+      const m = first.rows.length;
+      // Rows left out of the first call have bounds <= the last one returned: only if that can still enter, scan again.
+      if (m === limit && first.eligible > m && (topCount < pool || first.bounds[m - 1]! >= topScore[pool - 1]!)) {
+        const rest = scan(topCount < pool ? -1 : topScore[pool - 1]!, count);
+        visit(rest.rows, rest.bounds);
       }
-      flush();
+    } finally {
+      for (const r of off) b.active[r] = 1;
     }
-
-    // Pass 1, heaviest rows first, until the weight alone cannot beat the threshold: LB_PAA score bound
-    // (early-abandoned against the threshold); survivors counting-sorted by bound for pass 2.
-    const survivors: number[] = [];
-    const starts = new Int32Array(UB_BUCKETS + 1);
-    for (let o = eligibleCount - 1; o >= 0; o--) {
-      const r = byWeight[o]!;
-      const w = weight[r]!;
-      // Rows are in descending weight buckets: once a bucket's upper edge is at most thr, no row left can enter.
-      if ((Math.min(W_BUCKETS - 1, Math.floor(w * W_BUCKETS)) + 1) / W_BUCKETS <= thr) break;
-      if (w <= thr || done[r]) continue;
-      const bound = rowBound(b, r, bounds, thr, w);
-      if (bound <= thr) continue;
-      ub[r] = bound;
-      const k = Math.min(UB_BUCKETS - 1, Math.floor(bound * UB_BUCKETS));
-      key[r] = k;
-      starts[k + 1]!++;
-      survivors.push(r);
+    const candidates: Candidate[] = [];
+    for (let i = 0; i < topCount; i++) {
+      const row = topRows[i]!;
+      const q = b.quality[row]!;
+      const recency = pure ? 1 : recencyFast(b, row, score);
+      const similarity = similarityFromDistance(topDist[i]!, n);
+      candidates.push({
+        id: b.ids[row]!,
+        distance: topDist[i]!,
+        similarity,
+        recency,
+        reliability: weight[row]! / recency,
+        score: topScore[i]!,
+        quality: Number.isNaN(q) ? null : q,
+        at: b.at[row]!,
+        values: values.subarray(row * n, (row + 1) * n),
+      });
     }
-    for (let k = 0; k < UB_BUCKETS; k++) starts[k + 1]! += starts[k]!;
-    {
-      const fill = starts.slice(0, UB_BUCKETS);
-      for (const r of survivors) order[fill[key[r]!]!++] = r;
-    }
-
-    // Pass 2: best first, full LB_Keogh then exact DTW in small batches; stop when bounds fall to thr.
-    for (let k = UB_BUCKETS - 1; k >= 0; k--) {
-      if (top.length >= pool && (k + 1) / UB_BUCKETS <= thr) {
-        flush();
-        if ((k + 1) / UB_BUCKETS <= thr) break;
-      }
-      for (let o = starts[k]!; o < starts[k + 1]!; o++) {
-        const r = order[o]!;
-        if (top.length >= pool) {
-          if (ub[r]! <= thr) continue;
-          const cap = distanceForSimilarity(thr / weight[r]!, n);
-          stats.lowerBounded++;
-          if (lbKeogh(values, r * n, upper, lower, cap) >= cap) continue;
-        }
-        pending.push(r);
-        if (pending.length >= batchSize) flush();
-      }
-    }
-    flush();
     return {
-      candidates: top.map((t) => {
-        const q = b.quality[t.row]!;
-        return {
-          id: b.ids[t.row]!,
-          distance: t.distance,
-          similarity: t.similarity,
-          recency: t.recency,
-          reliability: t.reliability,
-          score: t.score,
-          quality: Number.isNaN(q) ? null : q,
-          at: b.at[t.row]!,
-          values: values.subarray(t.row * n, (t.row + 1) * n),
-        };
-      }),
+      candidates,
       stats,
     };
   }
@@ -434,13 +370,10 @@ export class PatternIndex {
 
 interface Scratch {
   weight: Float64Array;
-  ub: Float64Array;
-  key: Int32Array;
-  order: Int32Array;
 }
 
 function newScratch(n: number): Scratch {
-  return { weight: new Float64Array(n), ub: new Float64Array(n), key: new Int32Array(n), order: new Int32Array(n) };
+  return { weight: new Float64Array(n) };
 }
 
 /**
@@ -473,39 +406,6 @@ function recencyFast(b: Bucket, r: number, p: ScoreParams, c: number = decayNow(
   let f = c * b.decay[r]!;
   if (!(f <= 1)) f = 1; // rows after `now` (and 0 x Infinity) count as brand new
   return p.recencyFloor + (1 - p.recencyFloor) * f;
-}
-
-interface BoundParams {
-  segCount: number;
-  segOrder: Int32Array;
-  segU: Float64Array;
-  segL: Float64Array;
-  segLen: Float64Array;
-  n: number;
-}
-
-/**
- * Upper bound on a row's score: sim(LB_PAA) x weight w, where LB_PAA = sum over segments of
- * len x dist(segment mean, [min lower, max upper] of the query envelope over the segment)^2 <= LB_Keogh.
- * With thr >= 0 it may stop early and return thr once the bound cannot exceed it.
- */
-function rowBound(b: Bucket, r: number, o: BoundParams, thr: number, w: number): number {
-  const cap = thr < 0 ? Infinity : distanceForSimilarity(thr / w, o.n); // distance at which the bound falls to thr
-  const paa = b.paa;
-  const base = r * SEGMENTS;
-  let lb = 0;
-  for (let i = 0; i < o.segCount; i++) {
-    const g = o.segOrder[i]!;
-    const x = paa[base + g]!;
-    const u = o.segU[g]!;
-    if (x > u) lb += o.segLen[g]! * (x - u) * (x - u);
-    else {
-      const l = o.segL[g]!;
-      if (x < l) lb += o.segLen[g]! * (x - l) * (x - l);
-    }
-    if (lb >= cap) return thr;
-  }
-  return similarityFromDistance(lb, o.n) * w;
 }
 
 const segmentCache = new Map<number, { count: number; start: Int32Array }>();

@@ -64,7 +64,7 @@ import { checkExperience, checkFinite, checkInteger, checkSeries, checkText, che
 export const MEMORY_FILE = 'memory.sqlite';
 const KEY_CHECK = Buffer.from('warpdesk-memory-key-check-v1', 'utf8');
 
-export type MemoryEngine = Pick<PatternEngine, 'dtw' | 'dtwBatch' | 'quantize'>;
+export type MemoryEngine = Pick<PatternEngine, 'dtw' | 'dtwBatch' | 'quantize' | 'rowBounds' | 'refineRows'>;
 
 export interface OpenMemoryOptions {
   /** The workspace folder; the database is `<dataDir>/memory.sqlite`. */

@@ -22,6 +22,8 @@ import {
   checkMatrixSize,
 } from '../validate';
 import { K } from './kernels';
+import { refineRows } from './refine-rows';
+import { rowBounds } from './row-bounds';
 import { runReferenceJob } from './worker';
 
 export { K };
@@ -183,5 +185,7 @@ export function createReferenceEngine(fallbackReason?: string): PatternEngine {
         return Promise.reject(err);
       }
     },
+    rowBounds,
+    refineRows,
   };
 }
