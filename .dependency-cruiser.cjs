@@ -83,14 +83,14 @@ module.exports = {
     },
     {
       name: 'host-through-index-or-capability',
-      comment: "The host reaches a capability through its index.ts, or its capability.ts (the handler map the host registers), never into its other files.",
+      comment: 'The host reaches a capability through its index.ts, or its capability.ts (the handler map the host registers), never into its other files.',
       severity: 'error',
       from: { path: '^src/main/host/', pathNot: TESTS },
       to: { path: CAPABILITY, pathNot: ['^src/main/[^/]+/(?:index|capability)\\.ts$'] },
     },
     {
       name: 'transport-through-index',
-      comment: "A transport (electron, web, cli) reaches a capability only through its index.ts. Host and platform files it may import directly.",
+      comment: 'A transport (electron, web, cli) reaches a capability only through its index.ts. Host and platform files it may import directly.',
       severity: 'error',
       from: { path: TRANSPORT, pathNot: TESTS },
       to: { path: CAPABILITY, pathNot: CAPABILITY_INDEX },

@@ -44,7 +44,14 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
   const engine = getEngine();
   const daily = loadBars(path.join(root, 'resources/data/ttrc_daily.csv'));
   const fx = loadBars(path.join(root, 'resources/data/usdchf_30min_1996_2001.csv'));
-  const cut = (b: Bars, n: number): Bars => ({ time: b.time.subarray(0, n), open: b.open.subarray(0, n), high: b.high.subarray(0, n), low: b.low.subarray(0, n), close: b.close.subarray(0, n), volume: b.volume.subarray(0, n) });
+  const cut = (b: Bars, n: number): Bars => ({
+    time: b.time.subarray(0, n),
+    open: b.open.subarray(0, n),
+    high: b.high.subarray(0, n),
+    low: b.low.subarray(0, n),
+    close: b.close.subarray(0, n),
+    volume: b.volume.subarray(0, n),
+  });
   const dailyBars = ctx.quick ? cut(daily, 1200) : daily;
   const fxBars = ctx.quick ? cut(fx, 4000) : fx;
 
@@ -110,12 +117,16 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       const t0 = performance.now();
       let searchDone = 0;
       let cpuAtLoop = c0;
-      const r = await learnFromHistory(bars, params, engine, memory, { dataset: name, timeframe: 'native', onProgress: (phase) => {
-        if (phase === 'learn' && searchDone === 0) {
-          searchDone = performance.now();
-          cpuAtLoop = process.cpuUsage();
-        }
-      } });
+      const r = await learnFromHistory(bars, params, engine, memory, {
+        dataset: name,
+        timeframe: 'native',
+        onProgress: (phase) => {
+          if (phase === 'learn' && searchDone === 0) {
+            searchDone = performance.now();
+            cpuAtLoop = process.cpuUsage();
+          }
+        },
+      });
       const ms = performance.now() - t0;
       const loopCpu = process.cpuUsage(cpuAtLoop);
       const mainCpu = process.cpuUsage(c0);
@@ -150,11 +161,11 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
   await learnRow('USD/CHF 30m, every 5th bar', fxBars, { ...base, step: 5 }, '< 30 s');
   await learnRow('USD/CHF 30m, every bar, full history', fxBars, base, '< 30 s, < 1 GB');
   notes.push(
-    'learn rows: the search pass plus the loop (record, judge, adapt per decision in a file-backed, encrypted, hash-chained memory); the last column gives the counts and the loop\'s share of the time.',
+    "learn rows: the search pass plus the loop (record, judge, adapt per decision in a file-backed, encrypted, hash-chained memory); the last column gives the counts and the loop's share of the time.",
     `engine: ${engine.backend} (${engine.simdLevel()}); decisions at bar t's close, fills at t+1's open; analogs end at e with e + H < t.`,
     'Every row is an exact walk-forward (the same analogs a from-scratch engine.searchTopK returns at each decision); rows differ in how often they decide (step) or how far back they search (maxHistory).',
-    'Peak RSS is this process\'s high-water mark so far (it includes earlier rows); runs over 100 M candidate windows split the search pass across worker processes (cores), whose own peak is shown separately.',
-    'load = the 1-minute load average when the row started (2 cores, shared); main CPU s = this process\'s CPU time; worker CPU s = the search workers\' CPU time; CPU-bound s = worker CPU / cores + main CPU, the wall time the run would take on otherwise idle cores (a load-independent estimate; targets are judged on wall time).',
+    "Peak RSS is this process's high-water mark so far (it includes earlier rows); runs over 100 M candidate windows split the search pass across worker processes (cores), whose own peak is shown separately.",
+    "load = the 1-minute load average when the row started (2 cores, shared); main CPU s = this process's CPU time; worker CPU s = the search workers' CPU time; CPU-bound s = worker CPU / cores + main CPU, the wall time the run would take on otherwise idle cores (a load-independent estimate; targets are judged on wall time).",
     'The TS-fallback row runs the first 2,500 daily bars with the indexed search on the reference engine (what a machine without the addon gets).',
   );
   return { name: 'backtest', rows, notes };

@@ -129,7 +129,10 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
   const rows: Row[] = [];
   const notes: string[] = [
     `native backend: ${native.backend}${native.reason ? ` (${native.reason})` : ''}; levels ${hasNative ? native.availableLevels().join(', ') : '-'}; best ${best}; ${nThreads} threads`,
-    `load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores (other work on the machine inflates wall times; CPU ms is the process's own time)`,
+    `load average at start: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} on ${os.cpus().length} cores (other work on the machine inflates wall times; CPU ms is the process's own time)`,
   ];
   if (midNote) notes.push(midNote);
   const version = (pkg: string): string => {
@@ -191,14 +194,20 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       add('TS reference f64', ts);
       if (js) add('plain JS rolling rows f64', js);
       if (hasNative) {
-        add('native scalar f64', withLevel('scalar', () => measure(() => native.dtw(a, b, w, true), iters(1.5))));
+        add(
+          'native scalar f64',
+          withLevel('scalar', () => measure(() => native.dtw(a, b, w, true), iters(1.5))),
+        );
         const nf = measure(() => native.dtw(a, b, w, true), iters(0.15));
         add(`native ${best} f64`, nf);
         if (full && n === 1000 && js) {
           const x = js.cpu / nf.cpu;
           rows[rows.length - 1]!.target = `≥ 17× JS loop (CPU ms): ${r3(x)}× ${tick(x >= 17)}`;
         }
-        add(`native ${best} f32`, measure(() => native.dtw(a32, b32, w, true), iters(0.15)));
+        add(
+          `native ${best} f32`,
+          measure(() => native.dtw(a32, b32, w, true), iters(0.15)),
+        );
       }
       if (midM) add('midstreamer 0.2.4 WASM', midM);
     }
@@ -207,11 +216,18 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
   if (hasNative && !quick) {
     // Per-cell cost at 5000² against 1000² with equal work per sample (25 pairs of 1000² = one 5000² pair),
     // alternating, so both see the same share of the machine's other work (context switches evict L1/L2).
-    const a1 = randomWalk(1000, 1), b1 = randomWalk(1000, 2), a5 = randomWalk(5000, 1), b5 = randomWalk(5000, 2);
+    const a1 = randomWalk(1000, 1),
+      b1 = randomWalk(1000, 2),
+      a5 = randomWalk(5000, 1),
+      b5 = randomWalk(5000, 2);
     const small: number[] = [];
     const large: number[] = [];
     for (let r = 0; r < 9; r++) {
-      small.push(measure(() => { for (let k = 0; k < 25; k++) native.dtw(a1, b1, -1, true); }, 1).cpu);
+      small.push(
+        measure(() => {
+          for (let k = 0; k < 25; k++) native.dtw(a1, b1, -1, true);
+        }, 1).cpu,
+      );
       large.push(measure(() => native.dtw(a5, b5, -1, true), 1).cpu);
     }
     small.sort((x, y) => x - y);
@@ -243,12 +259,24 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       rows.push({ case: caseName, impl, 'ms (wall)': r3(mm.wall), 'ms (cpu)': r3(mm.cpu), 'ns/cell': r3((mm.wall * 1e6) / cells), 'x TS': r3(ts.wall / mm.wall) });
     add('TS reference f64', ts);
     if (hasNative) {
-      add(`native scalar f64, ${nThreads} threads`, withLevel('scalar', () => measure(() => native.dtwBatch(q, c, -1, false), 3)));
-      add(`native ${best} f64, ${nThreads} threads`, measure(() => native.dtwBatch(q, c, -1, false), 5));
+      add(
+        `native scalar f64, ${nThreads} threads`,
+        withLevel('scalar', () => measure(() => native.dtwBatch(q, c, -1, false), 3)),
+      );
+      add(
+        `native ${best} f64, ${nThreads} threads`,
+        measure(() => native.dtwBatch(q, c, -1, false), 5),
+      );
       native.setThreads(1);
-      add(`native ${best} f32, 1 thread`, measure(() => native.dtwBatch(q32, c32, -1, false), 5));
+      add(
+        `native ${best} f32, 1 thread`,
+        measure(() => native.dtwBatch(q32, c32, -1, false), 5),
+      );
       native.setThreads(0);
-      add(`native ${best} f32, ${nThreads} threads`, measure(() => native.dtwBatch(q32, c32, -1, false), 9));
+      add(
+        `native ${best} f32, ${nThreads} threads`,
+        measure(() => native.dtwBatch(q32, c32, -1, false), 9),
+      );
     }
   }
 
@@ -282,10 +310,22 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
     if (hasNative) {
       const ans = native.searchTopK(s, q, w, k, true, Math.floor(m / 2));
       const same = JSON.stringify(ans) === JSON.stringify(refAnswer);
-      add(`native scalar, ${nThreads} threads`, withLevel('scalar', () => measure(() => native.searchTopK(s, q, w, k, true, Math.floor(m / 2)), 3)), same);
-      add(`native ${best}, ${nThreads} threads`, measure(() => native.searchTopK(s, q, w, k, true, Math.floor(m / 2)), 5), same);
+      add(
+        `native scalar, ${nThreads} threads`,
+        withLevel('scalar', () => measure(() => native.searchTopK(s, q, w, k, true, Math.floor(m / 2)), 3)),
+        same,
+      );
+      add(
+        `native ${best}, ${nThreads} threads`,
+        measure(() => native.searchTopK(s, q, w, k, true, Math.floor(m / 2)), 5),
+        same,
+      );
       native.setThreads(1);
-      add(`native ${best}, 1 thread`, measure(() => native.searchTopK(s, q, w, k, true, Math.floor(m / 2)), 3), same);
+      add(
+        `native ${best}, 1 thread`,
+        measure(() => native.searchTopK(s, q, w, k, true, Math.floor(m / 2)), 3),
+        same,
+      );
       native.setThreads(0);
     }
   }
@@ -366,9 +406,18 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       rows.push({ case: caseName, impl, 'ms (wall)': r3(mm.wall), 'ms (cpu)': r3(mm.cpu), 'ns/cell': r3((mm.wall * 1e6) / (pairsAll * len * (2 * delta + 1))), 'x TS': r3(ts.wall / mm.wall) });
     add(`TS reference (full DP; ${sub} series, scaled)`, ts);
     if (hasNative) {
-      add(`native scalar f64, ${nThreads} threads`, withLevel('scalar', () => measure(() => native.lcssMatrix(series, eps, delta), 3)));
-      add(`native ${best} f64, ${nThreads} threads`, measure(() => native.lcssMatrix(series, eps, delta), 5));
-      add(`native ${best} f32, ${nThreads} threads`, measure(() => native.lcssMatrix(s32, eps, delta), 5));
+      add(
+        `native scalar f64, ${nThreads} threads`,
+        withLevel('scalar', () => measure(() => native.lcssMatrix(series, eps, delta), 3)),
+      );
+      add(
+        `native ${best} f64, ${nThreads} threads`,
+        measure(() => native.lcssMatrix(series, eps, delta), 5),
+      );
+      add(
+        `native ${best} f32, ${nThreads} threads`,
+        measure(() => native.lcssMatrix(s32, eps, delta), 5),
+      );
     }
   }
 

@@ -28,7 +28,12 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
   for (const workers of [0, 2]) {
     const t0 = performance.now();
     reports.push(await runEvaluation(series, { engine, settings, workers, searchWorkers: 0 }));
-    rows.push({ run: workers === 0 ? 'fold jobs in process' : 'fold jobs in 2 workers', bars: series.reduce((a, s) => a + s.bars.close.length, 0), 'fold jobs': series.length * settings.folds, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) });
+    rows.push({
+      run: workers === 0 ? 'fold jobs in process' : 'fold jobs in 2 workers',
+      bars: series.reduce((a, s) => a + s.bars.close.length, 0),
+      'fold jobs': series.length * settings.folds,
+      seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
+    });
   }
   const ratio = (rows[0]!['seconds'] as number) / (rows[1]!['seconds'] as number);
   return {

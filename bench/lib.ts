@@ -195,11 +195,7 @@ export interface Comparison {
  * on the first `compare` column numeric in both; `noise` is the relative margin (0.1 = 10 %) inside which a
  * change is printed but not marked. Runs of different size (`quick` vs full) are not compared.
  */
-export function compareWithPrevious(
-  current: { rows: BenchRow[]; quick?: boolean; key?: string[]; compare?: BenchCompare[] },
-  previous: SectionJson | undefined,
-  noise = 0.1,
-): Comparison {
+export function compareWithPrevious(current: { rows: BenchRow[]; quick?: boolean; key?: string[]; compare?: BenchCompare[] }, previous: SectionJson | undefined, noise = 0.1): Comparison {
   const none = (cell: string): RowChange => ({ change: null, regressed: false, improved: false, targetLost: false, cell });
   if (!previous || !Array.isArray(previous.rows)) return { rows: current.rows.map(() => none('')), regressions: 0, skipped: 'no previous run' };
   if ((previous.quick ?? false) !== (current.quick ?? false)) return { rows: current.rows.map(() => none('')), regressions: 0, skipped: 'previous run was ' + (previous.quick ? 'quick' : 'full') };
@@ -249,12 +245,7 @@ export function readPrevious(file: string): SectionJson | undefined {
  * Prints a section with its regression column against `bench-results/<file>.json` (read before it is
  * overwritten) and returns the comparison; the runners (`bench/run.ts`, `bench/swarm/run.ts`) share it.
  */
-export function reportSection(
-  section: BenchSection & { quick?: boolean },
-  previousFile: string,
-  log: (line: string) => void,
-  noise = 0.1,
-): Comparison {
+export function reportSection(section: BenchSection & { quick?: boolean }, previousFile: string, log: (line: string) => void, noise = 0.1): Comparison {
   const previous = readPrevious(previousFile);
   const cmp = compareWithPrevious(section, previous, noise);
   log(`\n## ${section.name}\n${formatTable(withChanges(section.rows, cmp))}`);

@@ -52,7 +52,12 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       ...(cells.met === undefined ? {} : { met: cells.met }),
     });
   };
-  const notes: string[] = [`load average at start ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores; engine ${getEngine().backend} (${getEngine().simdLevel()})`];
+  const notes: string[] = [
+    `load average at start ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / ')} on ${os.cpus().length} cores; engine ${getEngine().backend} (${getEngine().simdLevel()})`,
+  ];
 
   const memory = await openMemory({ dataDir: dir, keyProvider: staticKeyProvider([generateKey()]), agentId: 'bench', now: () => now });
 
@@ -144,7 +149,11 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
     lat.sort((a, b) => a - b);
     cpu.sort((a, b) => a - b);
     // The tail is the queries whose LB_Keogh bounds are loose (thousands of exact DTW), not noise alone.
-    const slowest = perQuery.sort((a, b) => b.ms - a.ms).slice(0, 2).map((x) => x.dtw).join(', ');
+    const slowest = perQuery
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 2)
+      .map((x) => x.dtw)
+      .join(', ');
     // Issue 14 item 4: p99 <= 20 ms, judged on CPU time per query (wall time on the shared machine is printed too).
     const p99cpu = quantile(cpu, 0.99);
     row(`${label} over ${total} × ${L}`, queries, {
@@ -186,7 +195,9 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
 
   memory.checkpoint();
   const s = memory.stats();
-  notes.push(`database ${(s.bytes / 1e6).toFixed(1)} MB (+ ${(s.walBytes / 1e6).toFixed(1)} MB WAL) for ${s.experiences} experiences with ${s.verdicts} verdicts (${Math.round(s.bytes / s.experiences)} B per experience, most of it the 10 encrypted matches); a stored pattern is ${16 + L + 28} B encrypted (8-bit codes + scale + offset + nonce + tag) vs ${4 * L} B as f32`);
+  notes.push(
+    `database ${(s.bytes / 1e6).toFixed(1)} MB (+ ${(s.walBytes / 1e6).toFixed(1)} MB WAL) for ${s.experiences} experiences with ${s.verdicts} verdicts (${Math.round(s.bytes / s.experiences)} B per experience, most of it the 10 encrypted matches); a stored pattern is ${16 + L + 28} B encrypted (8-bit codes + scale + offset + nonce + tag) vs ${4 * L} B as f32`,
+  );
   notes.push('retrieval is exact: LB_PAA (engine rowBounds, one call over the stored matrix) and LB_Keogh only skip rows whose best possible score cannot enter the top set; the rest get exact DTW (engine refineRows)');
   memory.close();
   return { name: 'Pattern memory (issue 4)', rows, notes };

@@ -55,7 +55,32 @@ test('the HTML report opens in Chromium without the network and shows the tables
   const file = path.join(root, 'test-results', 'evaluation-report.html');
   fs.rmSync(file, { force: true });
   const data = ['ttrc_daily.csv', 'usdchf_30min_1996_2001.csv'].map((f) => path.join(root, 'resources', 'data', f));
-  await promisify(execFile)(process.execPath, [path.join(root, 'bin', 'warpdesk.cjs'), 'evaluate', '--data', ...data, '--timeframe', '1W', '--folds', '2', '--window', '16', '--top', '5', '--threshold', '0.55,0.7', '--samples', '200', '--workers', '2', '--report', file], { cwd: root, timeout: 280_000 });
+  await promisify(execFile)(
+    process.execPath,
+    [
+      path.join(root, 'bin', 'warpdesk.cjs'),
+      'evaluate',
+      '--data',
+      ...data,
+      '--timeframe',
+      '1W',
+      '--folds',
+      '2',
+      '--window',
+      '16',
+      '--top',
+      '5',
+      '--threshold',
+      '0.55,0.7',
+      '--samples',
+      '200',
+      '--workers',
+      '2',
+      '--report',
+      file,
+    ],
+    { cwd: root, timeout: 280_000 },
+  );
   const requests: string[] = [];
   page.on('request', (r) => {
     if (!r.url().startsWith('file:')) requests.push(r.url());

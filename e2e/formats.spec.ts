@@ -89,12 +89,10 @@ async function appAnalogs(page: Page, file: string, column: string | undefined):
   const rows = page.getByTestId('match-row');
   await expect(rows).toHaveCount(QUERY.top);
   await expect(page.getByTestId('analog-gap-note')).toContainText('No two overlap');
-  return rows.evaluateAll((trs) =>
-    trs.map((tr) => ({ startTime: Number(tr.getAttribute('data-start-time')), endTime: Number(tr.getAttribute('data-end-time')), distance: Number(tr.getAttribute('data-distance')) })),
-  );
+  return rows.evaluateAll((trs) => trs.map((tr) => ({ startTime: Number(tr.getAttribute('data-start-time')), endTime: Number(tr.getAttribute('data-end-time')), distance: Number(tr.getAttribute('data-distance')) })));
 }
 
-test('six shapes of one series give the CLI\'s analogs in the app', async ({ browser }) => {
+test("six shapes of one series give the CLI's analogs in the app", async ({ browser }) => {
   test.setTimeout(240_000);
   const expected = await cliAnalogs(files[0]!.file);
   expect(expected).toHaveLength(QUERY.top);

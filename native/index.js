@@ -8,11 +8,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 
 const root = __dirname;
-const candidates = [
-  process.env.WARPDESK_NATIVE_BINARY,
-  path.join(root, 'build', 'Release', 'warpdesk_native.node'),
-  path.join(root, 'build', 'Debug', 'warpdesk_native.node'),
-].filter(Boolean);
+const candidates = [process.env.WARPDESK_NATIVE_BINARY, path.join(root, 'build', 'Release', 'warpdesk_native.node'), path.join(root, 'build', 'Debug', 'warpdesk_native.node')].filter(Boolean);
 
 let binding;
 let reason;
@@ -44,7 +40,25 @@ if (binding) {
     throw e;
   };
   const api = {};
-  for (const name of ['simdLevel', 'availableLevels', 'setSimdLevel', 'threads', 'setThreads', 'dtw', 'dtwPath', 'dtwBatch', 'dtwBatchAsync', 'dtwMulti', 'searchTopK', 'searchTopKAsync', 'lcss', 'lcssMatrix', 'lcssMatrixAsync', 'rowBounds', 'refineRows'])
+  for (const name of [
+    'simdLevel',
+    'availableLevels',
+    'setSimdLevel',
+    'threads',
+    'setThreads',
+    'dtw',
+    'dtwPath',
+    'dtwBatch',
+    'dtwBatchAsync',
+    'dtwMulti',
+    'searchTopK',
+    'searchTopKAsync',
+    'lcss',
+    'lcssMatrix',
+    'lcssMatrixAsync',
+    'rowBounds',
+    'refineRows',
+  ])
     api[name] = unavailable;
   module.exports = Object.assign(api, { backend: 'js', reason, simdNote: '' });
 }

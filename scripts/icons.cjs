@@ -26,5 +26,9 @@ module.exports = { generateIcons };
 
 if (require.main === module) {
   const out = generateIcons();
-  console.log(`icons: ${Object.values(out).map((f) => `${path.relative(process.cwd(), f)} (${fs.statSync(f).size} B)`).join(', ')}`);
+  console.log(
+    `icons: ${Object.values(out)
+      .map((f) => `${path.relative(process.cwd(), f)} (${fs.statSync(f).size} B)`)
+      .join(', ')}`,
+  );
 }

@@ -87,11 +87,18 @@ file.statistics = statistics;
 // Today's loop at its better threshold is the bar a variant must clear.
 const today = file.trials.filter((t) => /^learning @/.test(t.variant)).sort((a, b) => b.pooledSharpe - a.pooledSharpe)[0]!;
 const candidates = file.trials.filter(
-  (t) => t.variant.startsWith('learning ') && !/^learning @/.test(t.variant) && t.pooledSharpe > today.pooledSharpe && t.series.filter((s, i) => (s.annualSharpe ?? 0) > (today.series[i]!.annualSharpe ?? 0)).length * 2 > t.series.length,
+  (t) =>
+    t.variant.startsWith('learning ') &&
+    !/^learning @/.test(t.variant) &&
+    t.pooledSharpe > today.pooledSharpe &&
+    t.series.filter((s, i) => (s.annualSharpe ?? 0) > (today.series[i]!.annualSharpe ?? 0)).length * 2 > t.series.length,
 );
 candidates.sort((a, b) => b.pooledSharpe - a.pooledSharpe);
 file.chosen = candidates[0]
-  ? { variant: candidates[0].variant, reason: `beats today's learning loop (${today.variant}) on the pooled validation Sharpe (${candidates[0].pooledSharpe.toFixed(3)} vs ${today.pooledSharpe.toFixed(3)}) and on a majority of the series` }
+  ? {
+      variant: candidates[0].variant,
+      reason: `beats today's learning loop (${today.variant}) on the pooled validation Sharpe (${candidates[0].pooledSharpe.toFixed(3)} vs ${today.pooledSharpe.toFixed(3)}) and on a majority of the series`,
+    }
   : { variant: today.variant, reason: `no variant beat today's learning loop (${today.variant}) on the pooled validation Sharpe and on a majority of the series` };
 
 // A chosen variant becomes a default only if the selection survives the multiple-testing statistics: its deflated
@@ -117,7 +124,9 @@ console.log(head.map((h, i) => (i === 0 ? h.padEnd(30) : h.padStart(12))).join('
 for (const t of file.trials) console.log([t.variant.padEnd(30), ...t.series.map((s) => fmt(s.annualSharpe).padStart(12)), fmt(t.pooledSharpe).padStart(12)].join(''));
 console.log('\n(annualised validation Sharpe; exposure and trades are in the JSON)');
 for (const s of statistics)
-  console.log(`${s.series}: T=${s.observations}, best ${s.best} (per-bar SR ${s.bestSharpe.toFixed(4)}), DSR ${s.dsr.toFixed(3)} (SR0 ${s.expectedMaxSharpe.toFixed(4)}), PBO ${s.pbo.toFixed(3)}, SPA vs baseline p = ${s.spa.consistent.toFixed(3)} (lower ${s.spa.lower.toFixed(3)}, upper/RC ${s.spa.upper.toFixed(3)})`);
+  console.log(
+    `${s.series}: T=${s.observations}, best ${s.best} (per-bar SR ${s.bestSharpe.toFixed(4)}), DSR ${s.dsr.toFixed(3)} (SR0 ${s.expectedMaxSharpe.toFixed(4)}), PBO ${s.pbo.toFixed(3)}, SPA vs baseline p = ${s.spa.consistent.toFixed(3)} (lower ${s.spa.lower.toFixed(3)}, upper/RC ${s.spa.upper.toFixed(3)})`,
+  );
 console.log(`\nchosen: ${file.chosen.variant}: ${file.chosen.reason}`);
 console.log(`decision: ${(file as TrialsFile & { decision: { reason: string } }).decision.reason}`);
 console.log(`wrote ${out}`);

@@ -19,11 +19,13 @@ describe('bench regression table', () => {
       { case: 'b', 'ms (wall)': 100 },
       { case: 'c', 'ms (wall)': 100 },
     ]);
-    const cur = { rows: [
-      { case: 'a', 'ms (wall)': 125 },
-      { case: 'b', 'ms (wall)': 105 },
-      { case: 'c', 'ms (wall)': 50 },
-    ] };
+    const cur = {
+      rows: [
+        { case: 'a', 'ms (wall)': 125 },
+        { case: 'b', 'ms (wall)': 105 },
+        { case: 'c', 'ms (wall)': 50 },
+      ],
+    };
     const cmp = compareWithPrevious(cur, prev, 0.1);
     expect(cmp.rows.map((r) => r.cell)).toEqual(['+25.0% ▲ slower', '+5.0%', '-50.0% faster']);
     expect(cmp.rows.map((r) => r.regressed)).toEqual([true, false, false]);
@@ -95,7 +97,12 @@ describe('bench regression table', () => {
     expect(rows.map((r) => r['met'])).toEqual([true, false]);
     const table = formatTable(withChanges(rows, compareWithPrevious({ rows }, prevOf(rows))));
     const [header, , first, second] = table.split('\n');
-    expect(header!.split('|').map((c) => c.trim()).filter(Boolean)).toEqual(['run', 'time s', 'target', 'met', CHANGE_COLUMN]);
+    expect(
+      header!
+        .split('|')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ).toEqual(['run', 'time s', 'target', 'met', CHANGE_COLUMN]);
     expect(first).toContain('✓');
     expect(second).toContain('✗');
     expect(first).toContain('+0.0%');

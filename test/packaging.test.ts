@@ -93,7 +93,19 @@ const has = (p: string): boolean => files.includes(p);
 
 describe.skipIf(!linux)('the packaged app (electron-builder --dir with a stand-in Electron)', () => {
   it('holds every package the compiled main process, workers and CLI import, all production dependencies', () => {
-    for (const f of ['/package.json', '/out/main/index.js', '/out/main/cli.js', '/out/main/sweep-worker.js', '/out/main/fold-worker.js', '/out/main/reference-worker.js', '/out/preload/index.js', '/out/renderer/index.html', '/bin/warpdesk.cjs', '/native/index.js', '/native/package.json'])
+    for (const f of [
+      '/package.json',
+      '/out/main/index.js',
+      '/out/main/cli.js',
+      '/out/main/sweep-worker.js',
+      '/out/main/fold-worker.js',
+      '/out/main/reference-worker.js',
+      '/out/preload/index.js',
+      '/out/renderer/index.html',
+      '/bin/warpdesk.cjs',
+      '/native/index.js',
+      '/native/package.json',
+    ])
       expect(has(f), f).toBe(true);
     const imported = [...importedPackages(path.join(root, 'out', 'main'))].filter((p) => p !== 'electron');
     expect(imported.length).toBeGreaterThan(5);
@@ -105,17 +117,18 @@ describe.skipIf(!linux)('the packaged app (electron-builder --dir with a stand-i
 
   it('unpacks every native binary and holds no devDependency, TypeScript source or tsx', () => {
     const natives = files.filter((f) => f.endsWith('.node'));
-    for (const f of ['/native/build/Release/warpdesk_native.node', '/node_modules/better-sqlite3/build/Release/better_sqlite3.node'])
-      expect(natives, f).toContain(f);
-    expect(natives.some((f) => /^\/node_modules\/@chainsafe\/libp2p-quic-[^/]+\/.*\.node$/.test(f)), 'the libp2p-quic platform binary').toBe(true);
+    for (const f of ['/native/build/Release/warpdesk_native.node', '/node_modules/better-sqlite3/build/Release/better_sqlite3.node']) expect(natives, f).toContain(f);
+    expect(
+      natives.some((f) => /^\/node_modules\/@chainsafe\/libp2p-quic-[^/]+\/.*\.node$/.test(f)),
+      'the libp2p-quic platform binary',
+    ).toBe(true);
     for (const f of natives) {
       expect(asar.statFile(archive, f.slice(1)).unpacked, `${f} is not unpacked`).toBe(true);
       expect(fs.existsSync(path.join(resources, 'app.asar.unpacked', f)), `${f} is not in app.asar.unpacked`).toBe(true);
     }
     const quicPkg = files.find((f) => /^\/node_modules\/@chainsafe\/libp2p-quic-[^/]+\/package\.json$/.test(f))!;
     expect(asar.statFile(archive, quicPkg.slice(1)).unpacked, 'the libp2p-quic platform package is unpacked whole').toBe(true);
-    for (const name of [...Object.keys(pkg.devDependencies), 'esbuild', 'typescript', 'vite', 'rolldown'])
-      expect(has(`/node_modules/${name}`), `devDependency ${name} is inside the package`).toBe(false);
+    for (const name of [...Object.keys(pkg.devDependencies), 'esbuild', 'typescript', 'vite', 'rolldown']) expect(has(`/node_modules/${name}`), `devDependency ${name} is inside the package`).toBe(false);
     expect(files.filter((f) => !f.startsWith('/node_modules/') && /\.(?:m|c)?ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.some((f) => f.startsWith('/src/'))).toBe(false);
   });
@@ -140,8 +153,7 @@ describe.skipIf(!linux)('the packaged app (electron-builder --dir with a stand-i
       for (const k of ['WARPDESK_APP_ROOT', 'WARPDESK_NATIVE_PATH', 'NODE_PATH', 'NODE_OPTIONS']) delete e[k];
       return e;
     };
-    const cli = async (...args: string[]): Promise<string> =>
-      (await promisify(execFile)(process.execPath, [path.join(app, 'bin', 'warpdesk.cjs'), ...args], { cwd: tmp, env: env(), maxBuffer: 16 * 1024 * 1024 })).stdout;
+    const cli = async (...args: string[]): Promise<string> => (await promisify(execFile)(process.execPath, [path.join(app, 'bin', 'warpdesk.cjs'), ...args], { cwd: tmp, env: env(), maxBuffer: 16 * 1024 * 1024 })).stdout;
     const sample = (): string => path.join(app, 'resources', 'data', 'ttrc_daily.csv');
 
     it('search (on the native engine) and backtest run', async () => {
@@ -154,7 +166,9 @@ describe.skipIf(!linux)('the packaged app (electron-builder --dir with a stand-i
     }, 120_000);
 
     it('sweep --workers 2 forks the compiled sweep worker', async () => {
-      const out = JSON.parse(await cli('sweep', '--data', sample(), '--window', '16,24', '--top', '5', '--horizon', '5', '--threshold', '0.55,0.6', '--workers', '2', '--data-dir', path.join(tmp, 'ws'), '--json')) as unknown;
+      const out = JSON.parse(
+        await cli('sweep', '--data', sample(), '--window', '16,24', '--top', '5', '--horizon', '5', '--threshold', '0.55,0.6', '--workers', '2', '--data-dir', path.join(tmp, 'ws'), '--json'),
+      ) as unknown;
       const rows = Array.isArray(out) ? out : ((out as { results?: unknown[] }).results ?? []);
       expect(rows).toHaveLength(4);
     }, 180_000);

@@ -201,8 +201,20 @@ async function main(): Promise<void> {
     fromReady.sort((x, y) => x - y);
     fromKill.sort((x, y) => x - y);
     const t = [...new Set(transports)].join('+');
-    row('restart: back to service after SIGKILL p50 (ms)', t, quantile(fromKill, 0.5), '', `max ${r3(fromKill[fromKill.length - 1]!)} over ${fromKill.length} rounds; includes failure detection (3 missed 500 ms heartbeats) and the new process starting`);
-    row('restart: back to service after it listens p50 (ms)', t, quantile(fromReady, 0.5), '', `max ${r3(fromReady[fromReady.length - 1]!)}; the rest of the detection window + jittered backoff (100-1000 ms) + handshake`);
+    row(
+      'restart: back to service after SIGKILL p50 (ms)',
+      t,
+      quantile(fromKill, 0.5),
+      '',
+      `max ${r3(fromKill[fromKill.length - 1]!)} over ${fromKill.length} rounds; includes failure detection (3 missed 500 ms heartbeats) and the new process starting`,
+    );
+    row(
+      'restart: back to service after it listens p50 (ms)',
+      t,
+      quantile(fromReady, 0.5),
+      '',
+      `max ${r3(fromReady[fromReady.length - 1]!)}; the rest of the detection window + jittered backoff (100-1000 ms) + handshake`,
+    );
     notes.push('restart: a first reconnect may use WebSockets while a stuck QUIC dial finishes; the session then moves to QUIC by itself');
     await a.stop({ graceful: true });
   }
@@ -285,7 +297,14 @@ async function main(): Promise<void> {
   row('heartbeat round trip p50 (ms)', 'quic', hs.p50, '', `${samples.length} heartbeats over ${HOLD_MS / 1000} s, ${connected} agents`);
   row('heartbeat round trip p99 (ms)', 'quic', hs.p99, '<= 50', `${connected} agents; agents measure it (includes their own processes' event-loop delay)`, hs.p99 <= 50);
   row('coordinator CPU while holding (%)', '', usage.cpuPercent, '', '100% = one core');
-  row('coordinator RSS while holding (MiB)', '', usage.rssMiB, '<= 300', `whole process (RSS); V8 heap used ${r3(usage.heapMiB)} of ${r3(usage.heapTotalMiB)} MiB, external ${r3(usage.externalMiB)} MiB`, usage.rssMiB <= 300);
+  row(
+    'coordinator RSS while holding (MiB)',
+    '',
+    usage.rssMiB,
+    '<= 300',
+    `whole process (RSS); V8 heap used ${r3(usage.heapMiB)} of ${r3(usage.heapTotalMiB)} MiB, external ${r3(usage.externalMiB)} MiB`,
+    usage.rssMiB <= 300,
+  );
   row('coordinator GC while holding', '', `${usage.gc.count} pauses, ${r3(usage.gc.totalMs)} ms`, '', `${usage.gc.scavenges} scavenges; longest ${r3(usage.gc.maxMs)} ms`);
   row('event-loop delay p99 while holding (ms)', '', `${r3(usage.loopDelayP99Ms)} coordinator`, '', `agent processes: ${perAgentProc.map((x) => r3(x.loopDelayP99Ms)).join(', ')}`);
   if (coordHeap) await coord.call('heapSnapshot', { file: coordHeap }, 300_000);

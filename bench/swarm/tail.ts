@@ -157,8 +157,7 @@ async function heapProfile(fns: { ping: () => Promise<number>; echo: () => Promi
   const inspector = await import('node:inspector');
   const session = new inspector.Session();
   session.connect();
-  const post = <T>(method: string, params?: object): Promise<T> =>
-    new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
+  const post = <T>(method: string, params?: object): Promise<T> => new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
   type Node = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: Node[] };
   for (const kind of ['ping', 'echo'] as const) {
     await post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });

@@ -10,9 +10,13 @@ describe('native loader without the binary', () => {
 let code = null, message = '';
 try { n.dtw(new Float64Array([1]), new Float64Array([1]), -1, false); } catch (e) { code = e.code; message = e.message; }
 console.log(JSON.stringify({ backend: n.backend, reason: n.reason, code, message, fns: ['searchTopK', 'lcssMatrixAsync', 'simdLevel'].map((f) => typeof n[f]) }));`;
-    const out = JSON.parse(
-      execFileSync(process.execPath, ['-e', script], { env: { ...process.env, WARPDESK_ENGINE: 'js', WARPDESK_QUIET_NATIVE: '1' }, encoding: 'utf8' }).trim(),
-    ) as { backend: string; reason: string; code: string; message: string; fns: string[] };
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, WARPDESK_ENGINE: 'js', WARPDESK_QUIET_NATIVE: '1' }, encoding: 'utf8' }).trim()) as {
+      backend: string;
+      reason: string;
+      code: string;
+      message: string;
+      fns: string[];
+    };
     expect(out.backend).toBe('js');
     expect(out.reason).toMatch(/WARPDESK_ENGINE=js/);
     expect(out.code).toBe('Unavailable');

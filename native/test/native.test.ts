@@ -62,8 +62,14 @@ for (const level of levels) {
         { numRuns: 150 },
       );
       // long inputs exercise the wavefront kernel's full vectors and band edges
-      for (const [n, m, w] of [[300, 300, -1], [257, 301, 17], [1000, 1000, 100], [64, 640, 10]] as const) {
-        const a = walk(n, n), b = walk(m, m + 1);
+      for (const [n, m, w] of [
+        [300, 300, -1],
+        [257, 301, 17],
+        [1000, 1000, 100],
+        [64, 640, 10],
+      ] as const) {
+        const a = walk(n, n),
+          b = walk(m, m + 1);
         expect(native.dtw(a, b, w, false)).toBe(K.dtw(a, b, w, false));
         expect(native.dtw(a, b, w, true)).toBe(K.dtw(a, b, w, true));
       }
@@ -73,29 +79,29 @@ for (const level of levels) {
       use();
       // Strips are 1,024 rows (f64) / 2,048 rows (f32): lengths around and past those, any window, both costs.
       fc.assert(
-        fc.property(
-          fc.integer({ min: 2, max: 2600 }),
-          fc.integer({ min: 2, max: 2600 }),
-          fc.option(fc.nat(2700), { nil: undefined }),
-          fc.boolean(),
-          fc.nat(1e6),
-          (n, m, w, abs, seed) => {
-            const a = walk(n, seed);
-            const b = walk(m, seed + 1);
-            expect(native.dtw(a, b, w ?? -1, abs)).toBe(K.dtw(a, b, w ?? -1, abs));
-            const a32 = Float32Array.from(a);
-            const b32 = Float32Array.from(b);
-            const r32 = K.dtw(a32, b32, w ?? -1, abs);
-            expect(Math.abs(native.dtw(a32, b32, w ?? -1, abs) - r32)).toBeLessThanOrEqual(f32Tolerance(n, m, r32));
-          },
-        ),
+        fc.property(fc.integer({ min: 2, max: 2600 }), fc.integer({ min: 2, max: 2600 }), fc.option(fc.nat(2700), { nil: undefined }), fc.boolean(), fc.nat(1e6), (n, m, w, abs, seed) => {
+          const a = walk(n, seed);
+          const b = walk(m, seed + 1);
+          expect(native.dtw(a, b, w ?? -1, abs)).toBe(K.dtw(a, b, w ?? -1, abs));
+          const a32 = Float32Array.from(a);
+          const b32 = Float32Array.from(b);
+          const r32 = K.dtw(a32, b32, w ?? -1, abs);
+          expect(Math.abs(native.dtw(a32, b32, w ?? -1, abs) - r32)).toBeLessThanOrEqual(f32Tolerance(n, m, r32));
+        }),
         { numRuns: 25 },
       );
-      for (const [n, m, w] of [[1025, 1025, -1], [2049, 2048, -1], [3100, 700, 2500], [2050, 2049, 3]] as const) {
-        const a = walk(n, n + 3), b = walk(m, m + 5);
+      for (const [n, m, w] of [
+        [1025, 1025, -1],
+        [2049, 2048, -1],
+        [3100, 700, 2500],
+        [2050, 2049, 3],
+      ] as const) {
+        const a = walk(n, n + 3),
+          b = walk(m, m + 5);
         expect(native.dtw(a, b, w, false)).toBe(K.dtw(a, b, w, false));
         expect(native.dtw(b, a, w, true)).toBe(K.dtw(b, a, w, true));
-        const a32 = Float32Array.from(a), b32 = Float32Array.from(b);
+        const a32 = Float32Array.from(a),
+          b32 = Float32Array.from(b);
         const r32 = K.dtw(a32, b32, w, true);
         expect(Math.abs(native.dtw(a32, b32, w, true) - r32)).toBeLessThanOrEqual(f32Tolerance(n, m, r32));
       }
@@ -183,7 +189,11 @@ for (const level of levels) {
       const list = Array.from({ length: 37 }, (_, i) => walk(90, i + 1));
       for (const delta of [0, 5, 200]) {
         const mat = native.lcssMatrix(list, 0.25, delta);
-        const mat32 = native.lcssMatrix(list.map((x) => Float32Array.from(x)), 0.25, delta);
+        const mat32 = native.lcssMatrix(
+          list.map((x) => Float32Array.from(x)),
+          0.25,
+          delta,
+        );
         for (let i = 0; i < list.length; i++)
           for (let j = 0; j < list.length; j++) {
             const want = i === j ? 1 : K.lcss(list[i]!, list[j]!, 0.25, delta);
@@ -200,7 +210,8 @@ for (const level of levels) {
 
     it('multivariate dtw and warping paths equal the reference', () => {
       use();
-      const a = walk(3 * 40, 5), b = walk(3 * 33, 6);
+      const a = walk(3 * 40, 5),
+        b = walk(3 * 33, 6);
       expect(native.dtwMulti(a, b, 3, 9, false)).toBe(K.dtwMulti(a, b, 3, 9, false));
       const r = native.dtwPath(a, b, 20, true);
       const want = K.dtwPath(a, b, 20, true);
@@ -214,7 +225,8 @@ describe.skipIf(!isNative)('native engine through the facade', () => {
   const eng = createNativeEngine(native as unknown as NativeBinding);
 
   it('matches the reference engine on the public API', () => {
-    const a = walk(200, 1), b = walk(180, 2);
+    const a = walk(200, 1),
+      b = walk(180, 2);
     expect(eng.dtw(a, b, { window: 30 })).toEqual(ref.dtw(a, b, { window: 30 }));
     expect(eng.dtw(a, b, { path: true })).toEqual(ref.dtw(a, b, { path: true }));
     const q = eng.quantize(a);
@@ -310,7 +322,28 @@ describe.skipIf(!isNative)('native engine through the facade', () => {
 
 describe.skipIf(!isNative)('native addon never crashes on junk arguments', () => {
   it('every function throws a coded error (or returns) for arbitrary argument lists', () => {
-    const junk: unknown[] = [undefined, null, 0, -1, 1.5, NaN, Infinity, 1e300, '', 'x', {}, [], [1, 2], true, new Float64Array(0), new Float64Array([1, 2, 3]), new Float32Array([NaN]), new Int32Array(3), new Float64Array(8), () => 1];
+    const junk: unknown[] = [
+      undefined,
+      null,
+      0,
+      -1,
+      1.5,
+      NaN,
+      Infinity,
+      1e300,
+      '',
+      'x',
+      {},
+      [],
+      [1, 2],
+      true,
+      new Float64Array(0),
+      new Float64Array([1, 2, 3]),
+      new Float32Array([NaN]),
+      new Int32Array(3),
+      new Float64Array(8),
+      () => 1,
+    ];
     const fns = ['dtw', 'dtwPath', 'dtwBatch', 'dtwBatchAsync', 'dtwMulti', 'searchTopK', 'searchTopKAsync', 'lcss', 'lcssMatrix', 'lcssMatrixAsync', 'setSimdLevel', 'setThreads'] as const;
     const codes = new Set(['InvalidInput', 'InvalidDimensions', 'NonFinite', 'TooLarge', 'Cancelled']);
     const nat = native as unknown as Record<string, (...args: unknown[]) => unknown>;

@@ -20,7 +20,10 @@ interface Split {
 
 function load(name: string, split: 'TRAIN' | 'TEST'): Split {
   const text = fs.readFileSync(path.join(__dirname, 'fixtures', 'ucr', `${name}_${split}.tsv`), 'utf8');
-  const rows = text.split('\n').filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s+/).map(Number));
+  const rows = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.trim().split(/\s+/).map(Number));
   const length = rows[0]!.length - 1;
   const flat = new Float64Array(rows.length * length);
   rows.forEach((r, i) => zNormalizeInto(r.slice(1), flat, i * length));

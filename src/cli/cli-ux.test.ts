@@ -179,7 +179,9 @@ describe('an agent refused definitively', () => {
     const joins = multiaddrs.flatMap((a) => ['--join', a]);
     const r = await run(['agent', ...joins, '--token', 'not-a-real-token', '--data-dir', dir('agent'), '--log-format', 'json']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/warpdesk agent: the coordinator refused this agent \(BadToken: .*\); the enrollment token is wrong, already used or expired; create a new one on the coordinator with `warpdesk swarm token`.* Stopped\./);
+    expect(r.err).toMatch(
+      /warpdesk agent: the coordinator refused this agent \(BadToken: .*\); the enrollment token is wrong, already used or expired; create a new one on the coordinator with `warpdesk swarm token`.* Stopped\./,
+    );
     expect(r.out).toMatch(/Refused by the coordinator \(BadToken\)/);
 
     // Revoked while connected: the coordinator says so, and the agent stops instead of redialing.

@@ -17,7 +17,10 @@ export const DATA_FILE_FLAGS: Record<string, FlagSpec> = {
 /** `close=DAX,date=Datum` → a column mapping (numbers are column numbers counted from 1). */
 export function parseColumnsFlag(text: string): ColumnMapping {
   const mapping: ColumnMapping = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)) {
     const eq = part.indexOf('=');
     if (eq <= 0 || eq === part.length - 1) throw new UsageError(`Option --columns takes ROLE=COLUMN pairs (e.g. close=DAX,date=Datum), got "${part}".`);
     const role = part.slice(0, eq).trim().toLowerCase();

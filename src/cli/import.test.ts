@@ -50,7 +50,15 @@ describe('the same series in every shape gives the same analogs (issue 11)', () 
       const j = JSON.parse(r.out) as Record<string, unknown> & { read: { skippedRows: number; reversed: boolean } };
       results.push({ format, j });
     }
-    const pick = (j: Record<string, unknown>): unknown => ({ timeframe: j['timeframe'], queryStart: j['queryStart'], queryEnd: j['queryEnd'], candidates: j['candidates'], analogs: j['analogs'], forecast: j['forecast'], decision: j['decision'] });
+    const pick = (j: Record<string, unknown>): unknown => ({
+      timeframe: j['timeframe'],
+      queryStart: j['queryStart'],
+      queryEnd: j['queryEnd'],
+      candidates: j['candidates'],
+      analogs: j['analogs'],
+      forecast: j['forecast'],
+      decision: j['decision'],
+    });
     const reference = pick(results[0]!.j);
     expect((reference as { analogs: unknown[] }).analogs).toHaveLength(10);
     for (const { format, j } of results.slice(1)) expect(pick(j), format).toEqual(reference);
@@ -75,7 +83,10 @@ describe('--columns and --date-order', () => {
   });
   fs.writeFileSync(multi, ['date,DAX,SMI', ...rows.map((r) => `${r.d.toISOString().slice(0, 10)},${r.dax.toFixed(2)},${r.smi.toFixed(2)}`)].join('\n') + '\n');
   // Day and month both at most 12 in every row: the file cannot tell the order.
-  fs.writeFileSync(ambiguous, ['Date,Close', ...Array.from({ length: 12 }, (_, m) => Array.from({ length: 12 }, (_, d) => `${String(d + 1).padStart(2, '0')}/${String(m + 1).padStart(2, '0')}/2001,${100 + m + d / 100}`)).flat()].join('\n') + '\n');
+  fs.writeFileSync(
+    ambiguous,
+    ['Date,Close', ...Array.from({ length: 12 }, (_, m) => Array.from({ length: 12 }, (_, d) => `${String(d + 1).padStart(2, '0')}/${String(m + 1).padStart(2, '0')}/2001,${100 + m + d / 100}`)).flat()].join('\n') + '\n',
+  );
 
   it('a multi-column file without --columns is refused with the columns and the flag', async () => {
     const r = await cli(['search', '--data', multi, '--length', '8', '--top', '3']);

@@ -3,15 +3,7 @@
  * API reference, `npm run docs`). Each command checks its output against its type here with `satisfies`, so a
  * change to an output is a change to this file. Types only: nothing here runs.
  */
-import type {
-  AnalogInfo,
-  BacktestParamsInput,
-  BacktestResult,
-  DecisionInfo,
-  EvaluationReport,
-  ForecastInfo,
-  LearnResult,
-} from '../shared/contract';
+import type { AnalogInfo, BacktestParamsInput, BacktestResult, DecisionInfo, EvaluationReport, ForecastInfo, LearnResult } from '../shared/contract';
 
 export type { AnalogInfo, BacktestParamsInput, BacktestResult, DecisionInfo, EvaluationReport, ForecastInfo, LearnResult };
 

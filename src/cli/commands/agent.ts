@@ -24,12 +24,11 @@ import { DATA_FILE_FLAGS } from '../data-file';
 /** Refusals that a retry cannot change: the agent stops with exit 1 and the reason instead of redialing. */
 const DEFINITIVE_REFUSALS: Record<string, string> = {
   BadToken: 'the enrollment token is wrong, already used or expired; create a new one on the coordinator with `warpdesk swarm token` and pass it with --token',
-  NotAllowed: 'this agent is not on the coordinator\'s allowlist; join with a fresh --token, or allow it there with `warpdesk swarm allow PEER_ID`',
+  NotAllowed: "this agent is not on the coordinator's allowlist; join with a fresh --token, or allow it there with `warpdesk swarm allow PEER_ID`",
   Revoked: 'the coordinator revoked this agent; only `warpdesk swarm allow PEER_ID` on the coordinator admits it again',
-  Expired: 'this agent\'s membership expired; join with a fresh --token, or renew it with `warpdesk swarm allow PEER_ID` on the coordinator',
+  Expired: "this agent's membership expired; join with a fresh --token, or renew it with `warpdesk swarm allow PEER_ID` on the coordinator",
   VersionMismatch: 'the coordinator speaks another protocol version; update Warpdesk on one side',
 };
-
 
 export const agentCommand: Command = {
   name: 'agent',
@@ -83,11 +82,14 @@ export const agentCommand: Command = {
       throw err;
     }
     getEngine(); // chooses the engine now, so warpdesk_build_info names the backend this process runs
-    const metrics = metricsPort !== undefined ? await listening(() => serveMetrics(metricsPort), metricsPort, '--metrics-port', 'metrics endpoint').catch(async (err: unknown) => {
-      await agent.stop({ graceful: true });
-      memory.close();
-      throw err;
-    }) : undefined;
+    const metrics =
+      metricsPort !== undefined
+        ? await listening(() => serveMetrics(metricsPort), metricsPort, '--metrics-port', 'metrics endpoint').catch(async (err: unknown) => {
+            await agent.stop({ graceful: true });
+            memory.close();
+            throw err;
+          })
+        : undefined;
     const say = (event: string, text: string, extra: Record<string, unknown> = {}): void => {
       io.stdout(json ? JSON.stringify({ event, peerId: agent.peerId, ...extra }) + '\n' : text + '\n');
     };
@@ -173,7 +175,7 @@ export const agentCommand: Command = {
       memory.close();
     }
     if (refusal) {
-      io.stderr(`warpdesk agent: the coordinator refused this agent (${refusal.code}: ${refusal.message.replace(/\.$/, "")}); ${DEFINITIVE_REFUSALS[refusal.code]}. Stopped.\n`);
+      io.stderr(`warpdesk agent: the coordinator refused this agent (${refusal.code}: ${refusal.message.replace(/\.$/, '')}); ${DEFINITIVE_REFUSALS[refusal.code]}. Stopped.\n`);
       return 1;
     }
     return 0;

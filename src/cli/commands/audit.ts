@@ -75,8 +75,7 @@ export const auditCommand: Command = {
     if (!fs.existsSync(path.join(dataDir, MEMORY_FILE))) {
       // Nothing recorded, nothing broken: an empty chain is intact (and has no head to sign).
       if (sub === 'checkpoint') throw new WarpdeskError('NotFound', `No experiences yet in ${dataDir}: there is no audit chain head to sign.`);
-      if (!emitJson(args, io, { dataDir, file: null, ok: true, links: 0, head: null, experiences: 0 } satisfies AuditVerifyOutput))
-        io.stdout(`No experiences yet in ${dataDir}, so there is no audit chain to verify.\n`);
+      if (!emitJson(args, io, { dataDir, file: null, ok: true, links: 0, head: null, experiences: 0 } satisfies AuditVerifyOutput)) io.stdout(`No experiences yet in ${dataDir}, so there is no audit chain to verify.\n`);
       return 0;
     }
 

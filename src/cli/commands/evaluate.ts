@@ -27,8 +27,13 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 function listFlag(args: ParsedArgs, name: string, fallback: number[], integer: boolean): number[] {
   const v = stringFlag(args, name);
   if (v === undefined) return fallback;
-  const out = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (out.length === 0 || out.some((x) => !Number.isFinite(x) || (integer && !Number.isInteger(x)))) throw new UsageError(`Option --${name} takes ${integer ? 'whole numbers' : 'numbers'} separated by commas, got "${v}".`);
+  const out = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
+  if (out.length === 0 || out.some((x) => !Number.isFinite(x) || (integer && !Number.isInteger(x))))
+    throw new UsageError(`Option --${name} takes ${integer ? 'whole numbers' : 'numbers'} separated by commas, got "${v}".`);
   return out;
 }
 
@@ -96,10 +101,33 @@ export function reportText(r: EvaluationReport): string {
   const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
   for (const s of r.series) {
     lines.push(`${s.name}: ${s.barCount} bars at ${s.timeframe}, ${day(s.from)} to ${day(s.to)}; ${s.folds.length} ${r.settings.mode} folds, embargo ${r.embargo} bars.`);
-    for (const f of s.folds) lines.push(`  fold ${f.index + 1}: test ${day(f.test.fromTime)} to ${day(f.test.toTime)}; chosen on validation: ${f.chosen.baseline} | ${f.chosen.learning} (learned from ${f.learnedFrom} decisions)`);
-    lines.push('', 'Out of sample (test ranges of every fold):', head, ...metricRows(s.metrics), '', 'One-sided stationary bootstrap p-values (Holm across series):', ...cmpRows(s.comparisons), '', 'Variants tried:', ...ofRows(s.overfitting), '');
+    for (const f of s.folds)
+      lines.push(`  fold ${f.index + 1}: test ${day(f.test.fromTime)} to ${day(f.test.toTime)}; chosen on validation: ${f.chosen.baseline} | ${f.chosen.learning} (learned from ${f.learnedFrom} decisions)`);
+    lines.push(
+      '',
+      'Out of sample (test ranges of every fold):',
+      head,
+      ...metricRows(s.metrics),
+      '',
+      'One-sided stationary bootstrap p-values (Holm across series):',
+      ...cmpRows(s.comparisons),
+      '',
+      'Variants tried:',
+      ...ofRows(s.overfitting),
+      '',
+    );
   }
-  if (r.pooled) lines.push(`Pooled across ${r.series.length} series (metrics: means across series; tests: test bars stacked):`, head, ...metricRows(r.pooled.metrics), '', ...cmpRows(r.pooled.comparisons), '', ...ofRows(r.pooled.overfitting), '');
+  if (r.pooled)
+    lines.push(
+      `Pooled across ${r.series.length} series (metrics: means across series; tests: test bars stacked):`,
+      head,
+      ...metricRows(r.pooled.metrics),
+      '',
+      ...cmpRows(r.pooled.comparisons),
+      '',
+      ...ofRows(r.pooled.overfitting),
+      '',
+    );
   else if (r.pooledNote) lines.push(r.pooledNote, '');
   lines.push(r.summary);
   return lines.join('\n') + '\n';

@@ -70,7 +70,7 @@ export function learnPlanFromArgs(args: ParsedArgs, file: string): LearnPlan {
 
 export const learnCommand: Command = {
   name: 'learn',
-  summary: 'Walk a data set\'s history through the learning loop into the workspace memory (judged experiences, trajectories).',
+  summary: "Walk a data set's history through the learning loop into the workspace memory (judged experiences, trajectories).",
   usage: 'warpdesk learn --data FILE [--timeframe TF] [--from DATE] [--to DATE] [--window 32] [--top 10] [--horizon 5] [--step 1] [--exclusion BARS] [--decisions FILE] [--data-dir DIR] [--json [FILE]]',
   flags: {
     data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView, Excel exports, close-only)' },
@@ -115,7 +115,20 @@ export const learnCommand: Command = {
       if (decisionsFile) fs.writeFileSync(decisionsFile, decisionsCsv(report.rows));
       const threshold = thresholdSummary(memory.threshold(report.patternType));
       const stats = memory.stats();
-      const out = { file, timeframe: tfLabel, ...input, decisions: report.decisions, recorded: report.recorded, judged: report.judged, pending: report.pending, trades: report.trades, cancelled: report.cancelled, patternType: report.patternType, threshold, memory: { experiences: stats.experiences, verdicts: stats.verdicts } } satisfies LearnOutput;
+      const out = {
+        file,
+        timeframe: tfLabel,
+        ...input,
+        decisions: report.decisions,
+        recorded: report.recorded,
+        judged: report.judged,
+        pending: report.pending,
+        trades: report.trades,
+        cancelled: report.cancelled,
+        patternType: report.patternType,
+        threshold,
+        memory: { experiences: stats.experiences, verdicts: stats.verdicts },
+      } satisfies LearnOutput;
       if (json.enabled) {
         const text = JSON.stringify(out, null, 2) + '\n';
         if (json.file) fs.writeFileSync(json.file, text);

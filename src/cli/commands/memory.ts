@@ -55,16 +55,27 @@ export const memoryCommand: Command = {
           const trajectories = s.patternTypes.map((patternType) => {
             const points = memory.trajectory(patternType, { limit: 100_000 });
             const t = memory.threshold(patternType);
-            return { patternType, points: points.length, first: points[0] ?? null, last: points.at(-1) ?? null, similarityThreshold: t.similarityThreshold, successRate: t.successRate, calibrationError: t.calibrationError };
+            return {
+              patternType,
+              points: points.length,
+              first: points[0] ?? null,
+              last: points.at(-1) ?? null,
+              similarityThreshold: t.similarityThreshold,
+              successRate: t.successRate,
+              calibrationError: t.calibrationError,
+            };
           });
           result = { ...s, trajectories };
-          text = s.experiences === 0 ? `No experiences yet (${memory.file}).` : [
-            `${s.experiences} experiences (${s.verdicts} judged, ${s.outcomes} with outcomes), ${s.distilled} distilled patterns, chain of ${s.chainLength} links; pattern types: ${s.patternTypes.join(', ') || 'none'}; keys: ${s.keyIds.join(', ')}; ${(s.bytes / 1e6).toFixed(1)} MB.`,
-            ...trajectories.map(
-              (t) =>
-                `  ${t.patternType}: trajectory of ${t.points} verdicts; similarity threshold ${t.first ? t.first.similarityThreshold.toFixed(2) : '-'} → ${t.similarityThreshold.toFixed(2)}, success rate ${t.first ? (t.first.successRate * 100).toFixed(1) : '-'}% → ${(t.successRate * 100).toFixed(1)}%, calibration error ${t.calibrationError.toFixed(3)}.`,
-            ),
-          ].join('\n');
+          text =
+            s.experiences === 0
+              ? `No experiences yet (${memory.file}).`
+              : [
+                  `${s.experiences} experiences (${s.verdicts} judged, ${s.outcomes} with outcomes), ${s.distilled} distilled patterns, chain of ${s.chainLength} links; pattern types: ${s.patternTypes.join(', ') || 'none'}; keys: ${s.keyIds.join(', ')}; ${(s.bytes / 1e6).toFixed(1)} MB.`,
+                  ...trajectories.map(
+                    (t) =>
+                      `  ${t.patternType}: trajectory of ${t.points} verdicts; similarity threshold ${t.first ? t.first.similarityThreshold.toFixed(2) : '-'} → ${t.similarityThreshold.toFixed(2)}, success rate ${t.first ? (t.first.successRate * 100).toFixed(1) : '-'}% → ${(t.successRate * 100).toFixed(1)}%, calibration error ${t.calibrationError.toFixed(3)}.`,
+                  ),
+                ].join('\n');
           break;
         }
         case 'rotate-key': {

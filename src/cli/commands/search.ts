@@ -36,7 +36,8 @@ const REASONS: Record<string, string> = {
 export const searchCommand: Command = {
   name: 'search',
   summary: 'Find the analogs of the last N bars, forecast and decide through the learning loop (--record: into the memory).',
-  usage: 'warpdesk search --data FILE --length N --top K [--end DATE] [--timeframe TF] [--window-ratio R] [--horizon H] [--exclusion BARS] [--columns close=NAME] [--date-order dmy|mdy] [--record] [--data-dir DIR] [--json [FILE]]',
+  usage:
+    'warpdesk search --data FILE --length N --top K [--end DATE] [--timeframe TF] [--window-ratio R] [--horizon H] [--exclusion BARS] [--columns close=NAME] [--date-order dmy|mdy] [--record] [--data-dir DIR] [--json [FILE]]',
   flags: {
     data: { type: 'string', description: 'CSV file (generic OHLCV, Yahoo, MetaTrader, TradingView, Excel exports, close-only)' },
     ...DATA_FILE_FLAGS,

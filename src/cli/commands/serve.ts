@@ -22,12 +22,7 @@ export const serveCommand: Command = {
     const workspace = openWorkspace({ dataDir: stringFlag(args, 'data-dir') });
     let host;
     try {
-      host = await listening(
-        () => startBrowserHost({ host: workspace.host, rendererDir: stringFlag(args, 'renderer') ?? shippedPath('out', 'renderer'), port }),
-        port,
-        '--port',
-        'browser host',
-      );
+      host = await listening(() => startBrowserHost({ host: workspace.host, rendererDir: stringFlag(args, 'renderer') ?? shippedPath('out', 'renderer'), port }), port, '--port', 'browser host');
     } catch (err) {
       await workspace.close();
       throw err;

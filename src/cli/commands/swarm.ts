@@ -39,11 +39,7 @@ export const swarmCommand: Command = {
     }
     if (sub === 'rotate-key') {
       const r = await Coordinator.rotateStoredKey(dataDir);
-      io.stdout(
-        json
-          ? JSON.stringify(r) + '\n'
-          : `Coordinator key rotated: ${r.old} -> ${r.next}.\nIt takes effect when the coordinator (re)starts; agents follow the signed rotation on their next connection.\n`,
-      );
+      io.stdout(json ? JSON.stringify(r) + '\n' : `Coordinator key rotated: ${r.old} -> ${r.next}.\nIt takes effect when the coordinator (re)starts; agents follow the signed rotation on their next connection.\n`);
       return 0;
     }
     const store = new CoordinatorStore(coordinatorDbPath(dataDir));
@@ -69,7 +65,10 @@ export const swarmCommand: Command = {
           else
             io.stdout(
               members
-                .map((m) => `${m.peerId}  ${m.status.padEnd(7)}  ${m.role}  until ${new Date(m.notAfter).toISOString()}  ${m.transport ?? '-'}  rtt ${m.rttMs?.toFixed(2) ?? '-'} ms  last seen ${m.lastSeen ? new Date(m.lastSeen).toISOString() : 'never'}`)
+                .map(
+                  (m) =>
+                    `${m.peerId}  ${m.status.padEnd(7)}  ${m.role}  until ${new Date(m.notAfter).toISOString()}  ${m.transport ?? '-'}  rtt ${m.rttMs?.toFixed(2) ?? '-'} ms  last seen ${m.lastSeen ? new Date(m.lastSeen).toISOString() : 'never'}`,
+                )
                 .join('\n') + '\n',
             );
           return 0;

@@ -19,7 +19,11 @@ import { loadBars } from '../../main/data';
 function list(args: ParsedArgs, name: string, fallback: number[], integer: boolean): number[] {
   const text = stringFlag(args, name);
   if (text === undefined) return fallback;
-  const values = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const values = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   if (values.length === 0 || values.some((v) => !Number.isFinite(v) || (integer && !Number.isInteger(v)))) {
     throw new UsageError(`Option --${name} must be a comma-separated list of ${integer ? 'whole numbers' : 'numbers'}, got "${text}".`);
   }

@@ -353,8 +353,7 @@ export class AnalogIndex {
         T = pruning.offer(s, d);
         if (Dk !== Number.POSITIVE_INFINITY) {
           if (d < Dk) Dk = this.greedyKth(k, exclusion);
-        }
-        else if (this.keptIdx.length >= nextCheck) {
+        } else if (this.keptIdx.length >= nextCheck) {
           // Until k picks exist, recheck geometrically often (a stale +Infinity only prunes less).
           Dk = this.greedyKth(k, exclusion);
           nextCheck = Math.ceil(this.keptIdx.length * 1.25) + 1;

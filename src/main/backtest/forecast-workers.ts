@@ -45,11 +45,7 @@ export function splitByWork(work: Float64Array, parts: number): Array<{ from: nu
   return out.filter((r) => r.to > r.from);
 }
 
-export async function computeForecastsInWorkers(
-  bars: Bars,
-  p: BacktestParams,
-  opts: ProgressOptions & { workers?: number; env?: Record<string, string> } = {},
-): Promise<ForecastTable> {
+export async function computeForecastsInWorkers(bars: Bars, p: BacktestParams, opts: ProgressOptions & { workers?: number; env?: Record<string, string> } = {}): Promise<ForecastTable> {
   const plan = planForecasts(bars, p);
   const k = p.top;
   const D = plan.decisions.length;

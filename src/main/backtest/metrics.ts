@@ -80,7 +80,7 @@ export function computeMetrics(m: MetricsInput): Metrics {
   const downDev = count > 0 ? Math.sqrt(downSq / count) : 0;
   const ppy = m.periodsPerYear;
   const totalReturn = eq - 1;
-  const spanStart = start > 0 ? time[start - 1]! : time[start] ?? 0;
+  const spanStart = start > 0 ? time[start - 1]! : (time[start] ?? 0);
   const spanEnd = end > 0 ? time[end - 1]! : 0;
   const years = (spanEnd - spanStart) / YEAR_MS;
   const cagr = years > 0 && eq > 0 ? Math.pow(eq, 1 / years) - 1 : null;

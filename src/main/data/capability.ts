@@ -88,8 +88,7 @@ export function dataCapability(store: DataStore, now: () => number = Date.now): 
       'datasets:import': (req) => store.importCsv(req.csv, { name: req.name, source: `import: ${req.name}`, timeZone: req.timeZone, csv: csvOptions(req.options) }),
       'datasets:importBegin': (req) => {
         sweep();
-        if (pending.size >= MAX_PENDING_IMPORTS)
-          throw new WarpdeskError('Unavailable', `${MAX_PENDING_IMPORTS} imports are already running; wait for one to finish.`, { limit: MAX_PENDING_IMPORTS });
+        if (pending.size >= MAX_PENDING_IMPORTS) throw new WarpdeskError('Unavailable', `${MAX_PENDING_IMPORTS} imports are already running; wait for one to finish.`, { limit: MAX_PENDING_IMPORTS });
         const importId = crypto.randomBytes(12).toString('base64url');
         pending.set(importId, { name: req.name, timeZone: req.timeZone, options: req.options, totalChars: req.totalChars, parts: [], chars: 0, touched: now() });
         return { importId };

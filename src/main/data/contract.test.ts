@@ -29,8 +29,15 @@ describe('datasets:preview and datasets:import through the host', () => {
       decimal: ',',
       hasHeader: true,
       dateOrder: 'dmy',
-      rows: [['01.02.2001', '6.000,5', '8.000'], ['02.02.2001', '6.100', '']],
-      columns: [{ name: 'Datum', role: 'date' }, { name: 'DAX', role: null, numeric: true }, { name: 'SMI', role: null, numeric: true }],
+      rows: [
+        ['01.02.2001', '6.000,5', '8.000'],
+        ['02.02.2001', '6.100', ''],
+      ],
+      columns: [
+        { name: 'Datum', role: 'date' },
+        { name: 'DAX', role: null, numeric: true },
+        { name: 'SMI', role: null, numeric: true },
+      ],
       result: { ok: false, error: { code: 'InvalidCsv' } },
     });
     const mapped = await ws.host.invoke('datasets:preview', { csv, options: { columns: { close: 2 } } });

@@ -102,7 +102,28 @@ const HEADER_ALIASES: Record<ColumnRole | 'datetime', string[]> = {
   open: ['open', 'o', 'open price', 'opening', 'eroffnung', 'eroeffnung', 'eroffnungskurs', 'erster', 'erster kurs', 'ouverture', 'ouv.', 'apertura'],
   high: ['high', 'h', 'high price', 'hoch', 'hochst', 'hoechst', 'hochstkurs', 'tageshoch', 'plus haut', 'haut', 'maximo', 'max', 'massimo', 'max.'],
   low: ['low', 'l', 'low price', 'tief', 'tiefst', 'tiefstkurs', 'tagestief', 'plus bas', 'bas', 'minimo', 'min', 'min.'],
-  close: ['close', 'c', 'last', 'price', 'close price', 'close/last', 'schluss', 'schlusskurs', 'schluß', 'schlußkurs', 'letzter', 'letzter kurs', 'kurs', 'cloture', 'dernier', 'cierre', 'ultimo', 'precio', 'chiusura', 'prezzo'],
+  close: [
+    'close',
+    'c',
+    'last',
+    'price',
+    'close price',
+    'close/last',
+    'schluss',
+    'schlusskurs',
+    'schluß',
+    'schlußkurs',
+    'letzter',
+    'letzter kurs',
+    'kurs',
+    'cloture',
+    'dernier',
+    'cierre',
+    'ultimo',
+    'precio',
+    'chiusura',
+    'prezzo',
+  ],
   volume: ['volume', 'vol', 'v', 'vol.', 'real volume', 'volumen', 'volumes', 'volume total', 'volumi', 'stuck', 'stucke'],
 };
 const TICKVOL_ALIASES = ['tickvol', 'tick volume', 'tick_volume', 'tickvolume'];
@@ -343,11 +364,22 @@ function checkLayout(layout: Layout): void {
   const { roles, headers, hasHeader } = layout;
   const others = (): string => headers.filter((_, i) => !Object.values(roles).includes(i)).join(', ');
   if (roles.date < 0) {
-    fail(1, hasHeader ? 'the header has no date or time column (expected one named date, time, datetime, timestamp, Datum, Fecha or Data); choose the date column (`--columns date=NAME` on the command line).' : 'the first column is not a date.', 'date');
+    fail(
+      1,
+      hasHeader
+        ? 'the header has no date or time column (expected one named date, time, datetime, timestamp, Datum, Fecha or Data); choose the date column (`--columns date=NAME` on the command line).'
+        : 'the first column is not a date.',
+      'date',
+    );
   }
   if (roles.close < 0) {
     const rest = others();
-    fail(1, `the header has no close column (expected one named close, last, price, Schluss, Clôture, Cierre or Chiusura)${rest ? `; choose which of ${rest} to use (\`--columns close=NAME\` on the command line)` : ''}.`, 'close', { candidates: rest || null });
+    fail(
+      1,
+      `the header has no close column (expected one named close, last, price, Schluss, Clôture, Cierre or Chiusura)${rest ? `; choose which of ${rest} to use (\`--columns close=NAME\` on the command line)` : ''}.`,
+      'close',
+      { candidates: rest || null },
+    );
   }
   const ohlc = [roles.open, roles.high, roles.low];
   const found = ohlc.filter((i) => i >= 0).length;
@@ -493,7 +525,10 @@ export function parseCsv(text: string, options: CsvOptions = {}): ParsedCsv {
   let dateOrder: DateOrder | null = detected.order;
   if (detected.candidates.length > 0 && options.dateOrder) {
     if (detected.candidates.length === 1 && detected.candidates[0] !== options.dateOrder) {
-      throw new WarpdeskError('InvalidInput', `The dates of this file are ${detected.candidates[0] === 'dmy' ? 'day first (DD/MM/YYYY)' : 'month first (MM/DD/YYYY)'}; they cannot be read in the order "${options.dateOrder}".`);
+      throw new WarpdeskError(
+        'InvalidInput',
+        `The dates of this file are ${detected.candidates[0] === 'dmy' ? 'day first (DD/MM/YYYY)' : 'month first (MM/DD/YYYY)'}; they cannot be read in the order "${options.dateOrder}".`,
+      );
     }
     dateOrder = options.dateOrder;
   }
@@ -584,7 +619,10 @@ export function parseCsv(text: string, options: CsvOptions = {}): ParsedCsv {
     count++;
   }
   if (count === 0) {
-    throw new WarpdeskError('InvalidCsv', skippedRows > 0 ? `The file has no row with a price (${skippedRows} row${skippedRows === 1 ? '' : 's'} without prices, from line ${skippedLines[0]}).` : 'The file has no data rows.');
+    throw new WarpdeskError(
+      'InvalidCsv',
+      skippedRows > 0 ? `The file has no row with a price (${skippedRows} row${skippedRows === 1 ? '' : 's'} without prices, from line ${skippedLines[0]}).` : 'The file has no data rows.',
+    );
   }
   const cut = (a: Float64Array): Float64Array => {
     const out = count === capacity ? a : a.slice(0, count);

@@ -58,7 +58,9 @@ describe('parseCsv formats', () => {
   });
 
   it('reads a MetaTrader 5 export with <DATE> and <TIME> columns, tab-separated', () => {
-    const r = parseCsv('<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n2021.03.01\t00:00:00\t1.2070\t1.2080\t1.2060\t1.2075\t1200\t0\t2\n2021.03.01\t01:00:00\t1.2075\t1.2090\t1.2070\t1.2085\t900\t0\t2\n');
+    const r = parseCsv(
+      '<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n2021.03.01\t00:00:00\t1.2070\t1.2080\t1.2060\t1.2075\t1200\t0\t2\n2021.03.01\t01:00:00\t1.2075\t1.2090\t1.2070\t1.2085\t900\t0\t2\n',
+    );
     expect(r.format).toBe('metatrader');
     expect(r.bars.time[1]).toBe(Date.UTC(2021, 2, 1, 1));
     expect(Array.from(r.bars.volume)).toEqual([1200, 900]);
@@ -177,7 +179,10 @@ describe('resample', () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 200 }), fc.constantFrom('1h', '4h', '1D', '1W' as const), (steps, tf) => {
         let t = Date.UTC(2000, 0, 3);
         const times = steps.map((s) => (t += s * 1_800_000));
-        const b = bars(times, times.map((_, i) => 50 + Math.sin(i) * 10));
+        const b = bars(
+          times,
+          times.map((_, i) => 50 + Math.sin(i) * 10),
+        );
         const r = resample(b, tf, '30m');
         const sumVol = r.volume.reduce((a, x) => a + x, 0);
         expect(sumVol).toBe(b.volume.reduce((a, x) => a + x, 0));
@@ -196,7 +201,10 @@ describe('alignTimeframes', () => {
     const H = 3_600_000;
     const t0 = Date.UTC(2001, 0, 2);
     const times = Array.from({ length: 10 }, (_, i) => t0 + i * H);
-    const b = bars(times, times.map((_, i) => i + 1));
+    const b = bars(
+      times,
+      times.map((_, i) => i + 1),
+    );
     const a = alignTimeframes(b, ['4h'], '1h');
     // The first 4h bucket [0h,4h) completes with the bar starting at 3h.
     expect(Array.from(a.index['4h']!)).toEqual([-1, -1, -1, 0, 0, 0, 0, 1, 1, 1]);

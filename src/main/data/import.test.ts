@@ -246,7 +246,10 @@ function seriesArb(intraday: boolean): fc.Arbitrary<Bars> {
     .record({
       start: fc.integer({ min: Math.round(Date.UTC(1850, 0, 1) / D), max: Math.round(Date.UTC(2150, 0, 1) / D) }),
       steps: fc.array(fc.integer({ min: 2, max: intraday ? 600 : 6 }), { minLength: 1, maxLength: 40 }),
-      prices: fc.array(fc.tuple(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 0, max: 1e7 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 1e9 })), { minLength: 41, maxLength: 41 }),
+      prices: fc.array(
+        fc.tuple(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 0, max: 1e7 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 1e9 })),
+        { minLength: 41, maxLength: 41 },
+      ),
     })
     .map(({ start, steps, prices }) => {
       const n = steps.length + 1;
@@ -272,7 +275,11 @@ describe('any valid series written in each format parses back to the same bars (
       fc.property(seriesArb(intraday), (bars) => {
         fc.pre(format.accepts?.(bars) ?? true);
         const r = parseCsv(format.write(bars), format.options);
-        const expected = format.closeOnly ? { ...bars, open: bars.close, high: bars.close, low: bars.close, volume: new Float64Array(bars.close.length) } : format.noVolume ? { ...bars, volume: new Float64Array(bars.close.length) } : bars;
+        const expected = format.closeOnly
+          ? { ...bars, open: bars.close, high: bars.close, low: bars.close, volume: new Float64Array(bars.close.length) }
+          : format.noVolume
+            ? { ...bars, volume: new Float64Array(bars.close.length) }
+            : bars;
         expect(r.bars).toEqual(expected);
       }),
       { numRuns: 60 },

@@ -42,11 +42,10 @@ export function loadCsvFile(file: string, options?: CsvOptions, maxBytes = MAX_C
     throw new WarpdeskError('NotFound', `There is no CSV file at ${file}.`);
   }
   if (size > maxBytes)
-    throw new WarpdeskError(
-      'TooLarge',
-      `The CSV file ${file} has ${(size / 2 ** 20).toFixed(0)} MiB, more than the ${(maxBytes / 2 ** 20).toFixed(0)} MiB Warpdesk reads at once; split it or resample it first.`,
-      { bytes: size, limitBytes: maxBytes },
-    );
+    throw new WarpdeskError('TooLarge', `The CSV file ${file} has ${(size / 2 ** 20).toFixed(0)} MiB, more than the ${(maxBytes / 2 ** 20).toFixed(0)} MiB Warpdesk reads at once; split it or resample it first.`, {
+      bytes: size,
+      limitBytes: maxBytes,
+    });
   return parseCsv(fs.readFileSync(file, 'utf8'), options);
 }
 

@@ -42,7 +42,8 @@ function record(op: Op, backend: string, t0: number, ok: boolean, matches?: Sear
  */
 export function meteredEngine(inner: PatternEngine): PatternEngine {
   const b = inner.backend;
-  const sync = <A extends unknown[], R>(op: Op, fn: (...a: A) => R, q?: (...a: A) => number, isSearch = false) =>
+  const sync =
+    <A extends unknown[], R>(op: Op, fn: (...a: A) => R, q?: (...a: A) => number, isSearch = false) =>
     (...a: A): R => {
       const t0 = performance.now();
       try {
@@ -54,7 +55,8 @@ export function meteredEngine(inner: PatternEngine): PatternEngine {
         throw err;
       }
     };
-  const async = <A extends unknown[], R>(op: Op, fn: (...a: A) => Promise<R>, q?: (...a: A) => number, isSearch = false) =>
+  const async =
+    <A extends unknown[], R>(op: Op, fn: (...a: A) => Promise<R>, q?: (...a: A) => number, isSearch = false) =>
     async (...a: A): Promise<R> => {
       const t0 = performance.now();
       try {

@@ -201,7 +201,10 @@ export function createNativeEngine(nb: NativeBinding): PatternEngine {
     quantize,
     dtwMultivariate(a, b, options): DtwResult {
       const { x, y, channels, window, absolute } = checkMulti(a, b, options);
-      const distance = checkDistance(wrap(() => nb.dtwMulti(x, y, channels, window, absolute)), 'multivariate DTW distance');
+      const distance = checkDistance(
+        wrap(() => nb.dtwMulti(x, y, channels, window, absolute)),
+        'multivariate DTW distance',
+      );
       return { distance, similarity: K.similarity(distance, x.length / channels, y.length / channels, identical(x, y)) };
     },
     lcss(a, b, options): number {

@@ -41,11 +41,14 @@ describe('reference engine: dtw', () => {
 
   it('window 0 on equal lengths is squared Euclidean distance', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }).chain((n) => fc.tuple(fc.array(finite, { minLength: n, maxLength: n }), fc.array(finite, { minLength: n, maxLength: n }))), ([a, b]) => {
-        let ed = 0;
-        for (let i = 0; i < a.length; i++) ed += (a[i]! - b[i]!) * (a[i]! - b[i]!);
-        expect(engine.dtw(Float64Array.from(a), Float64Array.from(b), { window: 0 }).distance).toBeCloseTo(ed, 9);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }).chain((n) => fc.tuple(fc.array(finite, { minLength: n, maxLength: n }), fc.array(finite, { minLength: n, maxLength: n }))),
+        ([a, b]) => {
+          let ed = 0;
+          for (let i = 0; i < a.length; i++) ed += (a[i]! - b[i]!) * (a[i]! - b[i]!);
+          expect(engine.dtw(Float64Array.from(a), Float64Array.from(b), { window: 0 }).distance).toBeCloseTo(ed, 9);
+        },
+      ),
     );
   });
 

@@ -96,8 +96,7 @@ export function checkMatrixSize(n: number, what: string): void {
 
 /** A DTW distance must be finite: finite inputs whose squared differences overflow get a typed error, not Infinity. */
 export function checkDistance(d: number, what = 'DTW distance'): number {
-  if (!Number.isFinite(d))
-    throw new WarpdeskError('NonFinite', `The ${what} overflows (${d}): the values are too large to compare; scale or z-normalise them first.`, { value: String(d) });
+  if (!Number.isFinite(d)) throw new WarpdeskError('NonFinite', `The ${what} overflows (${d}): the values are too large to compare; scale or z-normalise them first.`, { value: String(d) });
   return d;
 }
 

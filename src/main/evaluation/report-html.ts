@@ -65,7 +65,9 @@ export function logitHistogramSvg(logits: readonly number[], width = 320, height
 function metricsTable(metrics: Record<string, { sharpe: number | null; totalReturn: number; maxDrawdown: number; exposure: number; bars: number }>): string {
   const rows = LINES.map((k) => {
     const m = metrics[k];
-    return m ? `<tr><td><span class="dot" style="background:${COLORS[k]}"></span>${k}</td><td>${f2(m.sharpe)}</td><td>${pct(m.totalReturn)}</td><td>${pct(m.maxDrawdown)}</td><td>${pct(m.exposure)}</td><td>${m.bars}</td></tr>` : '';
+    return m
+      ? `<tr><td><span class="dot" style="background:${COLORS[k]}"></span>${k}</td><td>${f2(m.sharpe)}</td><td>${pct(m.totalReturn)}</td><td>${pct(m.maxDrawdown)}</td><td>${pct(m.exposure)}</td><td>${m.bars}</td></tr>`
+      : '';
   }).join('');
   return `<table><thead><tr><th>strategy</th><th>Sharpe</th><th>return</th><th>max drawdown</th><th>exposure</th><th>test bars</th></tr></thead><tbody>${rows}</tbody></table>`;
 }

@@ -62,8 +62,7 @@ export function variantsOf(s: EvaluationSettings): Variant[] {
   const out: Variant[] = [];
   for (const learning of [false, true])
     for (const window of s.grid.window)
-      for (const top of s.grid.top)
-        for (const threshold of s.grid.threshold) out.push({ id: `${learning ? 'learning' : 'baseline'} W${window} k${top} t${threshold}`, learning, window, top, threshold });
+      for (const top of s.grid.top) for (const threshold of s.grid.threshold) out.push({ id: `${learning ? 'learning' : 'baseline'} W${window} k${top} t${threshold}`, learning, window, top, threshold });
   return out;
 }
 
@@ -381,8 +380,18 @@ export async function runEvaluation(series: SeriesInput[], o: RunEvaluationOptio
     pooledNote = 'The pooled section needs at least 2 series; with one series it is omitted.';
   } else {
     const rec: OosRecord = {
-      ret: { learning: concat(records.map((r) => r.ret.learning)), baseline: concat(records.map((r) => r.ret.baseline)), 'buy-and-hold': concat(records.map((r) => r.ret['buy-and-hold'])), random: concat(records.map((r) => r.ret.random)) },
-      held: { learning: concat(records.map((r) => r.held.learning)), baseline: concat(records.map((r) => r.held.baseline)), 'buy-and-hold': concat(records.map((r) => r.held['buy-and-hold'])), random: concat(records.map((r) => r.held.random)) },
+      ret: {
+        learning: concat(records.map((r) => r.ret.learning)),
+        baseline: concat(records.map((r) => r.ret.baseline)),
+        'buy-and-hold': concat(records.map((r) => r.ret['buy-and-hold'])),
+        random: concat(records.map((r) => r.ret.random)),
+      },
+      held: {
+        learning: concat(records.map((r) => r.held.learning)),
+        baseline: concat(records.map((r) => r.held.baseline)),
+        'buy-and-hold': concat(records.map((r) => r.held['buy-and-hold'])),
+        random: concat(records.map((r) => r.held.random)),
+      },
       variants: variants.map((_, j) => concat(records.map((r) => r.variants[j]!))),
     };
     const metrics: Record<string, OosMetrics> = {};

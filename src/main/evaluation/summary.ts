@@ -25,7 +25,9 @@ export function summarize(r: EvaluationReport): string {
   const trading = helped.filter((x) => !aside(x));
   const standing = helped.filter(aside);
   if (trading.length === 0 && !pooledHelps) {
-    out.push(`Over ${folds}, there is no evidence that learning helps on these data: it did not beat its own baseline significantly while trading on any series after the Holm correction across ${r.series.length} series${pooledLb ? `, nor pooled (p = ${f3(pooledLb.p)})` : ''}.`);
+    out.push(
+      `Over ${folds}, there is no evidence that learning helps on these data: it did not beat its own baseline significantly while trading on any series after the Holm correction across ${r.series.length} series${pooledLb ? `, nor pooled (p = ${f3(pooledLb.p)})` : ''}.`,
+    );
   } else {
     const names = trading.map((s) => `${s.name} (Holm p = ${f3(lb(s.comparisons)!.pHolm)})`);
     out.push(`Over ${folds}, learning beat its own baseline significantly on ${names.length > 0 ? names.join(', ') : 'no single series'}${pooledHelps ? `, and pooled across series (p = ${f3(pooledLb!.p)})` : ''}.`);
@@ -46,8 +48,7 @@ export function summarize(r: EvaluationReport): string {
     return c && c.pHolm !== null && c.pHolm < alpha && c.meanDiffBps > 0;
   });
   const pooledBh = r.pooled ? bh(r.pooled.comparisons) : undefined;
-  const pooledBhText =
-    pooledBh && pooledBh.p !== null ? (pooledBh.p < alpha && pooledBh.meanDiffBps > 0 ? `; pooled, it did (p = ${f3(pooledBh.p)})` : `, nor pooled (p = ${f3(pooledBh.p)})`) : '';
+  const pooledBhText = pooledBh && pooledBh.p !== null ? (pooledBh.p < alpha && pooledBh.meanDiffBps > 0 ? `; pooled, it did (p = ${f3(pooledBh.p)})` : `, nor pooled (p = ${f3(pooledBh.p)})`) : '';
   out.push(
     beatHold.length === 0
       ? `The baseline did not beat buy-and-hold significantly on any series after the Holm correction${pooledBhText}.`
@@ -56,8 +57,14 @@ export function summarize(r: EvaluationReport): string {
   const o = r.pooled?.overfitting ?? r.series[0]?.overfitting;
   if (o) {
     const where = r.pooled ? 'pooled' : r.series[0]!.name;
-    const dsrText = o.dsr === null ? 'no DSR could be computed' : `the best of the ${o.trials} variants (${o.best}) has a Deflated Sharpe Ratio of ${f3(o.dsr)}${o.dsr >= 0.95 ? ', so its Sharpe survives the correction for the trials' : ', so its Sharpe is not distinguishable from the best of as many unskilled trials'}`;
-    const pboText = o.pbo === null ? `no PBO (${o.note ?? 'not enough data'})` : `the Probability of Backtest Overfitting is ${f2(o.pbo)}${o.pbo > 0.5 ? ' (the variant that looks best in-sample is more often than not below the median out of sample)' : ''}`;
+    const dsrText =
+      o.dsr === null
+        ? 'no DSR could be computed'
+        : `the best of the ${o.trials} variants (${o.best}) has a Deflated Sharpe Ratio of ${f3(o.dsr)}${o.dsr >= 0.95 ? ', so its Sharpe survives the correction for the trials' : ', so its Sharpe is not distinguishable from the best of as many unskilled trials'}`;
+    const pboText =
+      o.pbo === null
+        ? `no PBO (${o.note ?? 'not enough data'})`
+        : `the Probability of Backtest Overfitting is ${f2(o.pbo)}${o.pbo > 0.5 ? ' (the variant that looks best in-sample is more often than not below the median out of sample)' : ''}`;
     out.push(`For the variants (${where}), ${dsrText}; ${pboText}.`);
   }
   return out.join(' ');

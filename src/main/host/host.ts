@@ -5,15 +5,7 @@
  * Transports (src/main/electron, src/web) are thin adapters over `Host.invoke` and `Host.onEvent`.
  * Never imports Electron.
  */
-import {
-  CHANNELS,
-  isChannelName,
-  validateRequest,
-  type ChannelName,
-  type EventName,
-  type EventPayloadOf,
-  type InvokeResult,
-} from '../../shared/contract';
+import { CHANNELS, isChannelName, validateRequest, type ChannelName, type EventName, type EventPayloadOf, type InvokeResult } from '../../shared/contract';
 import { toSerializedError, WarpdeskError } from '../../shared/errors';
 import type { Capability, Handler, HandlerContext, HandlerMap } from '../platform/capability';
 

@@ -34,7 +34,14 @@ export async function importCsvFiles(host: Host, files: readonly string[]): Prom
       results.push({ file, ok: false, message: `Warpdesk could not read ${file}: ${err instanceof Error ? err.message : String(err)}.` });
       continue;
     }
-    const r = await host.invoke('datasets:import', { name: path.basename(file).replace(/\.csv$/i, '').slice(0, 200) || 'data', csv });
+    const r = await host.invoke('datasets:import', {
+      name:
+        path
+          .basename(file)
+          .replace(/\.csv$/i, '')
+          .slice(0, 200) || 'data',
+      csv,
+    });
     if (r.ok) results.push({ file, ok: true, dataset: r.value as DatasetInfo });
     else results.push({ file, ok: false, message: `${path.basename(file)}: ${r.error.message}` });
   }

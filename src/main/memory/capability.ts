@@ -32,8 +32,7 @@ export function memoryCapability(options: MemoryCapabilityOptions): Capability &
   };
   const query = (req: { datasetId: number; timeframe: Timeframe; queryStart: number; queryEnd: number }): { bars: Bars; values: Float64Array } => {
     const bars = options.data.bars(req.datasetId, req.timeframe);
-    if (req.queryEnd >= bars.time.length)
-      throw new WarpdeskError('InvalidDimensions', `The query ends at bar ${req.queryEnd}, but the data set has ${bars.time.length} bars at ${req.timeframe}.`);
+    if (req.queryEnd >= bars.time.length) throw new WarpdeskError('InvalidDimensions', `The query ends at bar ${req.queryEnd}, but the data set has ${bars.time.length} bars at ${req.timeframe}.`);
     return { bars, values: bars.close.slice(req.queryStart, req.queryEnd + 1) };
   };
   return {

@@ -84,7 +84,10 @@ export function bisect(features: Float64Array, idx: Int32Array, ratio: number): 
         const order = Array.from(node.keys()).sort((a, b) => proj[a]! - proj[b]! || node[a]! - node[b]!);
         const leftClusters = Math.floor(clusters / 2);
         const cut = Math.max(1, Math.min(node.length - 1, Math.round((node.length * leftClusters) / clusters)));
-        stack.push(Int32Array.from(order.slice(cut), (i) => node[i]!), Int32Array.from(order.slice(0, cut), (i) => node[i]!));
+        stack.push(
+          Int32Array.from(order.slice(cut), (i) => node[i]!),
+          Int32Array.from(order.slice(0, cut), (i) => node[i]!),
+        );
       }
     }
   }

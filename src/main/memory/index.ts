@@ -45,20 +45,7 @@ import type {
 } from './types';
 
 export * from './types';
-export {
-  defaultKeyProvider,
-  envKeyProvider,
-  fileKeyProvider,
-  generateKey,
-  keyIdOf,
-  staticKeyProvider,
-  KEY_ENV,
-  KEY_FILE,
-  PREVIOUS_KEY_ENV,
-  type KeyProvider,
-  type KeyringProtection,
-  type MemoryKey,
-} from './keys';
+export { defaultKeyProvider, envKeyProvider, fileKeyProvider, generateKey, keyIdOf, staticKeyProvider, KEY_ENV, KEY_FILE, PREVIOUS_KEY_ENV, type KeyProvider, type KeyringProtection, type MemoryKey } from './keys';
 export { MEMORY_FILE, type OpenMemoryOptions, type MemoryEngine } from './store';
 export { judgeOutcome, QUALITY_WEIGHTS } from './judge';
 export { DEFAULT_ADAPT, calibratedFrom, calibratedLowerFrom, type AdaptConfig } from './adapt';

@@ -44,15 +44,13 @@ export const DEFAULT_SCALE = 0.01;
 export function checkOutcome(o: unknown): OutcomeInput {
   if (!o || typeof o !== 'object') throw new WarpdeskError('InvalidInput', 'The outcome must be an object with realizedReturn, mae and timeToTarget.');
   const { realizedReturn, mae, timeToTarget } = o as Record<string, unknown>;
-  if (typeof realizedReturn !== 'number' || !Number.isFinite(realizedReturn))
-    throw new WarpdeskError('NonFinite', 'The outcome\'s realized return must be a finite number.', { field: 'realizedReturn' });
-  if (realizedReturn <= -1) throw new WarpdeskError('InvalidInput', 'The outcome\'s realized return must be above -100%.', { field: 'realizedReturn' });
-  if (typeof mae !== 'number' || !Number.isFinite(mae)) throw new WarpdeskError('NonFinite', 'The outcome\'s maximum adverse excursion must be a finite number.', { field: 'mae' });
-  if (mae < 0) throw new WarpdeskError('InvalidInput', 'The outcome\'s maximum adverse excursion must be 0 or more (a magnitude).', { field: 'mae' });
+  if (typeof realizedReturn !== 'number' || !Number.isFinite(realizedReturn)) throw new WarpdeskError('NonFinite', "The outcome's realized return must be a finite number.", { field: 'realizedReturn' });
+  if (realizedReturn <= -1) throw new WarpdeskError('InvalidInput', "The outcome's realized return must be above -100%.", { field: 'realizedReturn' });
+  if (typeof mae !== 'number' || !Number.isFinite(mae)) throw new WarpdeskError('NonFinite', "The outcome's maximum adverse excursion must be a finite number.", { field: 'mae' });
+  if (mae < 0) throw new WarpdeskError('InvalidInput', "The outcome's maximum adverse excursion must be 0 or more (a magnitude).", { field: 'mae' });
   if (timeToTarget !== null && timeToTarget !== undefined) {
-    if (typeof timeToTarget !== 'number' || !Number.isFinite(timeToTarget))
-      throw new WarpdeskError('NonFinite', 'The outcome\'s time to target must be a finite number of bars or null.', { field: 'timeToTarget' });
-    if (timeToTarget < 0) throw new WarpdeskError('InvalidInput', 'The outcome\'s time to target must be 0 or more bars.', { field: 'timeToTarget' });
+    if (typeof timeToTarget !== 'number' || !Number.isFinite(timeToTarget)) throw new WarpdeskError('NonFinite', "The outcome's time to target must be a finite number of bars or null.", { field: 'timeToTarget' });
+    if (timeToTarget < 0) throw new WarpdeskError('InvalidInput', "The outcome's time to target must be 0 or more bars.", { field: 'timeToTarget' });
   }
   return { realizedReturn, mae, timeToTarget: timeToTarget ?? null };
 }
@@ -91,7 +89,6 @@ export function judgeOutcome(ctx: JudgeContext, outcome: OutcomeInput): VerdictS
   const consistency = count >= 2 ? clamp01(Math.exp(-0.5 * ((r - mu) / sd) ** 2)) : 0.5;
   const w = QUALITY_WEIGHTS;
   const quality = clamp01(w.profitability * profitability + w.risk * risk + w.timing * timing + w.consistency * consistency);
-  for (const v of [profitability, risk, timing, consistency, quality])
-    if (!Number.isFinite(v)) throw new WarpdeskError('Internal', 'The judge produced a non-finite score.');
+  for (const v of [profitability, risk, timing, consistency, quality]) if (!Number.isFinite(v)) throw new WarpdeskError('Internal', 'The judge produced a non-finite score.');
   return { profitability, risk, timing, consistency, quality, success: profitability > 0.5 };
 }

@@ -98,8 +98,7 @@ export class Keyring {
   open(sealed: Sealed, aad: Buffer, what: string): Buffer {
     const key = this.byId.get(sealed.keyId);
     if (!key) throw new WarpdeskError('WrongKey', `The ${what} is encrypted with key ${sealed.keyId}, which this key provider does not hold.`, { keyId: sealed.keyId });
-    if (sealed.nonce.length !== NONCE_BYTES || sealed.data.length < TAG_BYTES)
-      throw new WarpdeskError('WrongKey', `The ${what} is not a valid encrypted record (it was altered on disk).`);
+    if (sealed.nonce.length !== NONCE_BYTES || sealed.data.length < TAG_BYTES) throw new WarpdeskError('WrongKey', `The ${what} is not a valid encrypted record (it was altered on disk).`);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key.key, sealed.nonce);
       decipher.setAAD(aad);
@@ -136,8 +135,7 @@ export const PREVIOUS_KEY_ENV = 'WARPDESK_MEMORY_KEY_PREVIOUS';
 function parseBase64Key(text: string, variable: string): MemoryKey {
   const t = text.trim();
   const buf = /^[A-Za-z0-9+/_-]+={0,2}$/.test(t) ? Buffer.from(t, t.includes('-') || t.includes('_') ? 'base64url' : 'base64') : Buffer.alloc(0);
-  if (buf.length !== KEY_BYTES)
-    throw new WarpdeskError('InvalidInput', `${variable} must hold a base64-encoded ${KEY_BYTES}-byte key (for example from \`openssl rand -base64 32\`).`);
+  if (buf.length !== KEY_BYTES) throw new WarpdeskError('InvalidInput', `${variable} must hold a base64-encoded ${KEY_BYTES}-byte key (for example from \`openssl rand -base64 32\`).`);
   return makeKey(buf);
 }
 

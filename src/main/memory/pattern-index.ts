@@ -308,10 +308,32 @@ export class PatternIndex {
     }
     const scan = (thr: number, limit: number) =>
       engine.rowBounds({
-        count, n, segments: seg.count, stride: SEGMENTS, paa: b.paa, segU, segL, segLen, segOrder,
-        active: b.active, type: b.type, dataset: b.dataset, timeframe: b.timeframe,
-        filterType: ft, filterDataset: fd, filterTimeframe: ff,
-        decay, quality: b.quality, typeMean, types: typeMean.length, c, floor: score.recencyFloor, pure, weight, thr, limit,
+        count,
+        n,
+        segments: seg.count,
+        stride: SEGMENTS,
+        paa: b.paa,
+        segU,
+        segL,
+        segLen,
+        segOrder,
+        active: b.active,
+        type: b.type,
+        dataset: b.dataset,
+        timeframe: b.timeframe,
+        filterType: ft,
+        filterDataset: fd,
+        filterTimeframe: ff,
+        decay,
+        quality: b.quality,
+        typeMean,
+        types: typeMean.length,
+        c,
+        floor: score.recencyFloor,
+        pure,
+        weight,
+        thr,
+        limit,
       });
     const done = new Uint8Array(count);
     // Pass 2 (one engine call per list), best bound first: full LB_Keogh then exact DTW in batches, until
@@ -322,8 +344,24 @@ export class PatternIndex {
     let topCount = 0;
     const visit = (rows: Int32Array, bounds: Float64Array): void => {
       const r = engine.refineRows({
-        count, n, values, query, upper, lower, window, rows, bounds, weight, done, pool,
-        batch: Math.max(16, pool), topRows, topScore, topDist, topCount, improved: this.lbImproved,
+        count,
+        n,
+        values,
+        query,
+        upper,
+        lower,
+        window,
+        rows,
+        bounds,
+        weight,
+        done,
+        pool,
+        batch: Math.max(16, pool),
+        topRows,
+        topScore,
+        topDist,
+        topCount,
+        improved: this.lbImproved,
       });
       topCount = r.topCount;
       stats.lowerBounded += r.lowerBounded;
@@ -447,13 +485,7 @@ function newBucket(length: number, capacity: number): Bucket {
  * Maximal marginal relevance over an exact candidate pool: repeatedly picks the candidate maximizing
  * lambda * score - (1 - lambda) * max similarity (DTW) to the ones already picked.
  */
-export function mmrSelect(
-  engine: Pick<PatternEngine, 'dtwBatch'>,
-  pool: Candidate[],
-  k: number,
-  lambda: number,
-  window: number,
-): Array<Candidate & { mmr: number; redundancy: number }> {
+export function mmrSelect(engine: Pick<PatternEngine, 'dtwBatch'>, pool: Candidate[], k: number, lambda: number, window: number): Array<Candidate & { mmr: number; redundancy: number }> {
   if (pool.length === 0) return [];
   const n = pool[0]!.values.length;
   const flat = new Float32Array(pool.length * n);

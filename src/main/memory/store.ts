@@ -367,20 +367,23 @@ export class MemoryStore {
       // The sealed payload is its canonical JSON (sorted keys; parses to the same values), written once and
       // spliced into the chained content.
       const payloadJson = canonicalJson(payload);
-      const canonical = experienceContent({
-        id,
-        agentId: this.agentId,
-        patternType: e.patternType,
-        dataset: e.dataset,
-        timeframe: e.timeframe,
-        signal: e.signal,
-        confidence: e.confidence,
-        similarity,
-        horizon: e.horizon,
-        at,
-        pattern: { length: pattern.length, scale: pattern.scale, offset: pattern.offset, codes: Buffer.from(pattern.codes).toString('base64') },
-        payload,
-      }, payloadJson);
+      const canonical = experienceContent(
+        {
+          id,
+          agentId: this.agentId,
+          patternType: e.patternType,
+          dataset: e.dataset,
+          timeframe: e.timeframe,
+          signal: e.signal,
+          confidence: e.confidence,
+          similarity,
+          horizon: e.horizon,
+          at,
+          pattern: { length: pattern.length, scale: pattern.scale, offset: pattern.offset, codes: Buffer.from(pattern.codes).toString('base64') },
+          payload,
+        },
+        payloadJson,
+      );
       return { e, id, at, pattern, similarity, payload, payloadJson, canonical };
     });
     const recordedAt = this.now();
@@ -389,23 +392,7 @@ export class MemoryStore {
         const sp = this.seal('patterns', p.id, encodePattern(p.pattern));
         this.st.insertPattern.run(p.id, p.pattern.length, sp.keyId, sp.nonce, sp.data);
         const se = this.seal('experiences', p.id, Buffer.from(p.payloadJson, 'utf8'));
-        this.st.insertExperience.run(
-          p.id,
-          this.agentId,
-          'local',
-          p.e.patternType,
-          p.e.dataset,
-          p.e.timeframe,
-          p.e.signal,
-          p.e.confidence,
-          p.similarity,
-          p.e.horizon,
-          p.at,
-          recordedAt,
-          se.keyId,
-          se.nonce,
-          se.data,
-        );
+        this.st.insertExperience.run(p.id, this.agentId, 'local', p.e.patternType, p.e.dataset, p.e.timeframe, p.e.signal, p.e.confidence, p.similarity, p.e.horizon, p.at, recordedAt, se.keyId, se.nonce, se.data);
         this.appendLink('experience', p.id, p.canonical);
         this.st.insertTrajectory.run(p.e.patternType, p.e.patternType, p.id);
       }
@@ -469,9 +456,9 @@ export class MemoryStore {
     this.open();
     const limit = options.limit === undefined ? 100 : checkInteger(options.limit, 'limit', 1, 10_000);
     const before = options.before === undefined ? Number.MAX_SAFE_INTEGER : checkFinite(options.before, 'before');
-    const rows = (
-      options.patternType === undefined ? this.st.listAll.all(before, limit) : this.st.listType.all(checkText(options.patternType, 'pattern type'), before, limit)
-    ) as Array<ExperienceRow & Partial<VerdictRow> & { has_outcome: number }>;
+    const rows = (options.patternType === undefined ? this.st.listAll.all(before, limit) : this.st.listType.all(checkText(options.patternType, 'pattern type'), before, limit)) as Array<
+      ExperienceRow & Partial<VerdictRow> & { has_outcome: number }
+    >;
     return rows.map((r) => ({
       ...fieldsOf(r),
       hasOutcome: r.has_outcome === 1,
@@ -750,10 +737,7 @@ export class MemoryStore {
     const k = options.k === undefined ? 10 : checkInteger(options.k, 'k', 1, 100);
     const lambda = options.lambda === undefined ? 0.7 : checkUnit(options.lambda, 'lambda');
     const poolFactor = options.poolFactor === undefined ? 4 : checkInteger(options.poolFactor, 'pool factor', 1, 50);
-    const window =
-      options.window !== undefined
-        ? checkInteger(options.window, 'window', 0, n)
-        : Math.ceil((options.windowRatio === undefined ? 0.1 : checkUnit(options.windowRatio, 'window ratio')) * n);
+    const window = options.window !== undefined ? checkInteger(options.window, 'window', 0, n) : Math.ceil((options.windowRatio === undefined ? 0.1 : checkUnit(options.windowRatio, 'window ratio')) * n);
     const score: ScoreParams = {
       now: options.now === undefined ? this.now() : checkFinite(options.now, 'now'),
       halfLifeMs: options.halfLifeMs === undefined ? DEFAULT_SCORE.halfLifeMs : checkFinite(options.halfLifeMs, 'half-life'),
@@ -837,8 +821,7 @@ export class MemoryStore {
     let verdictCanonical: string | undefined;
     if (e.verdict) {
       verdictCanonical = verdictContent({ ...e.verdict, experienceId: e.id });
-      if (contentHash(verdictCanonical) !== e.verdict.contentHash)
-        throw new WarpdeskError('InvalidInput', `The verdict of experience ${e.id} does not match its content hash: it was altered in transit.`, { id: e.id });
+      if (contentHash(verdictCanonical) !== e.verdict.contentHash) throw new WarpdeskError('InvalidInput', `The verdict of experience ${e.id} does not match its content hash: it was altered in transit.`, { id: e.id });
     }
     let imported = false;
     let verdictImported = false;
@@ -848,23 +831,7 @@ export class MemoryStore {
         const sp = this.seal('patterns', e.id, encodePattern({ ...e.pattern, codes }));
         this.st.insertPattern.run(e.id, e.pattern.length, sp.keyId, sp.nonce, sp.data);
         const se = this.seal('experiences', e.id, Buffer.from(JSON.stringify(e.payload), 'utf8'));
-        this.st.insertExperience.run(
-          e.id,
-          e.agentId,
-          'remote',
-          e.patternType,
-          e.dataset,
-          e.timeframe,
-          e.signal,
-          e.confidence,
-          e.similarity,
-          e.horizon,
-          e.at,
-          this.now(),
-          se.keyId,
-          se.nonce,
-          se.data,
-        );
+        this.st.insertExperience.run(e.id, e.agentId, 'remote', e.patternType, e.dataset, e.timeframe, e.signal, e.confidence, e.similarity, e.horizon, e.at, this.now(), se.keyId, se.nonce, se.data);
         this.appendLink('experience', e.id, canonical);
         this.st.insertTrajectory.run(e.patternType, e.patternType, e.id);
         this.uncommitted.push(() => learningMetrics.experiencesTotal.inc({ origin: 'remote' }));
@@ -918,10 +885,8 @@ export class MemoryStore {
       .transaction((): ChainReport => {
         for (const l of this.st.ledgerAll.iterate() as IterableIterator<{ seq: number; kind: 'experience' | 'verdict'; record_id: string; prev_hash: string; hash: string }>) {
           const at = { seq: l.seq, kind: l.kind, recordId: l.record_id };
-          if (l.seq !== expected)
-            return done({ ...at, reason: 'gap', message: `Link ${expected} of the audit chain is missing (the next one is ${l.seq}): a record was deleted.` });
-          if (l.prev_hash !== prev)
-            return done({ ...at, reason: 'prev-mismatch', message: `Link ${l.seq} does not follow link ${l.seq - 1}: the chain was reordered or a link was altered.` });
+          if (l.seq !== expected) return done({ ...at, reason: 'gap', message: `Link ${expected} of the audit chain is missing (the next one is ${l.seq}): a record was deleted.` });
+          if (l.prev_hash !== prev) return done({ ...at, reason: 'prev-mismatch', message: `Link ${l.seq} does not follow link ${l.seq - 1}: the chain was reordered or a link was altered.` });
           let canonical: string | null;
           try {
             canonical = this.canonicalOf(l.kind, l.record_id);
@@ -930,8 +895,7 @@ export class MemoryStore {
           }
           if (canonical === null) return done({ ...at, reason: 'missing-record', message: `Link ${l.seq} points to ${l.kind} ${l.record_id}, which is gone: it was deleted.` });
           const h = linkHash(prev, canonical);
-          if (h !== l.hash)
-            return done({ ...at, reason: 'content-mismatch', message: `The ${l.kind} ${l.record_id} at link ${l.seq} was altered after it was recorded (or the links were reordered).` });
+          if (h !== l.hash) return done({ ...at, reason: 'content-mismatch', message: `The ${l.kind} ${l.record_id} at link ${l.seq} was altered after it was recorded (or the links were reordered).` });
           prev = h;
           expected++;
           links++;
@@ -1200,7 +1164,12 @@ function checkPortable(input: unknown): PortableExperience {
       timing: checkUnit(v.timing, 'timing'),
       consistency: checkUnit(v.consistency, 'consistency'),
       quality: checkUnit(v.quality, 'quality'),
-      success: typeof v.success === 'boolean' ? v.success : (() => { throw new WarpdeskError('InvalidInput', 'The verdict success must be true or false.'); })(),
+      success:
+        typeof v.success === 'boolean'
+          ? v.success
+          : (() => {
+              throw new WarpdeskError('InvalidInput', 'The verdict success must be true or false.');
+            })(),
       judgedAt: checkInteger(v.judgedAt, 'judged at', 0, 8.64e15),
       contentHash: checkText(v.contentHash, 'verdict content hash'),
     };
@@ -1229,9 +1198,7 @@ function prepare(db: Db, readonly: boolean) {
     outcome: db.prepare('SELECT key_id, nonce, data, recorded_at FROM outcomes WHERE experience_id = ?'),
     insertOutcome: w('INSERT INTO outcomes (experience_id, recorded_at, key_id, nonce, data) VALUES (?, ?, ?, ?, ?)'),
     verdict: db.prepare('SELECT * FROM verdicts WHERE experience_id = ?'),
-    insertVerdict: w(
-      'INSERT INTO verdicts (experience_id, origin, profitability, risk, timing, consistency, quality, success, judged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
+    insertVerdict: w('INSERT INTO verdicts (experience_id, origin, profitability, risk, timing, consistency, quality, success, judged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     ledgerHead: db.prepare('SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1'),
     insertLedger: w('INSERT INTO ledger (seq, kind, record_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?)'),
     ledgerAll: db.prepare('SELECT seq, kind, record_id, prev_hash, hash FROM ledger ORDER BY seq'),
@@ -1248,9 +1215,7 @@ function prepare(db: Db, readonly: boolean) {
       `INSERT INTO thresholds (pattern_type, version, similarity_threshold, state, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(pattern_type) DO UPDATE SET version = excluded.version, similarity_threshold = excluded.similarity_threshold, state = excluded.state, updated_at = excluded.updated_at`,
     ),
-    insertHistory: w(
-      'INSERT INTO threshold_history (pattern_type, version, experience_id, quality, similarity_threshold, success_rate, calibration_error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
+    insertHistory: w('INSERT INTO threshold_history (pattern_type, version, experience_id, quality, similarity_threshold, success_rate, calibration_error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     historyAll: db.prepare('SELECT * FROM threshold_history ORDER BY pattern_type, version LIMIT ?'),
     historyType: db.prepare('SELECT * FROM threshold_history WHERE pattern_type = ? ORDER BY version LIMIT ?'),
     listAll: db.prepare(
@@ -1268,9 +1233,7 @@ function prepare(db: Db, readonly: boolean) {
        AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.experience_id = e.id) ORDER BY e.at, e.id LIMIT ?`,
     ),
     flagsOf: db.prepare('SELECT kind, related_id, detail FROM flags WHERE experience_id = ? ORDER BY created_at'),
-    experienceMeta: db.prepare(
-      'SELECT e.pattern_type, e.dataset, e.timeframe, e.signal, e.confidence, v.quality, v.success FROM experiences e LEFT JOIN verdicts v ON v.experience_id = e.id WHERE e.id = ?',
-    ),
+    experienceMeta: db.prepare('SELECT e.pattern_type, e.dataset, e.timeframe, e.signal, e.confidence, v.quality, v.success FROM experiences e LEFT JOIN verdicts v ON v.experience_id = e.id WHERE e.id = ?'),
     indexRows: db.prepare(
       `SELECT e.rowid AS rowid, e.id, e.pattern_type, e.dataset, e.timeframe, e.at, p.length, p.key_id, p.nonce, p.data, v.quality
        FROM experiences e JOIN patterns p ON p.id = e.id LEFT JOIN verdicts v ON v.experience_id = e.id
@@ -1293,7 +1256,6 @@ function prepare(db: Db, readonly: boolean) {
   };
 }
 
-
 /** The agent id of a workspace: given, or made once and kept in meta. */
 function resolveAgentId(db: Db, given: string | undefined, readonly: boolean): string {
   if (given !== undefined) return checkText(given, 'agent id');
@@ -1309,8 +1271,7 @@ function resolveAgentId(db: Db, given: string | undefined, readonly: boolean): s
  * records use before writing anything: a missing or wrong key is a WrongKey error.
  */
 export async function openMemoryStore(options: OpenMemoryOptions, defaultProvider: (dataDir: string) => KeyProvider): Promise<MemoryStore> {
-  if (!options || typeof options.dataDir !== 'string' || options.dataDir.length === 0)
-    throw new WarpdeskError('InvalidInput', 'openMemory needs the workspace folder (dataDir).');
+  if (!options || typeof options.dataDir !== 'string' || options.dataDir.length === 0) throw new WarpdeskError('InvalidInput', 'openMemory needs the workspace folder (dataDir).');
   const dataDir = path.resolve(options.dataDir);
   const readonly = !!options.readonly;
   const file = path.join(dataDir, MEMORY_FILE);
@@ -1324,17 +1285,16 @@ export async function openMemoryStore(options: OpenMemoryOptions, defaultProvide
   try {
     if (readonly) {
       const v = schemaVersion(db);
-      if (v !== SCHEMA_VERSION)
-        throw new WarpdeskError('Unavailable', `The memory in ${dataDir} has schema version ${v}; this Warpdesk reads version ${SCHEMA_VERSION} (open it once read-write to migrate).`);
+      if (v !== SCHEMA_VERSION) throw new WarpdeskError('Unavailable', `The memory in ${dataDir} has schema version ${v}; this Warpdesk reads version ${SCHEMA_VERSION} (open it once read-write to migrate).`);
     } else {
       migrate(db);
     }
     const known = db.prepare('SELECT key_id, check_nonce, check_data FROM keys').all() as Array<{ key_id: string; check_nonce: Buffer; check_data: Buffer }>;
     let keys = await provider.keys();
     if (keys.length === 0) {
-      if (known.length > 0)
-        throw new WarpdeskError('WrongKey', `The memory in ${dataDir} is encrypted with key ${known.map((k) => k.key_id).join(', ')}, and the key provider (${provider.name}) has no key.`);
-      if (readonly) keys = [generateKey()]; // nothing is encrypted yet and nothing will be written
+      if (known.length > 0) throw new WarpdeskError('WrongKey', `The memory in ${dataDir} is encrypted with key ${known.map((k) => k.key_id).join(', ')}, and the key provider (${provider.name}) has no key.`);
+      if (readonly)
+        keys = [generateKey()]; // nothing is encrypted yet and nothing will be written
       else if (provider.createKey) keys = [await provider.createKey()];
       else throw new WarpdeskError('WrongKey', `The key provider (${provider.name}) has no key; set ${KEY_ENV} to a base64 32-byte key.`);
     }
@@ -1387,10 +1347,11 @@ function finishOpen(
     const store = new MemoryStore(db, file, ring, provider, agentId, options);
     if (!readonly) store.registerKey(ring.current);
     // The learned state as it stands, so a fresh process reports it before its first verdict.
-    if (file !== ':memory:') for (const t of store.thresholds()) {
-      learningMetrics.similarityThreshold.set({ pattern_type: t.patternType }, t.similarityThreshold);
-      learningMetrics.successRate.set({ pattern_type: t.patternType }, t.successRate);
-    }
+    if (file !== ':memory:')
+      for (const t of store.thresholds()) {
+        learningMetrics.similarityThreshold.set({ pattern_type: t.patternType }, t.similarityThreshold);
+        learningMetrics.successRate.set({ pattern_type: t.patternType }, t.successRate);
+      }
     return store;
   }
 }

@@ -6,7 +6,11 @@ import type { RetrievedItem, ThresholdInfo } from './types';
 
 export function thresholdSummary(t: ThresholdInfo) {
   return {
-    patternType: t.patternType, version: t.version, similarityThreshold: t.similarityThreshold, successRate: t.successRate, calibrationError: t.calibrationError,
+    patternType: t.patternType,
+    version: t.version,
+    similarityThreshold: t.similarityThreshold,
+    successRate: t.successRate,
+    calibrationError: t.calibrationError,
     updatedAt: t.updatedAt,
     calibration: t.calibration.map((b) => ({ from: b.from, to: b.to, n: b.n, successes: b.successes, stated: b.stated })),
   };

@@ -12,8 +12,7 @@ export const MAX_MATCHES = 1_000;
 const MAX_TEXT = 200;
 
 export function checkText(v: unknown, field: string): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT)
-    throw new WarpdeskError('InvalidInput', `The ${field} must be a non-empty text of at most ${MAX_TEXT} characters.`, { field });
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT) throw new WarpdeskError('InvalidInput', `The ${field} must be a non-empty text of at most ${MAX_TEXT} characters.`, { field });
   return v;
 }
 
@@ -42,11 +41,9 @@ export function checkSignal(v: unknown): Signal {
 
 /** A query window: array-like of at least 2 finite numbers; returned as a Float64Array copy. */
 export function checkSeries(v: unknown, field = 'query'): Float64Array {
-  if (v === null || typeof v !== 'object' || typeof (v as { length?: unknown }).length !== 'number')
-    throw new WarpdeskError('InvalidInput', `The ${field} must be an array of numbers.`, { field });
+  if (v === null || typeof v !== 'object' || typeof (v as { length?: unknown }).length !== 'number') throw new WarpdeskError('InvalidInput', `The ${field} must be an array of numbers.`, { field });
   const a = v as ArrayLike<unknown>;
-  if (a.length < 2 || a.length > MAX_QUERY_LENGTH)
-    throw new WarpdeskError('InvalidDimensions', `The ${field} must have from 2 to ${MAX_QUERY_LENGTH} values (got ${a.length}).`, { field, length: a.length });
+  if (a.length < 2 || a.length > MAX_QUERY_LENGTH) throw new WarpdeskError('InvalidDimensions', `The ${field} must have from 2 to ${MAX_QUERY_LENGTH} values (got ${a.length}).`, { field, length: a.length });
   const out = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) {
     const x = a[i];

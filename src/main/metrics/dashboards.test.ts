@@ -101,7 +101,7 @@ function familyOf(series: string, fams: Map<string, Family>): { name: string; fa
   if (direct) return { name: series, family: direct };
   const base = series.replace(/_(bucket|sum|count)$/, '');
   const f = fams.get(base);
-  if (f && (f.type === 'histogram' || f.type === 'summary') && (series !== base)) return { name: base, family: f };
+  if (f && (f.type === 'histogram' || f.type === 'summary') && series !== base) return { name: base, family: f };
   return undefined;
 }
 
@@ -215,7 +215,15 @@ afterAll(async () => {
 
 describe('the live registry', () => {
   it('carries the seed names, build info and the process metrics the dashboard shows', () => {
-    for (const n of ['quic_active_agents', 'midstreamer_pattern_matches_total', 'reasoningbank_quality_score', 'agentdb_sync_latency_ms', 'warpdesk_build_info', 'warpdesk_process_nodejs_eventloop_lag_p99_seconds', 'warpdesk_process_process_resident_memory_bytes'])
+    for (const n of [
+      'quic_active_agents',
+      'midstreamer_pattern_matches_total',
+      'reasoningbank_quality_score',
+      'agentdb_sync_latency_ms',
+      'warpdesk_build_info',
+      'warpdesk_process_nodejs_eventloop_lag_p99_seconds',
+      'warpdesk_process_process_resident_memory_bytes',
+    ])
       expect(fams.has(n), n).toBe(true);
     expect(fams.get('warpdesk_build_info')!.labels).toEqual(new Set(['version', 'backend', 'simd', 'node']));
   });
@@ -254,7 +262,11 @@ describe('docs/metrics.md', () => {
     const doc = fs.readFileSync(path.join(root, 'docs/metrics.md'), 'utf8');
     const rows = [...doc.matchAll(/^\| `([a-z_*]+)` \|/gm)].map((m) => m[1]!);
     const exported = [...fams.keys()].filter((n) => !n.startsWith('warpdesk_process_'));
-    for (const n of exported) expect(rows.filter((r) => r === n), n).toHaveLength(1);
+    for (const n of exported)
+      expect(
+        rows.filter((r) => r === n),
+        n,
+      ).toHaveLength(1);
     expect(rows.filter((r) => !r.includes('*') && !r.startsWith('Warpdesk'))).toEqual(expect.arrayContaining(exported));
     expect(rows.filter((r) => r.startsWith('swarm_') || r.startsWith('warpdesk_') || r.startsWith('reasoningbank_') || r.startsWith('midstreamer_')).every((r) => r.endsWith('*') || fams.has(r))).toBe(true);
   });

@@ -49,7 +49,12 @@ export const swarmMetrics = {
   gossipPublishedTotal: new Counter({ name: 'swarm_gossip_published_total', help: 'Shared records the coordinator published on gossipsub, by result (ok, failed).', labelNames: ['result'], registers: [registry] }),
   experiencesReceivedTotal: new Counter({ name: 'swarm_experiences_received_total', help: 'Shared experiences accepted (after dedup), by path.', labelNames: ['path'], registers: [registry] }),
   tasksTotal: new Counter({ name: 'swarm_task_shards_total', help: 'Task shards by outcome.', labelNames: ['outcome'], registers: [registry] }),
-  agentdbSyncLatencyMs: new Histogram({ name: 'agentdb_sync_latency_ms', help: 'From an experience being recorded by its origin to landing in a peer memory, ms.', buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000, 30000], registers: [registry] }),
+  agentdbSyncLatencyMs: new Histogram({
+    name: 'agentdb_sync_latency_ms',
+    help: 'From an experience being recorded by its origin to landing in a peer memory, ms.',
+    buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000, 30000],
+    registers: [registry],
+  }),
 };
 
 /** Pattern metrics named in the design review, recorded by the engine facade for every subsequence search. */
@@ -62,7 +67,12 @@ export const patternMetrics = {
 
 /** Engine metrics: every heavy engine call through the facade (`getEngine()`), by operation and backend. */
 export const engineMetrics = {
-  callsTotal: new Counter({ name: 'warpdesk_engine_calls_total', help: 'Engine calls by operation (searchTopK, dtwBatch, lcssMatrix, ...), backend and result (ok, error).', labelNames: ['op', 'backend', 'result'], registers: [registry] }),
+  callsTotal: new Counter({
+    name: 'warpdesk_engine_calls_total',
+    help: 'Engine calls by operation (searchTopK, dtwBatch, lcssMatrix, ...), backend and result (ok, error).',
+    labelNames: ['op', 'backend', 'result'],
+    registers: [registry],
+  }),
   durationSeconds: new Histogram({
     name: 'warpdesk_engine_duration_seconds',
     help: 'Duration of an engine call by operation and backend, seconds.',
@@ -76,7 +86,13 @@ export const engineMetrics = {
 export const learningMetrics = {
   experiencesTotal: new Counter({ name: 'reasoningbank_experiences_total', help: 'Experiences recorded in the memory, by origin (local, remote).', labelNames: ['origin'], registers: [registry] }),
   verdictsTotal: new Counter({ name: 'reasoningbank_verdicts_total', help: 'Verdicts recorded, by origin (local, remote) and outcome (success, failure).', labelNames: ['origin', 'outcome'], registers: [registry] }),
-  verdictQuality: new Histogram({ name: 'reasoningbank_verdict_quality', help: 'Quality score of each verdict, in [0,1], by pattern type.', labelNames: ['pattern_type'], buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1], registers: [registry] }),
+  verdictQuality: new Histogram({
+    name: 'reasoningbank_verdict_quality',
+    help: 'Quality score of each verdict, in [0,1], by pattern type.',
+    labelNames: ['pattern_type'],
+    buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+    registers: [registry],
+  }),
   similarityThreshold: new Gauge({ name: 'reasoningbank_similarity_threshold', help: 'Learned similarity threshold of a pattern type after its latest verdict.', labelNames: ['pattern_type'], registers: [registry] }),
   successRate: new Gauge({ name: 'reasoningbank_success_rate', help: 'Posterior mean success rate of a pattern type after its latest verdict.', labelNames: ['pattern_type'], registers: [registry] }),
   auditVerificationsTotal: new Counter({ name: 'reasoningbank_audit_verifications_total', help: 'Audit chain verifications, by result (ok, broken).', labelNames: ['result'], registers: [registry] }),

@@ -19,4 +19,3 @@ export interface Capability {
   handlers: HandlerMap;
   close?(): void | Promise<void>;
 }
-

@@ -147,4 +147,3 @@ export async function findAnalogsAt(engine: PatternEngine, bars: Bars, t: number
   });
   return { analogs: analogsFromMatches(bars.close, t, matches, lo, p), candidates };
 }
-

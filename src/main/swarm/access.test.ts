@@ -106,7 +106,12 @@ describe('swarm access control', () => {
     expect(await counter('swarm_refused_connections_total', 'not-allowed')).toBeGreaterThan(before);
     expect(d.status().connected).toBe(false);
     // The agent knows it was refused (not that the network is down), and says so once.
-    await until('the agent sees the handshake refusal', () => d.status(), (st) => st.refusedAtHandshake, 30_000);
+    await until(
+      'the agent sees the handshake refusal',
+      () => d.status(),
+      (st) => st.refusedAtHandshake,
+      30_000,
+    );
     expect(d.status().lastRefusal).toBeNull();
     const cli = await run(process.execPath, cliArgs('swarm', 'allow', d.peerId, '--data-dir', path.join(tmp, 'coord'), '--json'));
     expect(JSON.parse(cli.stdout)).toMatchObject({ allowed: d.peerId });
@@ -124,10 +129,20 @@ describe('swarm access control', () => {
       const notAfter = first.status().membershipNotAfter!;
       await first.stop({ graceful: false });
       expect(notAfter).toBeGreaterThan(0);
-      await until('the membership expires', () => Date.now(), (now) => now > notAfter, 30_000);
+      await until(
+        'the membership expires',
+        () => Date.now(),
+        (now) => now > notAfter,
+        30_000,
+      );
       const again = await Agent.start(opts);
       agents.push(again);
-      await until('the agent names its refusal', () => again.status(), (st) => st.lastRefusal !== null, 30_000);
+      await until(
+        'the agent names its refusal',
+        () => again.status(),
+        (st) => st.lastRefusal !== null,
+        30_000,
+      );
       expect(again.status().lastRefusal?.code).toBe('Expired');
       expect(again.status().connected).toBe(false);
       await again.stop({ graceful: false });

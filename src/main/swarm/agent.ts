@@ -393,7 +393,10 @@ export class Agent extends EventEmitter {
       }
     }
     const refusedAtHandshake = errors.some((e) => /closed|reset|EOF|gater|denied|refused/i.test(e));
-    const err = new WarpdeskError('Unavailable', `Could not connect to the coordinator (${errors.join('; ')})${refusedAtHandshake ? '; it may have refused this agent during the handshake (not allowed, revoked or expired)' : ''}.`);
+    const err = new WarpdeskError(
+      'Unavailable',
+      `Could not connect to the coordinator (${errors.join('; ')})${refusedAtHandshake ? '; it may have refused this agent during the handshake (not allowed, revoked or expired)' : ''}.`,
+    );
     throw Object.assign(err, { atHandshake: refusedAtHandshake });
   }
 
@@ -431,14 +434,16 @@ export class Agent extends EventEmitter {
     };
     const stream = await conn.newStream(PROTOCOL, { signal: AbortSignal.timeout(5_000) }).catch(closedEarly);
     const channel = await FrameChannel.open(stream, { readTimeoutMs: Math.max(this.heartbeatMs * 3 + 2_000, 5_000) });
-    await channel.send({
-      t: 'hello',
-      agentType: this.opts.agentType ?? 'headless',
-      software: 'warpdesk/0.1.0',
-      capabilities: this.opts.sweepExecutor ? ['search', 'sweep'] : ['search'],
-      token: this.membership || !tokenOk ? undefined : this.opts.token,
-      cursor: this.store.cursor(),
-    }).catch(closedEarly);
+    await channel
+      .send({
+        t: 'hello',
+        agentType: this.opts.agentType ?? 'headless',
+        software: 'warpdesk/0.1.0',
+        capabilities: this.opts.sweepExecutor ? ['search', 'sweep'] : ['search'],
+        token: this.membership || !tokenOk ? undefined : this.opts.token,
+        cursor: this.store.cursor(),
+      })
+      .catch(closedEarly);
     const first = await channel.read().catch((err: unknown) => {
       void channel.close();
       return closedEarly(err);
@@ -709,8 +714,7 @@ export class Agent extends EventEmitter {
       const search: ShardSearch = this.opts.executor ?? ((s, q, o) => getEngine().searchTopKAsync(s, q, o));
       // The shard's pruning set (global indices): what the coordinator's merge needs for the exact answer.
       const matches = await searchShard(search, { values: series, offset: frame.offset, first: frame.first ?? frame.offset }, query, options);
-      if (matches.length > MAX_SHARD_MATCHES)
-        throw new WarpdeskError('TooLarge', `This shard's exact answer needs ${matches.length} candidates, more than the ${MAX_SHARD_MATCHES} a frame carries; use more shards.`);
+      if (matches.length > MAX_SHARD_MATCHES) throw new WarpdeskError('TooLarge', `This shard's exact answer needs ${matches.length} candidates, more than the ${MAX_SHARD_MATCHES} a frame carries; use more shards.`);
       if (live.ended) return;
       const elapsedMs = performance.now() - t0;
       await live.channel.send({ t: 'taskResult', taskId: frame.taskId, shard: frame.shard, matches, elapsedMs });

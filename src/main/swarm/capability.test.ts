@@ -55,16 +55,20 @@ describe('swarm capability', () => {
     if (!joined.ok) throw new Error(joined.error.message);
     const agentId = (joined.value as { peerId: string }).peerId;
 
-    const st = (await condition(
-      async () => (await a.host.invoke('swarm:status', {})) as { ok: true; value: SwarmStatus },
-      (r) => r.value.agent?.connected === true,
-    )).value;
+    const st = (
+      await condition(
+        async () => (await a.host.invoke('swarm:status', {})) as { ok: true; value: SwarmStatus },
+        (r) => r.value.agent?.connected === true,
+      )
+    ).value;
     expect(st.role).toBe('agent');
     expect(st.agent?.transport).toBe('quic');
-    const cs = (await condition(
-      async () => (await c.host.invoke('swarm:status', {})) as { ok: true; value: SwarmStatus },
-      (r) => (r.value.coordinator?.agents.length ?? 0) === 1,
-    )).value;
+    const cs = (
+      await condition(
+        async () => (await c.host.invoke('swarm:status', {})) as { ok: true; value: SwarmStatus },
+        (r) => (r.value.coordinator?.agents.length ?? 0) === 1,
+      )
+    ).value;
     expect(cs.coordinator?.agents[0]?.peerId).toBe(agentId);
     expect(cs.coordinator?.members.find((m) => m.peerId === agentId)?.status).toBe('allowed');
     expect(c.events.some((e) => e.event === 'swarm:changed')).toBe(true);

@@ -96,7 +96,16 @@ export function swarmCapability(options: SwarmCapabilityOptions): SwarmCapabilit
         agent: agent
           ? (() => {
               const s = agent.status();
-              return { coordinator: s.coordinator, connected: s.connected, transport: s.transport, rttMs: s.rttMs, membershipNotAfter: s.membershipNotAfter, outboxPending: s.outboxPending, received: s.received, lastRefusal: s.lastRefusal };
+              return {
+                coordinator: s.coordinator,
+                connected: s.connected,
+                transport: s.transport,
+                rttMs: s.rttMs,
+                membershipNotAfter: s.membershipNotAfter,
+                outboxPending: s.outboxPending,
+                received: s.received,
+                lastRefusal: s.lastRefusal,
+              };
             })()
           : null,
       }),
@@ -156,7 +165,15 @@ export function swarmCapability(options: SwarmCapabilityOptions): SwarmCapabilit
           shards: r.shards,
           reassigned: r.reassigned,
           elapsedMs: performance.now() - t0,
-          matches: r.matches.map((mm) => ({ start: mm.index, end: mm.index + m - 1, startTime: bars.time[mm.index]!, endTime: bars.time[mm.index + m - 1]!, distance: mm.distance, similarity: similarityFromDistance(mm.distance, m), agent: agentOf(mm.index) })),
+          matches: r.matches.map((mm) => ({
+            start: mm.index,
+            end: mm.index + m - 1,
+            startTime: bars.time[mm.index]!,
+            endTime: bars.time[mm.index + m - 1]!,
+            distance: mm.distance,
+            similarity: similarityFromDistance(mm.distance, m),
+            agent: agentOf(mm.index),
+          })),
         };
       },
       'swarm:token': (req) => {

@@ -63,7 +63,19 @@ describe('warpdesk coordinator / agent / swarm', () => {
     expect(connected['transport']).toBe('quic');
 
     const coordMetrics = await (await fetch(String(listening['metrics']))).text();
-    for (const name of ['quic_active_agents', 'swarm_active_agents', 'swarm_frames_total', 'swarm_frame_bytes_total', 'swarm_refused_connections_total', 'swarm_rtt_ms', 'midstreamer_pattern_matches_total', 'midstreamer_pattern_match_duration_ms', 'midstreamer_pattern_similarity', 'agentdb_sync_latency_ms', 'reasoningbank_quality_score']) {
+    for (const name of [
+      'quic_active_agents',
+      'swarm_active_agents',
+      'swarm_frames_total',
+      'swarm_frame_bytes_total',
+      'swarm_refused_connections_total',
+      'swarm_rtt_ms',
+      'midstreamer_pattern_matches_total',
+      'midstreamer_pattern_match_duration_ms',
+      'midstreamer_pattern_similarity',
+      'agentdb_sync_latency_ms',
+      'reasoningbank_quality_score',
+    ]) {
       expect(coordMetrics).toContain(`# TYPE ${name} `);
     }
     expect(coordMetrics).toMatch(/^quic_active_agents 1$/m);

@@ -377,7 +377,22 @@ export class Coordinator extends EventEmitter {
         void previous.channel.fail({ t: 'refused', code: 'Replaced', message: 'A newer connection of this agent replaced this one.' });
       }
       const now = Date.now();
-      session = { peerId: peer, channel, connection, transport, agentType: hello.agentType, rttMs: null, lastSeen: now, connectedAt: now, busy: null, ended: false, catchingUp: false, notAfter: Infinity, rttHist: swarmMetrics.rttMs.labels(transport), delayHist: swarmMetrics.heartbeatDelayMs.labels(transport) };
+      session = {
+        peerId: peer,
+        channel,
+        connection,
+        transport,
+        agentType: hello.agentType,
+        rttMs: null,
+        lastSeen: now,
+        connectedAt: now,
+        busy: null,
+        ended: false,
+        catchingUp: false,
+        notAfter: Infinity,
+        rttHist: swarmMetrics.rttMs.labels(transport),
+        delayHist: swarmMetrics.heartbeatDelayMs.labels(transport),
+      };
       this.sessions.set(peer, session);
       swarmMetrics.connectsTotal.inc({ transport });
       this.updateGauges();
@@ -552,7 +567,11 @@ export class Coordinator extends EventEmitter {
           if (!check.ok) {
             this.log.warn({ peer: s.peerId, id: frame.record.id, reason: check.reason }, 'refused a shared record whose signature does not verify');
             this.emit('record-refused', { peerId: s.peerId, id: frame.record.id, reason: check.reason });
-            await s.channel.send({ t: 'error', code: 'BadSignature', message: `Record ${frame.record.id} refused: ${check.reason === 'unsigned' ? 'it is not signed' : 'its signature does not verify against this agent’s key'}.` });
+            await s.channel.send({
+              t: 'error',
+              code: 'BadSignature',
+              message: `Record ${frame.record.id} refused: ${check.reason === 'unsigned' ? 'it is not signed' : 'its signature does not verify against this agent’s key'}.`,
+            });
             await s.channel.send({ t: 'ack', ids: [frame.record.id] });
             break;
           }
@@ -741,17 +760,23 @@ export class Coordinator extends EventEmitter {
     if (jobs.length === 0) return Promise.reject(new WarpdeskError('InvalidInput', 'A sweep needs at least one job.'));
     const byId = new Map<string, SweepResult>();
     const taskId = crypto.randomUUID();
-    return this.startTask<SweepTaskResult>('sweep', taskId, batches.length, { timeoutMs: options.timeoutMs ?? 30 * 60_000, onProgress: options.onProgress }, {
-      frameFor: (shard) => ({ t: 'sweepTask', taskId, shard, jobs: batches[shard]! }),
-      accept: (shard, frame) => {
-        if (frame.t !== 'sweepResult') return false;
-        const want = new Set(batches[shard]!.map((j) => j.id));
-        if (frame.results.length !== want.size || !frame.results.every((r) => want.has(r.id))) return false;
-        for (const r of frame.results) byId.set(r.id, r);
-        return true;
+    return this.startTask<SweepTaskResult>(
+      'sweep',
+      taskId,
+      batches.length,
+      { timeoutMs: options.timeoutMs ?? 30 * 60_000, onProgress: options.onProgress },
+      {
+        frameFor: (shard) => ({ t: 'sweepTask', taskId, shard, jobs: batches[shard]! }),
+        accept: (shard, frame) => {
+          if (frame.t !== 'sweepResult') return false;
+          const want = new Set(batches[shard]!.map((j) => j.id));
+          if (frame.results.length !== want.size || !frame.results.every((r) => want.has(r.id))) return false;
+          for (const r of frame.results) byId.set(r.id, r);
+          return true;
+        },
+        merge: (task) => ({ taskId, results: jobs.map((j) => byId.get(j.id)!), shards: batches.length, reassigned: task.reassigned, answeredBy: task.answeredBy }),
       },
-      merge: (task) => ({ taskId, results: jobs.map((j) => byId.get(j.id)!), shards: batches.length, reassigned: task.reassigned, answeredBy: task.answeredBy }),
-    });
+    );
   }
 
   private startTask<R>(

@@ -92,7 +92,12 @@ describe('swarm faults (multi-process)', () => {
     expect((await coord.waitEvent((e) => e['event'] === 'ready'))['peerId']).toBe(rotated.next);
     await x.waitEvent((e) => e['event'] === 'connected', 60_000, xEvents);
     // Every record reaches y, by gossip or, for one gossip missed, by the gap fill that follows it.
-    await until('y has all 15 records', () => y.call<string[]>('receivedIds'), (ids) => new Set(ids).size === 15, 60_000);
+    await until(
+      'y has all 15 records',
+      () => y.call<string[]>('receivedIds'),
+      (ids) => new Set(ids).size === 15,
+      60_000,
+    );
     for (;;) {
       if ((await x.call<{ outboxPending: number }>('status')).outboxPending === 0) break;
       await new Promise((r) => setTimeout(r, 50));

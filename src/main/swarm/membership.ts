@@ -28,9 +28,7 @@ export const MembershipBody = z
   .strict();
 export type MembershipBody = z.infer<typeof MembershipBody>;
 
-export const RotationBody = z
-  .object({ v: z.literal(1), type: z.literal('rotation'), old: PeerIdString, next: PeerIdString, at: z.number().int() })
-  .strict();
+export const RotationBody = z.object({ v: z.literal(1), type: z.literal('rotation'), old: PeerIdString, next: PeerIdString, at: z.number().int() }).strict();
 export type RotationBody = z.infer<typeof RotationBody>;
 
 export const Signed = <T extends z.ZodType>(body: T) => z.object({ body, sig: z.string().min(1).max(200) }).strict();

@@ -35,10 +35,16 @@ describe('swarm ↔ memory', () => {
     closers.push(() => coord.stop());
     const memA: Memory = await openMemory({ dataDir: path.join(tmp, 'a') });
     const memB: Memory = await openMemory({ dataDir: path.join(tmp, 'b') });
-    closers.push(() => memA.close(), () => memB.close());
+    closers.push(
+      () => memA.close(),
+      () => memB.close(),
+    );
     const a = await Agent.start({ dataDir: path.join(tmp, 'a'), join: coord.multiaddrs(), token: coord.createToken(), logger: log, heartbeatMs: 500 });
     const b = await Agent.start({ dataDir: path.join(tmp, 'b'), join: coord.multiaddrs(), token: coord.createToken(), logger: log, heartbeatMs: 500, sink: memorySink(memB) });
-    closers.push(() => a.stop(), () => b.stop());
+    closers.push(
+      () => a.stop(),
+      () => b.stop(),
+    );
     await Promise.all([a.waitConnected(), b.waitConnected()]);
 
     const exp = memA.recordExperience({

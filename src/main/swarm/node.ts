@@ -31,9 +31,9 @@ export async function createSwarmNode(opts: NodeOptions) {
   const node = await s.libp2p.createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
-    transports: [s.quic.quic({ handshakeTimeout: 5_000, maxIdleTimeout: 10_000, keepAliveInterval: 2_000 }), s.websockets.webSockets(
-        opts.server ? { http: { headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS * 2, connectionsCheckingInterval: 500 } } : {},
-      ),
+    transports: [
+      s.quic.quic({ handshakeTimeout: 5_000, maxIdleTimeout: 10_000, keepAliveInterval: 2_000 }),
+      s.websockets.webSockets(opts.server ? { http: { headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS * 2, connectionsCheckingInterval: 500 } } : {}),
     ],
     connectionEncrypters: [s.noise.noise()],
     streamMuxers: [s.yamux.yamux()],

@@ -116,17 +116,21 @@ const num = fc.oneof(fc.integer(), fc.double(), fc.constant(-0), fc.constant(2 *
 const junkValue = fc.oneof(num, fc.string({ maxLength: 3 }), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.integer(), { maxLength: 2 }), fc.constant({}));
 const validHot = fc.oneof(
   fc.record(
-    { v: fc.constant(PROTOCOL_VERSION), t: fc.constant('ping'), id: fc.maxSafeInteger(), sentAt: fc.double({ noNaN: true, noDefaultInfinity: true }), lastRttMs: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }), cursor: fc.maxSafeNat() },
+    {
+      v: fc.constant(PROTOCOL_VERSION),
+      t: fc.constant('ping'),
+      id: fc.maxSafeInteger(),
+      sentAt: fc.double({ noNaN: true, noDefaultInfinity: true }),
+      lastRttMs: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
+      cursor: fc.maxSafeNat(),
+    },
     { requiredKeys: ['v', 't', 'id', 'sentAt'] },
   ),
   fc.record({ v: fc.constant(PROTOCOL_VERSION), t: fc.constant('pong'), id: fc.maxSafeInteger(), sentAt: fc.double({ noNaN: true, noDefaultInfinity: true }) }),
 );
 /** Valid ping/pong frames, and the same with one or two keys set to something else or removed. */
 const nearHot = fc
-  .tuple(
-    validHot,
-    fc.array(fc.tuple(fc.constantFrom('v', 't', 'id', 'sentAt', 'lastRttMs', 'cursor', 'extra'), fc.oneof(junkValue, fc.constantFrom('ping', 'pong', 'ack'))), { maxLength: 2 }),
-  )
+  .tuple(validHot, fc.array(fc.tuple(fc.constantFrom('v', 't', 'id', 'sentAt', 'lastRttMs', 'cursor', 'extra'), fc.oneof(junkValue, fc.constantFrom('ping', 'pong', 'ack'))), { maxLength: 2 }))
   .map(([base, edits]) => {
     const o: Record<string, unknown> = { ...base };
     for (const [k, v] of edits) {
@@ -229,7 +233,12 @@ describe('the synchronous ping/pong path (setHotHandler)', () => {
     expect(mem.sent).toHaveLength(1);
     expect(JSON.parse(Buffer.from(mem.sent[0]!).subarray(1).toString())).toEqual({ v: PROTOCOL_VERSION, t: 'pong', id: 1, sentAt: 5 });
     // An ack, then a ping queued behind it: the ping must not overtake the ack.
-    mem.deliver(wire([{ v: PROTOCOL_VERSION, t: 'ack', ids: ['a'] }, { v: PROTOCOL_VERSION, t: 'ping', id: 2, sentAt: 6 }]));
+    mem.deliver(
+      wire([
+        { v: PROTOCOL_VERSION, t: 'ack', ids: ['a'] },
+        { v: PROTOCOL_VERSION, t: 'ping', id: 2, sentAt: 6 },
+      ]),
+    );
     expect(await reading).toEqual({ v: PROTOCOL_VERSION, t: 'ack', ids: ['a'] });
     expect(await ch.read()).toEqual({ v: PROTOCOL_VERSION, t: 'ping', id: 2, sentAt: 6 });
     expect(took).toEqual([1]);

@@ -32,12 +32,19 @@ export const SharedRecord = z
     kind: z.enum(['experience', 'verdict', 'outcome', 'threshold']),
     createdAt: z.number(),
     payload: z.record(z.string(), z.unknown()),
-    sig: z.string().max(200).regex(/^[A-Za-z0-9+/]*={0,2}$/).optional(),
+    sig: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/)
+      .optional(),
   })
   .strict();
 export type SharedRecord = z.infer<typeof SharedRecord>;
 
-const Base64 = z.string().max(MAX_FRAME_BYTES).regex(/^[A-Za-z0-9+/]*={0,2}$/);
+const Base64 = z
+  .string()
+  .max(MAX_FRAME_BYTES)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/);
 
 export const RefusalCode = z.enum(['NotAllowed', 'Revoked', 'Expired', 'BadToken', 'BadFrame', 'VersionMismatch', 'Replaced', 'ShuttingDown']);
 export type RefusalCode = z.infer<typeof RefusalCode>;

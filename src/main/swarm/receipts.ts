@@ -85,12 +85,15 @@ export function parseReceipts(text: string): unknown[] {
     const v = JSON.parse(trimmed) as unknown;
     return Array.isArray(v) ? v : [v];
   } catch {
-    return trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => {
-      try {
-        return JSON.parse(l) as unknown;
-      } catch {
-        return null;
-      }
-    });
+    return trimmed
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => {
+        try {
+          return JSON.parse(l) as unknown;
+        } catch {
+          return null;
+        }
+      });
   }
 }

@@ -52,7 +52,13 @@ function queryOf(c: Case, series: Float64Array): Float64Array {
   return Float64Array.from({ length: c.m }, () => Math.floor(r() * 4));
 }
 
-async function sharded(search: ShardSearch, series: Float64Array, query: Float64Array, o: { window: number; k: number; exclusionZone: number; znormalize: boolean }, shards: number): Promise<{ merged: Match[]; sets: Match[][] }> {
+async function sharded(
+  search: ShardSearch,
+  series: Float64Array,
+  query: Float64Array,
+  o: { window: number; k: number; exclusionZone: number; znormalize: boolean },
+  shards: number,
+): Promise<{ merged: Match[]; sets: Match[][] }> {
   const sets: Match[][] = [];
   for (const plan of planShards(series.length, query.length, shards)) sets.push(await searchShard(search, shardSlice(series, plan, query.length), query, o));
   return { merged: mergeTopK(sets, o.k, o.exclusionZone), sets };
@@ -175,7 +181,7 @@ describe('sharding', () => {
     );
   });
 
-  it('an engine search over a subarray starting at a multiple of ZNORM_BLOCK gives the whole series\' distances bit for bit', () => {
+  it("an engine search over a subarray starting at a multiple of ZNORM_BLOCK gives the whole series' distances bit for bit", () => {
     const engines = [reference, getEngine()];
     fc.assert(
       fc.property(caseArb, fc.nat(), fc.nat(), (c, a, b) => {
@@ -196,7 +202,7 @@ describe('sharding', () => {
     );
   });
 
-  it('merges to exactly the single-node answer: 10,000 random cases with ties, on the engine\'s exact search semantics', async () => {
+  it("merges to exactly the single-node answer: 10,000 random cases with ties, on the engine's exact search semantics", async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, (c) => check(c, exactSemantics)),
       {
@@ -221,7 +227,7 @@ describe('sharding', () => {
     );
   });
 
-  it('merges to exactly the single-node answer on the issue\'s counterexample (seed 21, 8 shards, k = 6), where the old merge did not', async () => {
+  it("merges to exactly the single-node answer on the issue's counterexample (seed 21, 8 shards, k = 6), where the old merge did not", async () => {
     const series = testSeries(800, 21);
     const m = 64;
     const query = series.slice(300, 300 + m);

@@ -206,13 +206,13 @@ export async function searchShard(search: ShardSearch, input: ShardInput, query:
     .filter((w) => w.a <= w.b)
     .sort((x, y) => x.a - y.a);
   const units: Unit[] = [];
-  for (let i = 0; i < windows.length; ) {
+  for (let i = 0; i < windows.length;) {
     let { a, b, p } = windows[i]!;
     for (i++; i < windows.length && windows[i]!.a - (windows[i]!.a % ZNORM_BLOCK) <= b + 1; i++) {
       b = Math.max(b, windows[i]!.b);
       if (byKey(windows[i]!.p, p) < 0) p = windows[i]!.p;
     }
-    for (let from = a; from <= b; ) {
+    for (let from = a; from <= b;) {
       const at = from - (from % ZNORM_BLOCK);
       const to = Math.min(b, at + CHUNK - 1);
       units.push({ at, from, to, opensAt: p, K: 0, worst: null });

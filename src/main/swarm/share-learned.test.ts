@@ -65,7 +65,10 @@ describe('the swarm shares what each agent learns', () => {
     closers.push(() => coord.stop());
     const memA = await openMemory({ dataDir: path.join(tmp, 'a') });
     const memB = await openMemory({ dataDir: path.join(tmp, 'b') });
-    closers.push(() => memA.close(), () => memB.close());
+    closers.push(
+      () => memA.close(),
+      () => memB.close(),
+    );
     expect(memA.agentId).not.toBe(memB.agentId);
 
     // A: headless, as `warpdesk agent --learn` runs it.
@@ -99,8 +102,16 @@ describe('the swarm shares what each agent learns', () => {
 
     // Each memory ends with the other's judged experiences: all of them, each once, nothing else of theirs.
     const judgedFrom = (m: Memory, other: Memory) => recordedBy(m, other.agentId).filter((e) => e.verdict !== null);
-    await waitFor('B to hold A’s judged experiences', () => judgedFrom(memB, memA).length, (n) => n >= ra.judged);
-    await waitFor('A to hold B’s judged experiences', () => judgedFrom(memA, memB).length, (n) => n >= rb.judged);
+    await waitFor(
+      'B to hold A’s judged experiences',
+      () => judgedFrom(memB, memA).length,
+      (n) => n >= ra.judged,
+    );
+    await waitFor(
+      'A to hold B’s judged experiences',
+      () => judgedFrom(memA, memB).length,
+      (n) => n >= rb.judged,
+    );
     for (const [mine, theirs, report] of [
       [memB, memA, ra],
       [memA, memB, rb],
@@ -128,7 +139,11 @@ describe('the swarm shares what each agent learns', () => {
       expect(r.record.kind).toBe('verdict');
       expect(await verifyRecord(r.record, r.origin)).toEqual({ ok: true });
     }
-    await waitFor('the outboxes to drain', () => a.status().outboxPending + b.status().outboxPending, (n) => n === 0);
+    await waitFor(
+      'the outboxes to drain',
+      () => a.status().outboxPending + b.status().outboxPending,
+      (n) => n === 0,
+    );
     expect(a.store.receivedCount()).toBe(rb.judged);
     expect(b.store.receivedCount()).toBe(ra.judged);
     expect(refusedByB).toEqual([]);
@@ -137,7 +152,17 @@ describe('the swarm shares what each agent learns', () => {
     // would relay them: stored, gossiped and (if gossip misses) sent in catch-up.
     const memC = await openMemory({ dataDir: path.join(tmp, 'c') });
     closers.push(() => memC.close());
-    const exp = memC.recordExperience({ patternType: 'analog:1h', dataset: 'walk-303', timeframe: '1h', query: testSeries(16, 303), matches: [{ similarity: 0.9, forwardReturn: 0.01, start: 3, end: 18 }], signal: 'long', confidence: 0.8, horizon: 5, at: Date.UTC(2024, 5, 1) });
+    const exp = memC.recordExperience({
+      patternType: 'analog:1h',
+      dataset: 'walk-303',
+      timeframe: '1h',
+      query: testSeries(16, 303),
+      matches: [{ similarity: 0.9, forwardReturn: 0.01, start: 3, end: 18 }],
+      signal: 'long',
+      confidence: 0.8,
+      horizon: 5,
+      at: Date.UTC(2024, 5, 1),
+    });
     memC.settle(exp.id, { realizedReturn: 0.02, mae: 0.001, timeToTarget: 2 });
     const { keys, peerId } = await loadStack();
     const rogue = await keys.generateKeyPair('Ed25519');
@@ -149,7 +174,11 @@ describe('the swarm shares what each agent learns', () => {
     const altered = { ...genuine, id: `verdict:altered-${genuine.id}`, payload: { ...genuine.payload, confidence: 0.99 } };
     const relay = coord as unknown as { broadcast(seq: number, origin: string, record: SharedRecord): void };
     for (const r of [forged, altered]) relay.broadcast(coord.store.putShared(a.peerId, r).seq, a.peerId, r);
-    await waitFor('B to refuse both', () => new Set(refusedByB.map((e) => e.id)), (ids) => ids.has(forged.id) && ids.has(altered.id));
+    await waitFor(
+      'B to refuse both',
+      () => new Set(refusedByB.map((e) => e.id)),
+      (ids) => ids.has(forged.id) && ids.has(altered.id),
+    );
     expect(refusedByB.every((e) => e.origin === a.peerId && e.reason === 'bad-signature')).toBe(true);
     expect(() => memB.getExperience(exp.id)).toThrow();
     expect(recordedBy(memB, memA.agentId)).toHaveLength(ra.judged);
@@ -157,6 +186,5 @@ describe('the swarm shares what each agent learns', () => {
     expect(b.store.receivedIds()).not.toContain(altered.id);
     // Without the check B's memory would have taken the forged one: it is a well-formed, hash-consistent experience.
     expect(memB.importRemoteExperience(forged.payload as never)).toEqual({ imported: true, verdictImported: true });
-
   }, 120_000);
 });

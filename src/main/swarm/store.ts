@@ -97,8 +97,10 @@ export class CoordinatorStore {
   revoke(peerId: string, now = Date.now()): boolean {
     return this.db.transaction(() => {
       const r = this.db
-        .prepare(`INSERT INTO members(peer_id, role, status, not_after, added_at, revoked_at) VALUES (?, 'agent', 'revoked', 0, ?, ?)
-                  ON CONFLICT(peer_id) DO UPDATE SET status = 'revoked', revoked_at = excluded.revoked_at`)
+        .prepare(
+          `INSERT INTO members(peer_id, role, status, not_after, added_at, revoked_at) VALUES (?, 'agent', 'revoked', 0, ?, ?)
+                  ON CONFLICT(peer_id) DO UPDATE SET status = 'revoked', revoked_at = excluded.revoked_at`,
+        )
         .run(peerId, now, now);
       this.db.prepare(`INSERT INTO changes(kind, peer_id, at) VALUES ('revoke', ?, ?)`).run(peerId, now);
       return r.changes > 0;
@@ -169,9 +171,7 @@ export class CoordinatorStore {
     return this.db.transaction(() => {
       const row = this.db.prepare(`SELECT seq FROM shared WHERE id = ?`).get(record.id) as { seq: number } | undefined;
       if (row) return { seq: row.seq, inserted: false };
-      const r = this.db
-        .prepare(`INSERT INTO shared(id, origin, kind, created_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?)`)
-        .run(record.id, origin, record.kind, record.createdAt, now, JSON.stringify(record));
+      const r = this.db.prepare(`INSERT INTO shared(id, origin, kind, created_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?)`).run(record.id, origin, record.kind, record.createdAt, now, JSON.stringify(record));
       return { seq: Number(r.lastInsertRowid), inserted: true };
     })();
   }

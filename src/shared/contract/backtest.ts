@@ -62,7 +62,12 @@ export const BacktestParamsSchema = z
      *  that of the last 8W bars), under pattern types `<type>:hv` / `<type>:lv`; 'none': one set of gates. */
     regimes: z.enum(['none', 'volatility']).default('none'),
     /** Seed of the random-signal baseline and the bootstrap. */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
   })
   .strict();
 export type BacktestParams = z.output<typeof BacktestParamsSchema>;

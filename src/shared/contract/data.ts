@@ -70,10 +70,11 @@ export const DecimalMarkSchema = z.enum(['.', ',']);
  * text; `null` = do not use (e.g. ignore a volume column). Roles left out keep what was detected. Picking a close
  * column other than the detected one drops the detected open/high/low/volume unless they are mapped too.
  */
-const ColumnRefSchema = z.union([z.number().int().nonnegative().max(10_000), z.string().min(1).max(200)]).nullable().optional();
-export const ColumnMappingSchema = z
-  .object({ date: ColumnRefSchema, time: ColumnRefSchema, open: ColumnRefSchema, high: ColumnRefSchema, low: ColumnRefSchema, close: ColumnRefSchema, volume: ColumnRefSchema })
-  .strict();
+const ColumnRefSchema = z
+  .union([z.number().int().nonnegative().max(10_000), z.string().min(1).max(200)])
+  .nullable()
+  .optional();
+export const ColumnMappingSchema = z.object({ date: ColumnRefSchema, time: ColumnRefSchema, open: ColumnRefSchema, high: ColumnRefSchema, low: ColumnRefSchema, close: ColumnRefSchema, volume: ColumnRefSchema }).strict();
 export type ColumnMapping = z.infer<typeof ColumnMappingSchema>;
 
 /** How to read a file when detection is not enough; everything optional (the preview says what was detected). */
@@ -192,11 +193,7 @@ export const dataChannels = {
     z.object({ importId: z.string().min(1).max(64), index: z.number().int().nonnegative(), chunk: z.string().min(1).max(IMPORT_CHUNK_CHARS) }).strict(),
     z.object({ receivedChars: z.number() }),
   ),
-  'datasets:importEnd': channel(
-    'Finishes a chunked import: parses and stores the whole CSV, all or nothing.',
-    z.object({ importId: z.string().min(1).max(64) }).strict(),
-    ImportResultSchema,
-  ),
+  'datasets:importEnd': channel('Finishes a chunked import: parses and stores the whole CSV, all or nothing.', z.object({ importId: z.string().min(1).max(64) }).strict(), ImportResultSchema),
   'datasets:importAbort': channel('Drops a chunked import.', z.object({ importId: z.string().min(1).max(64) }).strict(), z.object({ aborted: z.boolean() })),
   'datasets:remove': channel('Deletes a data set.', z.object({ datasetId: z.number().int().positive() }).strict(), z.object({ removed: z.boolean() })),
   'datasets:bars': channel(

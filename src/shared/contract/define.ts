@@ -36,6 +36,4 @@ export interface WsInvokeFrame {
   channel: string;
   request: unknown;
 }
-export type WsServerFrame =
-  | { kind: 'result'; id: number; result: InvokeResult<unknown> }
-  | { kind: 'event'; event: string; payload: unknown };
+export type WsServerFrame = { kind: 'result'; id: number; result: InvokeResult<unknown> } | { kind: 'event'; event: string; payload: unknown };

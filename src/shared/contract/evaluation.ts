@@ -38,7 +38,12 @@ export const EvaluationSettingsSchema = z
     alpha: z.number().gt(0).lt(1).default(0.05),
     /** Trials run elsewhere that count in the DSR (e.g. the loop variants of a trials file, `--trials`). */
     extraTrials: z.number().int().min(0).max(1_000_000).default(0),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
     commissionBps: z.number().min(0).max(1000).default(1),
     slippageBps: z.number().min(0).max(1000).default(1),
   })
@@ -127,9 +132,7 @@ export const EvaluationReportSchema = z.object({
   variants: z.array(VariantSchema),
   series: z.array(SeriesReportSchema),
   /** Null with a note when fewer than 2 series. */
-  pooled: z
-    .object({ metrics: z.record(z.string(), OosMetricsSchema), comparisons: z.array(ComparisonRowSchema), overfitting: OverfittingSchema })
-    .nullable(),
+  pooled: z.object({ metrics: z.record(z.string(), OosMetricsSchema), comparisons: z.array(ComparisonRowSchema), overfitting: OverfittingSchema }).nullable(),
   pooledNote: z.string().nullable(),
   /** The plain-words paragraph generated from the numbers. */
   summary: z.string(),
@@ -144,7 +147,10 @@ export const evaluationChannels = {
     'Runs the walk-forward evaluation (folds, purging, embargo, bootstrap p-values with Holm, DSR, PBO) over stored data sets.',
     z
       .object({
-        datasets: z.array(z.object({ datasetId: z.number().int().positive(), timeframe: TimeframeSchema }).strict()).min(1).max(12),
+        datasets: z
+          .array(z.object({ datasetId: z.number().int().positive(), timeframe: TimeframeSchema }).strict())
+          .min(1)
+          .max(12),
         settings: EvaluationSettingsSchema.partial().strict().default({}),
         requestId: RequestId,
       })

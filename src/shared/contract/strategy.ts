@@ -159,13 +159,9 @@ export type LearnResult = z.infer<typeof LearnResultSchema>;
 const cancel = z.object({ requestId: z.string().min(1).max(64) }).strict();
 
 export const strategyChannels = {
-  'analogs:run': channel(
-    'Finds the query window\'s analogs, forecasts, decides (gated by the learned thresholds), records and judges the experience, in one call.',
-    AnalogsRequestSchema,
-    AnalogsResultSchema,
-  ),
+  'analogs:run': channel("Finds the query window's analogs, forecasts, decides (gated by the learned thresholds), records and judges the experience, in one call.", AnalogsRequestSchema, AnalogsResultSchema),
   'analogs:cancel': channel('Cancels a running analog search.', cancel, z.object({ cancelled: z.boolean() })),
-  'learn:run': channel('Walks a data set\'s history bar by bar through the learning loop into the workspace memory.', LearnRequestSchema, LearnResultSchema),
+  'learn:run': channel("Walks a data set's history bar by bar through the learning loop into the workspace memory.", LearnRequestSchema, LearnResultSchema),
   'learn:cancel': channel('Stops a running learn; what was committed stays.', cancel, z.object({ cancelled: z.boolean() })),
 } as const;
 

@@ -36,11 +36,15 @@ export const SwarmStatusSchema = z.object({
   role: z.enum(['none', 'coordinator', 'agent']),
   peerId: z.string().nullable(),
   coordinator: z
-    .object({ multiaddrs: z.array(z.string()), agents: z.array(SwarmAgentInfoSchema), members: z.array(SwarmMemberSchema), tasks: z.array(SwarmTaskSchema),
-        shared: z.number().int(),
-        /** The last enrollment token handed out, while it is unused and unexpired (so a reloaded view shows it again). */
-        token: z.object({ token: z.string(), expiresAt: z.number() }).nullable(),
-      })
+    .object({
+      multiaddrs: z.array(z.string()),
+      agents: z.array(SwarmAgentInfoSchema),
+      members: z.array(SwarmMemberSchema),
+      tasks: z.array(SwarmTaskSchema),
+      shared: z.number().int(),
+      /** The last enrollment token handed out, while it is unused and unexpired (so a reloaded view shows it again). */
+      token: z.object({ token: z.string(), expiresAt: z.number() }).nullable(),
+    })
     .nullable(),
   agent: z
     .object({

@@ -59,15 +59,7 @@ export function lbOrder(q: ArrayLike<number>, out: Int32Array = new Int32Array(q
  * is returned). With `z`, each value is z-normalised on the fly (`zValue`: 0 for a flat window), so a raw
  * series window can be bounded without first writing its normalised copy.
  */
-export function lbKeogh(
-  c: ArrayLike<number>,
-  base: number,
-  upper: ArrayLike<number>,
-  lower: ArrayLike<number>,
-  limit = Number.POSITIVE_INFINITY,
-  order?: ArrayLike<number>,
-  z?: ZStats,
-): number {
+export function lbKeogh(c: ArrayLike<number>, base: number, upper: ArrayLike<number>, lower: ArrayLike<number>, limit = Number.POSITIVE_INFINITY, order?: ArrayLike<number>, z?: ZStats): number {
   const n = upper.length;
   const raw = z === undefined;
   const flat = !raw && z.flat;

@@ -27,10 +27,7 @@ import {
   type Ranked,
 } from '.';
 
-const value = fc.oneof(
-  { weight: 8, arbitrary: fc.double({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true }) },
-  { weight: 1, arbitrary: fc.constantFrom(0, -0, 1, 1e-9, 123456.789) },
-);
+const value = fc.oneof({ weight: 8, arbitrary: fc.double({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true }) }, { weight: 1, arbitrary: fc.constantFrom(0, -0, 1, 1e-9, 123456.789) });
 const series = (min: number, max: number) => fc.array(value, { minLength: min, maxLength: max }).map((v) => Float64Array.from(v));
 /** Walks with long flat stretches and plateaus (where the flat rule and ties matter). */
 const steppy = (min: number, max: number) =>
@@ -99,8 +96,7 @@ function dtwOracle(a: ArrayLike<number>, b: ArrayLike<number>, w: number): numbe
   const n = a.length;
   const D = Array.from({ length: n + 1 }, () => new Array<number>(n + 1).fill(Infinity));
   D[0]![0] = 0;
-  for (let i = 1; i <= n; i++)
-    for (let j = Math.max(1, i - w); j <= Math.min(n, i + w); j++) D[i]![j] = (a[i - 1]! - b[j - 1]!) ** 2 + Math.min(D[i - 1]![j - 1]!, D[i - 1]![j]!, D[i]![j - 1]!);
+  for (let i = 1; i <= n; i++) for (let j = Math.max(1, i - w); j <= Math.min(n, i + w); j++) D[i]![j] = (a[i - 1]! - b[j - 1]!) ** 2 + Math.min(D[i - 1]![j - 1]!, D[i - 1]![j]!, D[i]![j - 1]!);
   return D[n]![n]!;
 }
 
@@ -184,7 +180,12 @@ describe('z-normalisation (the engine convention)', () => {
             expect(Object.is(ws.mean, want.mean) && Object.is(ws.std, want.std) && ws.flat === want.flat).toBe(true);
             const out = new Float64Array(m + 2);
             zNormalizeWindowInto(x, s, m, ws, out, 1);
-            expect(same(out.subarray(1, m + 1), Array.from(x.subarray(s, s + m), (v) => (want.flat ? 0 : (v - want.mean) / want.std)))).toBe(true);
+            expect(
+              same(
+                out.subarray(1, m + 1),
+                Array.from(x.subarray(s, s + m), (v) => (want.flat ? 0 : (v - want.mean) / want.std)),
+              ),
+            ).toBe(true);
           }
         },
       ),
@@ -196,16 +197,24 @@ describe('z-normalisation (the engine convention)', () => {
 describe('envelope and LB_Keogh', () => {
   it('envelope equals the max/min scan over [i - w, i + w], to the sign of zero', () => {
     fc.assert(
-      fc.property(fc.oneof(series(1, 120), steppy(1, 120), fc.array(fc.constantFrom(0, -0, 1, -1), { minLength: 1, maxLength: 40 }).map((v) => Float64Array.from(v))), fc.nat(130), (x, w) => {
-        const got = envelope(x, w);
-        const want = envelopeOracle(x, w);
-        expect(same(got.upper, want.upper)).toBe(true);
-        expect(same(got.lower, want.lower)).toBe(true);
-        const U = new Float64Array(x.length);
-        const L = new Float64Array(x.length);
-        expect(envelope(x, w, U, L).upper).toBe(U);
-        expect(same(L, want.lower)).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          series(1, 120),
+          steppy(1, 120),
+          fc.array(fc.constantFrom(0, -0, 1, -1), { minLength: 1, maxLength: 40 }).map((v) => Float64Array.from(v)),
+        ),
+        fc.nat(130),
+        (x, w) => {
+          const got = envelope(x, w);
+          const want = envelopeOracle(x, w);
+          expect(same(got.upper, want.upper)).toBe(true);
+          expect(same(got.lower, want.lower)).toBe(true);
+          const U = new Float64Array(x.length);
+          const L = new Float64Array(x.length);
+          expect(envelope(x, w, U, L).upper).toBe(U);
+          expect(same(L, want.lower)).toBe(true);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -238,7 +247,17 @@ describe('envelope and LB_Keogh', () => {
           const got = lbKeogh(c, 0, upper, lower, limit, order);
           if (limit === undefined || !(full > limit)) expect(Object.is(got, full)).toBe(true);
           else expect(got).toBeGreaterThan(limit);
-          expect(Object.is(lbKeogh(c, 0, upper, lower), lbOracle(c, upper, lower, Array.from({ length: m }, (_, i) => i)))).toBe(true);
+          expect(
+            Object.is(
+              lbKeogh(c, 0, upper, lower),
+              lbOracle(
+                c,
+                upper,
+                lower,
+                Array.from({ length: m }, (_, i) => i),
+              ),
+            ),
+          ).toBe(true);
           // on the fly from the raw series under its window statistics: the same bits as on the normalised copy
           const st = znormStats(raw, 3, m);
           expect(Object.is(lbKeogh(raw, 3, upper, lower, limit, order, st), got)).toBe(true);
@@ -254,9 +273,13 @@ describe('envelope and LB_Keogh', () => {
 
 describe('greedy exclusion selection and the pruning set', () => {
   // Small integer distances make many ties; indices are distinct starts.
-  const cands = fc.uniqueArray(fc.nat(300), { minLength: 0, maxLength: 80 }).chain((idx) =>
-    fc.tuple(fc.constant(idx), fc.array(fc.oneof(fc.integer({ min: 0, max: 12 }), fc.double({ min: 0, max: 50, noNaN: true })), { minLength: idx.length, maxLength: idx.length })).map(([i, d]) => i.map((index, t) => ({ index, distance: d[t]! }))),
-  );
+  const cands = fc
+    .uniqueArray(fc.nat(300), { minLength: 0, maxLength: 80 })
+    .chain((idx) =>
+      fc
+        .tuple(fc.constant(idx), fc.array(fc.oneof(fc.integer({ min: 0, max: 12 }), fc.double({ min: 0, max: 50, noNaN: true })), { minLength: idx.length, maxLength: idx.length }))
+        .map(([i, d]) => i.map((index, t) => ({ index, distance: d[t]! }))),
+    );
 
   it('selectTopK equals the pick-by-pick definition', () => {
     fc.assert(
@@ -290,7 +313,13 @@ describe('greedy exclusion selection and the pruning set', () => {
         if (set.size < k) expect(T).toBe(Infinity);
         else expect(T).toBe(Math.max(...members.map((m) => m.distance)));
         const want = selectOracle(cs, k, excl);
-        expect(selectTopK(cs.filter((c) => c.distance <= T), k, excl)).toEqual(want);
+        expect(
+          selectTopK(
+            cs.filter((c) => c.distance <= T),
+            k,
+            excl,
+          ),
+        ).toEqual(want);
       }),
       { numRuns: 500 },
     );

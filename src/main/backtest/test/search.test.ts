@@ -11,25 +11,18 @@ const engine = createReferenceEngine();
 describe('indexed walk-forward search', () => {
   it('returns exactly engine.searchTopK on growing prefixes (random walks, several shapes)', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 1_000_000 }),
-        fc.integer({ min: 6, max: 24 }),
-        fc.integer({ min: 1, max: 8 }),
-        fc.integer({ min: 0, max: 6 }),
-        fc.integer({ min: 1, max: 4 }),
-        (seed, m, k, band, step) => {
-          const bars = randomBars(400, seed);
-          const x = bars.close;
-          const exclusion = Math.floor(m / 2);
-          const index = new AnalogIndex(x, m, band, exclusion, engine);
-          for (let L = 3 * m; L + m + 2 <= x.length; L += step * 7) {
-            const qs = L + 2;
-            const got = index.search(qs, 0, L - m, k, step);
-            const want = engine.searchTopK(x.subarray(0, L), x.subarray(qs, qs + m), { window: band, k, znormalize: true, exclusionZone: exclusion });
-            expect(got).toEqual(want);
-          }
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 6, max: 24 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 4 }), (seed, m, k, band, step) => {
+        const bars = randomBars(400, seed);
+        const x = bars.close;
+        const exclusion = Math.floor(m / 2);
+        const index = new AnalogIndex(x, m, band, exclusion, engine);
+        for (let L = 3 * m; L + m + 2 <= x.length; L += step * 7) {
+          const qs = L + 2;
+          const got = index.search(qs, 0, L - m, k, step);
+          const want = engine.searchTopK(x.subarray(0, L), x.subarray(qs, qs + m), { window: band, k, znormalize: true, exclusionZone: exclusion });
+          expect(got).toEqual(want);
+        }
+      }),
       { numRuns: 25, seed: 7 },
     );
   });

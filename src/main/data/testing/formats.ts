@@ -73,7 +73,14 @@ export const FORMATS: Format[] = [
     kinds: ['daily'],
     options: { dateOrder: 'mdy' },
     cliFlags: ['--date-order', 'mdy'],
-    write: (b) => ['Date,Open,High,Low,Close,Volume', ...rows(b, (i) => { const p = parts(b.time[i]!); return [`${p.mo}/${p.d}/${p.y}`, ...ohlcv(b, i)]; })].join('\n') + '\n',
+    write: (b) =>
+      [
+        'Date,Open,High,Low,Close,Volume',
+        ...rows(b, (i) => {
+          const p = parts(b.time[i]!);
+          return [`${p.mo}/${p.d}/${p.y}`, ...ohlcv(b, i)];
+        }),
+      ].join('\n') + '\n',
   },
   {
     name: 'German Excel (BOM, CRLF, ;, decimal comma, DD.MM.YYYY)',
@@ -117,13 +124,24 @@ export const FORMATS: Format[] = [
   {
     name: 'MetaTrader 4 headerless',
     kinds: ALL,
-    write: (b) => rows(b, (i) => { const p = parts(b.time[i]!); return [`${p.y}.${p.mo}.${p.d}`, p.hms.slice(0, 5), ...ohlcv(b, i)]; }).join('\n') + '\n',
+    write: (b) =>
+      rows(b, (i) => {
+        const p = parts(b.time[i]!);
+        return [`${p.y}.${p.mo}.${p.d}`, p.hms.slice(0, 5), ...ohlcv(b, i)];
+      }).join('\n') + '\n',
     accepts: (b) => Array.from(b.time).every((t) => parts(t).hms.endsWith(':00')),
   },
   {
     name: 'MetaTrader 5 (tabs, <DATE> <TIME>)',
     kinds: ALL,
-    write: (b) => ['<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>', ...Array.from(b.time, (t, i) => { const p = parts(t); return [`${p.y}.${p.mo}.${p.d}`, p.hms, String(b.open[i]), String(b.high[i]), String(b.low[i]), String(b.close[i]), String(b.volume[i]), '0', '2'].join('\t'); })].join('\n') + '\n',
+    write: (b) =>
+      [
+        '<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>',
+        ...Array.from(b.time, (t, i) => {
+          const p = parts(t);
+          return [`${p.y}.${p.mo}.${p.d}`, p.hms, String(b.open[i]), String(b.high[i]), String(b.low[i]), String(b.close[i]), String(b.volume[i]), '0', '2'].join('\t');
+        }),
+      ].join('\n') + '\n',
   },
   {
     name: 'TradingView epoch seconds',
@@ -140,7 +158,11 @@ export const FORMATS: Format[] = [
     name: 'quoted fields with newlines',
     kinds: ALL,
     noVolume: true,
-    write: (b) => ['"Date","Note","Open","High","Low","Close"', ...rows(b, (i) => [`"${iso(b.time[i]!, isIntraday(b))}"`, `"bar ${i}, said ""hi""\nsecond line"`, `"${b.open[i]}"`, `"${b.high[i]}"`, `"${b.low[i]}"`, `"${b.close[i]}"`])].join('\r\n') + '\r\n',
+    write: (b) =>
+      [
+        '"Date","Note","Open","High","Low","Close"',
+        ...rows(b, (i) => [`"${iso(b.time[i]!, isIntraday(b))}"`, `"bar ${i}, said ""hi""\nsecond line"`, `"${b.open[i]}"`, `"${b.high[i]}"`, `"${b.low[i]}"`, `"${b.close[i]}"`]),
+      ].join('\r\n') + '\r\n',
   },
 ];
 

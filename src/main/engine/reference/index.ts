@@ -5,22 +5,7 @@
  */
 import { WarpdeskError } from '../../../shared/errors';
 import type { AsyncOptions, DtwOptions, DtwResult, LcssOptions, MultivariateOptions, NumericArray, PatternEngine, PatternInput, SearchMatch, SearchOptions } from '../types';
-import {
-  checkArray,
-  checkCells,
-  MAX_CELLS,
-  checkCost,
-  checkInt,
-  checkLcssOptions,
-  checkPattern,
-  checkWindow,
-  identical,
-  MAX_PATH_CELLS,
-  quantize,
-  checkDistance,
-  checkDistances,
-  checkMatrixSize,
-} from '../validate';
+import { checkArray, checkCells, MAX_CELLS, checkCost, checkInt, checkLcssOptions, checkPattern, checkWindow, identical, MAX_PATH_CELLS, quantize, checkDistance, checkDistances, checkMatrixSize } from '../validate';
 import { K } from './kernels';
 import { refineRows } from './refine-rows';
 import { rowBounds } from './row-bounds';
@@ -48,8 +33,7 @@ export function checkSearch(series: unknown, query: unknown, options: SearchOpti
   const znormalize = options.znormalize ?? true;
   const exclusion = checkInt(options.exclusionZone, 'exclusionZone', 0, Number.MAX_SAFE_INTEGER, Math.floor(q.length / 2));
   const cells = (s.length - q.length + 1) * q.length * Math.min(q.length, 2 * window + 1);
-  if (cells > MAX_CELLS * 100)
-    throw new WarpdeskError('TooLarge', `The search would need ${cells.toExponential(2)} DTW cells without pruning, more than 1e13; use a shorter query or window.`);
+  if (cells > MAX_CELLS * 100) throw new WarpdeskError('TooLarge', `The search would need ${cells.toExponential(2)} DTW cells without pruning, more than 1e13; use a shorter query or window.`);
   return { s, q, p: { window, k, znormalize, exclusion } };
 }
 
@@ -62,16 +46,14 @@ export function checkDtw(a: unknown, b: unknown, options?: DtwOptions): { x: Num
   const absolute = checkCost(o.cost) === 'absolute';
   const path = !!o.path;
   checkCells(x.length, y.length, window, 'DTW');
-  if (path && (x.length + 1) * (y.length + 1) > MAX_PATH_CELLS)
-    throw new WarpdeskError('TooLarge', `A warping path for ${x.length} x ${y.length} values needs too much memory; ask for the distance only.`);
+  if (path && (x.length + 1) * (y.length + 1) > MAX_PATH_CELLS) throw new WarpdeskError('TooLarge', `A warping path for ${x.length} x ${y.length} values needs too much memory; ask for the distance only.`);
   return { x, y, window, absolute, path };
 }
 
 export function checkBatch(query: unknown, candidates: unknown, options?: { window?: number; cost?: string }): { q: NumericArray; c: NumericArray; window: number; absolute: boolean } {
   const q = checkArray(query, 'query');
   const c = checkArray(candidates, 'candidates');
-  if (c.length % q.length !== 0)
-    throw new WarpdeskError('InvalidDimensions', `The candidates hold ${c.length} values, not a whole number of queries of ${q.length} values.`, { length: c.length, queryLength: q.length });
+  if (c.length % q.length !== 0) throw new WarpdeskError('InvalidDimensions', `The candidates hold ${c.length} values, not a whole number of queries of ${q.length} values.`, { length: c.length, queryLength: q.length });
   const o = options ?? {};
   const window = checkWindow(o.window);
   const absolute = checkCost(o.cost) === 'absolute';
@@ -84,8 +66,7 @@ export function checkMulti(a: unknown, b: unknown, options: MultivariateOptions)
   const y = checkArray(b, 'second series');
   if (!options || typeof options !== 'object') throw new WarpdeskError('InvalidInput', 'The multivariate options must be an object with channels.');
   const channels = checkInt(options.channels, 'channels', 1, 4096);
-  if (x.length % channels !== 0 || y.length % channels !== 0)
-    throw new WarpdeskError('InvalidDimensions', `The series lengths (${x.length}, ${y.length}) are not multiples of ${channels} channels.`);
+  if (x.length % channels !== 0 || y.length % channels !== 0) throw new WarpdeskError('InvalidDimensions', `The series lengths (${x.length}, ${y.length}) are not multiples of ${channels} channels.`);
   const window = checkWindow(options.window);
   const absolute = checkCost(options.cost) === 'absolute';
   checkCells((x.length / channels) * channels, y.length / channels, window, 'multivariate DTW');

@@ -17,12 +17,7 @@ export interface JobRequest {
 }
 
 /** Messages from the worker thread to the caller ('ready' once, when it has loaded). */
-export type WorkerMessage = { id: number } & (
-  | { type: 'ready' }
-  | { type: 'progress'; fraction: number }
-  | { type: 'done'; result: unknown }
-  | { type: 'error'; name: string; message: string }
-);
+export type WorkerMessage = { id: number } & ({ type: 'ready' } | { type: 'progress'; fraction: number } | { type: 'done'; result: unknown } | { type: 'error'; name: string; message: string });
 
 export function* runJob(job: ReferenceJob): Generator<number, unknown> {
   if (job.type === 'search') {

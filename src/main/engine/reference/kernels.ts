@@ -15,19 +15,7 @@
  *    the flat rule, the envelope, LB_Keogh, the greedy exclusion selection, its pruning set and the
  *    similarity formula: src/shared/numerics, the one place they are written.
  */
-import {
-  lbKeogh,
-  lbOrder,
-  envelope,
-  normalizeQuery,
-  pairSimilarity,
-  PruningSet,
-  selectTopK,
-  WindowStats,
-  znormStats,
-  zNormalizeWindowInto,
-  type ZStats,
-} from '../../../shared/numerics';
+import { lbKeogh, lbOrder, envelope, normalizeQuery, pairSimilarity, PruningSet, selectTopK, WindowStats, znormStats, zNormalizeWindowInto, type ZStats } from '../../../shared/numerics';
 
 export interface ReferenceKernels {
   dtw(a: ArrayLike<number>, b: ArrayLike<number>, window: number, absolute: boolean): number;

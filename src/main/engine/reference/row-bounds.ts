@@ -24,8 +24,12 @@ export function rowBounds(o: RowBoundsInput): RowBoundsResult {
       let m = l;
       if (l + 1 < size && better(hb[m]!, hr[m]!, hb[l + 1]!, hr[l + 1]!)) m = l + 1;
       if (!better(hb[i]!, hr[i]!, hb[m]!, hr[m]!)) return;
-      const tb = hb[i]!, tr = hr[i]!;
-      hb[i] = hb[m]!; hr[i] = hr[m]!; hb[m] = tb; hr[m] = tr;
+      const tb = hb[i]!,
+        tr = hr[i]!;
+      hb[i] = hb[m]!;
+      hr[i] = hr[m]!;
+      hb[m] = tb;
+      hr[m] = tr;
       i = m;
     }
   };
@@ -85,8 +89,12 @@ export function rowBounds(o: RowBoundsInput): RowBoundsResult {
       while (i > 0) {
         const p = (i - 1) >> 1;
         if (!better(hb[p]!, hr[p]!, hb[i]!, hr[i]!)) break;
-        const tb = hb[i]!, tr = hr[i]!;
-        hb[i] = hb[p]!; hr[i] = hr[p]!; hb[p] = tb; hr[p] = tr;
+        const tb = hb[i]!,
+          tr = hr[i]!;
+        hb[i] = hb[p]!;
+        hr[i] = hr[p]!;
+        hb[p] = tb;
+        hr[p] = tr;
         i = p;
       }
     } else if (better(ub, r, hb[0]!, hr[0]!)) {

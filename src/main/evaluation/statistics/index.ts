@@ -19,17 +19,7 @@
  */
 export { holmAdjust } from './holm';
 export { stationaryBootstrapPValue, type StationaryBootstrapOptions } from './bootstrap';
-export {
-  sharpeRatio,
-  returnMoments,
-  probabilisticSharpeRatio,
-  expectedMaxSharpe,
-  deflatedSharpeRatio,
-  type ReturnMoments,
-  type PsrInput,
-  type DsrInput,
-  type DsrResult,
-} from './sharpe';
+export { sharpeRatio, returnMoments, probabilisticSharpeRatio, expectedMaxSharpe, deflatedSharpeRatio, type ReturnMoments, type PsrInput, type DsrInput, type DsrResult } from './sharpe';
 export { probabilityOfBacktestOverfitting, combinations, type PboOptions, type PboResult, type PboMetric } from './pbo';
 export { spaTest, stationaryBootstrapVariance, type SpaOptions, type SpaResult } from './spa';
 export { normalCdf, normalQuantile, normalPdf } from './normal';

@@ -66,7 +66,7 @@ export function normalQuantile(p: number): number {
     x = -(((((C[0]! * q + C[1]!) * q + C[2]!) * q + C[3]!) * q + C[4]!) * q + C[5]!) / ((((D[0]! * q + D[1]!) * q + D[2]!) * q + D[3]!) * q + 1);
   }
   // One Halley step on Φ(x) − p (from the tail that keeps relative precision).
-  const e = x < 0 ? normalCdf(x) - p : (1 - p) - (1 - normalCdf(x));
+  const e = x < 0 ? normalCdf(x) - p : 1 - p - (1 - normalCdf(x));
   const u = e * Math.sqrt(2 * Math.PI) * Math.exp(0.5 * x * x);
   return x - u / (1 + (x * u) / 2);
 }

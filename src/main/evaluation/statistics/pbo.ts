@@ -161,4 +161,3 @@ export function probabilityOfBacktestOverfitting(performance: readonly (readonly
   }
   return { pbo: overfit / splits.length, logits, combinations: splits.length };
 }
-

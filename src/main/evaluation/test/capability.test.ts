@@ -24,7 +24,14 @@ function setup(): { host: Host; events: Array<{ event: EventName; payload: unkno
 describe('evaluation capability', () => {
   it('runs over stored data sets with progress and returns the report with a pooled section', async () => {
     const { host, events } = setup();
-    const res = await host.invoke('evaluate:run', { datasets: [{ datasetId: 1, timeframe: '1D' }, { datasetId: 2, timeframe: '1D' }], settings: SETTINGS, requestId: 'e1' });
+    const res = await host.invoke('evaluate:run', {
+      datasets: [
+        { datasetId: 1, timeframe: '1D' },
+        { datasetId: 2, timeframe: '1D' },
+      ],
+      settings: SETTINGS,
+      requestId: 'e1',
+    });
     expect(res.ok).toBe(true);
     if (!res.ok) return;
     const r = res.value as { series: Array<{ name: string }>; pooled: unknown; summary: string };
@@ -38,7 +45,14 @@ describe('evaluation capability', () => {
 
   it('stops a running evaluation on evaluate:cancel with a Cancelled error', async () => {
     const { host, events } = setup();
-    const running = host.invoke('evaluate:run', { datasets: [{ datasetId: 1, timeframe: '1D' }, { datasetId: 2, timeframe: '1D' }], settings: SETTINGS, requestId: 'e2' });
+    const running = host.invoke('evaluate:run', {
+      datasets: [
+        { datasetId: 1, timeframe: '1D' },
+        { datasetId: 2, timeframe: '1D' },
+      ],
+      settings: SETTINGS,
+      requestId: 'e2',
+    });
     await expect.poll(() => events.some((e) => e.event === 'evaluate:progress')).toBe(true);
     const c = await host.invoke('evaluate:cancel', { requestId: 'e2' });
     expect(c).toEqual({ ok: true, value: { cancelled: true } });

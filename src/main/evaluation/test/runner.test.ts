@@ -86,7 +86,15 @@ describe('runEvaluation', () => {
   it('refuses a constant series by its name, and a series too short for K folds with the minimum length', async () => {
     const flat = randomBars(420, 5);
     flat.close.fill(42);
-    await expect(runEvaluation([{ name: 'ok.csv', bars: randomBars(420, 4), timeframe: '1D' }, { name: 'flat.csv', bars: flat, timeframe: '1D' }], { engine, settings: SETTINGS })).rejects.toThrow(/"flat\.csv" is constant/);
+    await expect(
+      runEvaluation(
+        [
+          { name: 'ok.csv', bars: randomBars(420, 4), timeframe: '1D' },
+          { name: 'flat.csv', bars: flat, timeframe: '1D' },
+        ],
+        { engine, settings: SETTINGS },
+      ),
+    ).rejects.toThrow(/"flat\.csv" is constant/);
     await expect(runEvaluation([{ name: 'short.csv', bars: randomBars(120, 4), timeframe: '1D' }], { engine, settings: SETTINGS })).rejects.toThrow(/"short\.csv" has 120 bars, too few for 2 folds: .*at least \d+ bars/);
   });
 });

@@ -53,7 +53,14 @@ function replay(m: Memory, ops: Op[], run: <T>(fn: () => T) => T): unknown[] {
 }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('record' as const), seed: fc.integer({ min: 1, max: 1e6 }), sim: fc.double({ min: 0, max: 1, noNaN: true }), conf: fc.double({ min: 0, max: 1, noNaN: true }), type: fc.constantFrom(0 as const, 1 as const), signal: fc.constantFrom('long' as const, 'short' as const) }),
+  fc.record({
+    kind: fc.constant('record' as const),
+    seed: fc.integer({ min: 1, max: 1e6 }),
+    sim: fc.double({ min: 0, max: 1, noNaN: true }),
+    conf: fc.double({ min: 0, max: 1, noNaN: true }),
+    type: fc.constantFrom(0 as const, 1 as const),
+    signal: fc.constantFrom('long' as const, 'short' as const),
+  }),
   fc.record({ kind: fc.constant('settle' as const), ret: fc.double({ min: -0.2, max: 0.2, noNaN: true }), mae: fc.double({ min: 0, max: 0.2, noNaN: true }) }),
   fc.record({ kind: fc.constant('read' as const), type: fc.constantFrom(0 as const, 1 as const) }),
 );

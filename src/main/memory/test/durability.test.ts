@@ -69,7 +69,12 @@ describe('durability under SIGKILL', () => {
       const m = await openMemory({ dataDir: dir, keyProvider: fileKeyProvider({ dataDir: dir }) });
       try {
         for (const id of committed.E) expect(m.getExperience(id).id).toBe(id);
-        const withOutcome = new Set(m.listExperiences({ limit: 10_000 }).filter((e) => e.hasOutcome).map((e) => e.id));
+        const withOutcome = new Set(
+          m
+            .listExperiences({ limit: 10_000 })
+            .filter((e) => e.hasOutcome)
+            .map((e) => e.id),
+        );
         for (const id of committed.O) expect(withOutcome.has(id)).toBe(true);
         for (const id of committed.V) expect(m.getVerdict(id)).not.toBeNull();
         const chain = m.verifyChain();
@@ -120,8 +125,7 @@ describe('durability under SIGKILL', () => {
     expect(mid.verifyChain()).toMatchObject({ ok: true, links: 2001 });
     mid.close();
     const db2 = raw(dir);
-    for (const t of ['patterns', 'experiences', 'outcomes'])
-      expect((db2.prepare(`SELECT DISTINCT key_id FROM ${t}`).all() as Array<{ key_id: string }>).map((x) => x.key_id)).toEqual([done.keyId]);
+    for (const t of ['patterns', 'experiences', 'outcomes']) expect((db2.prepare(`SELECT DISTINCT key_id FROM ${t}`).all() as Array<{ key_id: string }>).map((x) => x.key_id)).toEqual([done.keyId]);
     expect((db2.prepare('SELECT key_id FROM keys').all() as Array<{ key_id: string }>).map((x) => x.key_id)).toEqual([done.keyId]);
     db2.close();
     checkNoPartialRecords(dir);

@@ -242,15 +242,7 @@ export class PatternIndex {
    * Exact top-`pool` rows by score for a z-normalized query (same length rows only).
    * `window` is the Sakoe-Chiba half-width in samples. `pure` ranks by similarity alone (weights 1).
    */
-  search(
-    engine: Pick<PatternEngine, 'dtwBatch'>,
-    query: Float32Array,
-    window: number,
-    pool: number,
-    filter: SearchFilter,
-    score: ScoreParams,
-    pure = false,
-  ): { candidates: Candidate[]; stats: SearchStats } {
+  search(engine: Pick<PatternEngine, 'dtwBatch'>, query: Float32Array, window: number, pool: number, filter: SearchFilter, score: ScoreParams, pure = false): { candidates: Candidate[]; stats: SearchStats } {
     const n = query.length;
     const b = this.buckets.get(n);
     const stats: SearchStats = { rows: 0, lowerBounded: 0, dtwComputed: 0 };
@@ -551,13 +543,7 @@ function newBucket(length: number, capacity: number): Bucket {
  * Maximal marginal relevance over an exact candidate pool: repeatedly picks the candidate maximizing
  * lambda * score - (1 - lambda) * max similarity (DTW) to the ones already picked.
  */
-export function mmrSelect(
-  engine: Pick<PatternEngine, 'dtwBatch'>,
-  pool: Candidate[],
-  k: number,
-  lambda: number,
-  window: number,
-): Array<Candidate & { mmr: number; redundancy: number }> {
+export function mmrSelect(engine: Pick<PatternEngine, 'dtwBatch'>, pool: Candidate[], k: number, lambda: number, window: number): Array<Candidate & { mmr: number; redundancy: number }> {
   if (pool.length === 0) return [];
   const n = pool[0]!.values.length;
   const flat = new Float32Array(pool.length * n);

@@ -365,7 +365,12 @@ describe('learning loop', () => {
     const inputs = [];
     for (let i = 0; i < 300; i++) {
       const p = protos[i % 30]!;
-      inputs.push(experience(p.map((x) => x + (r() - 0.5) * 0.3), { signal: i % 3 === 0 ? 'short' : 'long' }));
+      inputs.push(
+        experience(
+          p.map((x) => x + (r() - 0.5) * 0.3),
+          { signal: i % 3 === 0 ? 'short' : 'long' },
+        ),
+      );
     }
     const recs = m.recordExperiences(inputs);
     for (const e of recs.slice(0, 100)) m.settle(e.id, { realizedReturn: 0.01, mae: 0.001, timeToTarget: 1 });
@@ -393,7 +398,12 @@ describe('learning loop', () => {
     const q = walk(32, rng(17));
     const a = m.recordExperience(experience(q, { at: now - 1000 }));
     const dup = m.recordExperience(experience(q, { at: now - 500 }));
-    const near = m.recordExperience(experience(q.map((x, i) => x + 0.0005 * i), { signal: 'short', at: now - 400 }));
+    const near = m.recordExperience(
+      experience(
+        q.map((x, i) => x + 0.0005 * i),
+        { signal: 'short', at: now - 400 },
+      ),
+    );
     m.settle(a.id, { realizedReturn: 0.02, mae: 0, timeToTarget: 1 });
     m.settle(near.id, { realizedReturn: -0.02, mae: 0.03, timeToTarget: null });
     const old = m.recordExperience(experience(walk(32, rng(18)), { at: now - 800 * 86_400_000 }));

@@ -39,7 +39,11 @@ describe('analogs of one query', () => {
             znormalize: true,
             exclusionZone: 0,
           });
-          const picks = greedyPositions(all.map((m) => m.index), top, E).map((o) => lo + all[o]!.index);
+          const picks = greedyPositions(
+            all.map((m) => m.index),
+            top,
+            E,
+          ).map((o) => lo + all[o]!.index);
           expect(analogs.map((a) => a.start)).toEqual(picks);
           const starts = analogs.map((a) => a.start).sort((a, b) => a - b);
           for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThan(E);

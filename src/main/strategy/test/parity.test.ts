@@ -19,7 +19,7 @@ function head(b: Bars, n: number): Bars {
 }
 
 describe('one loop', () => {
-  it('feeding bars one at a time through the live path gives the backtest\'s decisions', async () => {
+  it("feeding bars one at a time through the live path gives the backtest's decisions", async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 8, max: 14 }), fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 6 }), async (seed, window, top, horizon) => {
         const bars = randomBars(110 + 5 * window, seed);

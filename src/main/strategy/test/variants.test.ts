@@ -41,8 +41,7 @@ describe('volatility-scaled edge (volEdge)', () => {
 
   it('stands aside exactly when |mean forward return| ≤ κ σ √H', () => {
     const kappa = 0.5;
-    const decide = (mean: number, volEdge: number): Decision =>
-      new StrategyLoop({ params: { ...params, volEdge }, patternType: 'x', dataset: 'd', timeframe: '1d' }).step(bars, t, analogs([mean, mean, mean, mean]));
+    const decide = (mean: number, volEdge: number): Decision => new StrategyLoop({ params: { ...params, volEdge }, patternType: 'x', dataset: 'd', timeframe: '1d' }).step(bars, t, analogs([mean, mean, mean, mean]));
     expect(decide(kappa * floor * 1.01, kappa).reason).toBe('trade');
     expect(decide(kappa * floor * 0.99, kappa).reason).toBe('no-edge');
     expect(decide(-kappa * floor * 0.99, kappa).reason).toBe('no-edge');

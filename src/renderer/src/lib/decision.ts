@@ -30,9 +30,7 @@ export function explain(d: DecisionInfo, f: ForecastInfo): string {
     case 'no-analogs':
       return `no analog above the learned similarity threshold ${d.similarityThreshold.toFixed(3)}`;
     case 'below-gate':
-      return d.gate > 1
-        ? `confidence ${share(d.confidence)} is below the learned gate, which stays closed until the evidence improves`
-        : `confidence ${share(d.confidence)} is below the learned gate ${share(d.gate)}`;
+      return d.gate > 1 ? `confidence ${share(d.confidence)} is below the learned gate, which stays closed until the evidence improves` : `confidence ${share(d.confidence)} is below the learned gate ${share(d.gate)}`;
     case 'no-edge': {
       if (f.upShare === null || f.mean === null) return 'analogs disagree: no majority direction';
       const majority = f.upShare > 0.5 ? `most rose (${share(f.upShare, 0)} up)` : f.upShare < 0.5 ? `most fell (${share(1 - f.upShare, 0)} down)` : 'they split evenly';

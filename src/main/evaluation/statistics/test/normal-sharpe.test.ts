@@ -8,15 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../../shared/random';
-import {
-  deflatedSharpeRatio,
-  expectedMaxSharpe,
-  normalCdf,
-  normalQuantile,
-  probabilisticSharpeRatio,
-  returnMoments,
-  sharpeRatio,
-} from '..';
+import { deflatedSharpeRatio, expectedMaxSharpe, normalCdf, normalQuantile, probabilisticSharpeRatio, returnMoments, sharpeRatio } from '..';
 
 describe('normal distribution', () => {
   it('matches the tabulated CDF, tails included', () => {

@@ -34,8 +34,7 @@ function bruteForcePbo(m: number[][], s: number, metric: (v: number[]) => number
     let bits = 0;
     for (let b = 0; b < s; b++) if (mask & (1 << b)) bits++;
     if (bits !== s / 2) continue;
-    const score = (inside: boolean): number[] =>
-      Array.from({ length: n }, (_, j) => metric(m.filter((_, r) => Boolean(mask & (1 << blockOf(r))) === inside).map((row) => row[j]!)));
+    const score = (inside: boolean): number[] => Array.from({ length: n }, (_, j) => metric(m.filter((_, r) => Boolean(mask & (1 << blockOf(r))) === inside).map((row) => row[j]!)));
     const train = score(true).map((x) => (Number.isNaN(x) ? -Infinity : x));
     const best = train.indexOf(Math.max(...train));
     const test = score(false).map((x) => (Number.isNaN(x) ? -Infinity : x));
@@ -56,9 +55,7 @@ describe('probability of backtest overfitting (CSCV)', () => {
         fc.integer({ min: 1, max: 3 }).chain((half) =>
           fc.record({
             s: fc.constant(half * 2),
-            m: fc.integer({ min: 2, max: 5 }).chain((n) =>
-              fc.array(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: n, maxLength: n }), { minLength: half * 2 + 1, maxLength: 14 }),
-            ),
+            m: fc.integer({ min: 2, max: 5 }).chain((n) => fc.array(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: n, maxLength: n }), { minLength: half * 2 + 1, maxLength: 14 })),
           }),
         ),
         fc.constantFrom<'sharpe' | 'mean'>('sharpe', 'mean'),
@@ -121,7 +118,10 @@ describe("Hansen's SPA test", () => {
   });
 
   it('does not reject when every variant is worse than the benchmark', () => {
-    const r = spaTest(gaussianMatrix(400, 4, 22, () => -0.003), opts);
+    const r = spaTest(
+      gaussianMatrix(400, 4, 22, () => -0.003),
+      opts,
+    );
     expect(r.statistic).toBe(0);
     expect(r.consistent).toBe(1);
     expect(r.upper).toBe(1);

@@ -19,8 +19,7 @@ export interface MetricRow {
   show: (m: Metrics, dayPerBar: number) => string;
 }
 
-const days = (d: number): string =>
-  d >= 1.5 ? `≈ ${Math.round(d).toLocaleString()} days` : d >= 0.75 ? '≈ 1 day' : d >= 1 / 24 ? `≈ ${(d * 24).toFixed(0)} h` : `≈ ${Math.max(1, Math.round(d * 1440))} min`;
+const days = (d: number): string => (d >= 1.5 ? `≈ ${Math.round(d).toLocaleString()} days` : d >= 0.75 ? '≈ 1 day' : d >= 1 / 24 ? `≈ ${(d * 24).toFixed(0)} h` : `≈ ${Math.max(1, Math.round(d * 1440))} min`);
 
 export const METRIC_ROWS: MetricRow[] = [
   { name: 'Total return', tip: 'Growth of the equity from the first decision to the replay position, costs included.', show: (m) => pct(m.totalReturn) },
@@ -29,7 +28,11 @@ export const METRIC_ROWS: MetricRow[] = [
   { name: 'Sharpe', tip: 'Mean over standard deviation of the bar returns, annualised (risk-free rate 0).', show: (m) => num(m.sharpe) },
   { name: 'Sortino', tip: 'Like Sharpe, but only downside deviation counts as risk.', show: (m) => num(m.sortino) },
   { name: 'Max drawdown', tip: 'Deepest fall of the equity below its previous peak.', show: (m) => pct(m.maxDrawdown) },
-  { name: 'Longest drawdown', tip: 'Longest time the equity stayed below its previous peak, in bars and about how many calendar days.', show: (m, d) => `${m.maxDrawdownBars.toLocaleString()} ${m.maxDrawdownBars === 1 ? 'bar' : 'bars'} (${m.maxDrawdownBars === 0 ? 'none' : days(m.maxDrawdownBars * d)})` },
+  {
+    name: 'Longest drawdown',
+    tip: 'Longest time the equity stayed below its previous peak, in bars and about how many calendar days.',
+    show: (m, d) => `${m.maxDrawdownBars.toLocaleString()} ${m.maxDrawdownBars === 1 ? 'bar' : 'bars'} (${m.maxDrawdownBars === 0 ? 'none' : days(m.maxDrawdownBars * d)})`,
+  },
   { name: 'Calmar', tip: 'CAGR divided by the maximum drawdown.', show: (m) => num(m.calmar) },
   { name: 'Hit rate', tip: 'Share of closed trades with a positive net return.', show: (m) => pct(m.hitRate) },
   { name: 'Profit factor', tip: 'Gross profit of the trades divided by their gross loss.', show: (m) => num(m.profitFactor) },

@@ -25,7 +25,7 @@ export const WORDS = {
   dataset: { label: 'Data set', tip: 'Where the decision was made; "(swarm)" marks an experience shared by another agent.' },
   timeframe: { label: 'Timeframe', tip: 'Bar size the analogs were searched at.' },
   signal: { label: 'Signal', tip: 'What the analogs suggested: long (a rise), short (a fall) or flat (stand aside).' },
-  confidence: { label: 'Confidence', tip: "Share of the admitted analogs that agreed with the signal, weighted by similarity: what the decision stated before knowing the outcome." },
+  confidence: { label: 'Confidence', tip: 'Share of the admitted analogs that agreed with the signal, weighted by similarity: what the decision stated before knowing the outcome.' },
   similarity: { label: 'Similarity', tip: 'How close the best analogs were to the query, 0 to 1 (1 = identical shape).' },
   quality: {
     label: 'Quality',
@@ -37,7 +37,7 @@ export const WORDS = {
   },
   risk: { label: 'Risk', tip: 'How little the price went against the position before the horizon: 1 = never against it, near 0 = a deep adverse move.' },
   timing: { label: 'Timing', tip: 'How early the expected move arrived: 1 = at once, 0.5 = at the very end of the horizon, 0 = never.' },
-  consistency: { label: 'Consistency', tip: "How typical the outcome was of what followed the analogs: 1 = right at their average, near 0 = far outside it. 0.5 when there were too few analogs to tell." },
+  consistency: { label: 'Consistency', tip: 'How typical the outcome was of what followed the analogs: 1 = right at their average, near 0 = far outside it. 0.5 when there were too few analogs to tell.' },
   flags: { label: 'Notes', tip: 'Set by consolidation: a duplicate of another experience, a contradiction with a similar one, or pruned.' },
 } satisfies Record<string, Word>;
 
