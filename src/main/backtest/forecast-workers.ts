@@ -4,11 +4,10 @@
  * one table identical to the sequential one (tested). Each process holds O(bars x k) memory, unlike
  * thousands of in-flight async engine jobs. Must never change which analogs a decision sees.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type { Bars } from '../../shared/market';
 import type { BacktestParams } from '../../shared/contract/backtest';
-import { WarpdeskError } from '../../shared/errors';
+import { runWorkerPool } from '../platform/worker-pool';
 import { planForecasts, type ForecastTable, type ProgressOptions } from './forecast';
 import { workerLaunch } from './worker-entry';
 
@@ -68,69 +67,35 @@ export async function computeForecastsInWorkers(bars: Bars, p: BacktestParams, o
     return w;
   });
   let doneWork = 0;
-  let next = 0;
-  let finished = 0;
-  const children: ChildProcess[] = [];
+  const workerCpuMs: number[] = [];
   const plainBars = { time: bars.time, open: bars.open, high: bars.high, low: bars.low, close: bars.close, volume: bars.volume };
-  await new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const finish = (err?: Error): void => {
-      if (settled) return;
-      settled = true;
-      for (const c of children) if (c.connected) c.disconnect();
-      for (const c of children) if (c.exitCode === null) c.kill();
-      if (err) reject(err);
-      else resolve();
-    };
-    opts.signal?.addEventListener('abort', () => finish(new WarpdeskError('Cancelled', 'The backtest was cancelled.')), { once: true });
-    const feed = (child: ChildProcess): void => {
-      if (next >= chunks.length) {
-        if (child.connected) child.disconnect();
-        return;
+  await runWorkerPool({
+    entry: workerLaunch(),
+    tasks: chunks,
+    workers,
+    env: opts.env,
+    what: 'backtest',
+    signal: opts.signal,
+    cancelled: 'The backtest was cancelled.',
+    message: (c) => ({ type: 'forecast', bars: plainBars, params: p, from: c.from, to: c.to }),
+    onReply: (reply, index, worker) => {
+      if (reply.type !== 'forecast' || !reply['chunk']) return false;
+      const c = reply['chunk'] as ForecastChunk;
+      table.matchEnd.set(c.matchEnd, c.from * k);
+      table.distance.set(c.distance, c.from * k);
+      table.forward.set(c.forward, c.from * k);
+      table.candidates += c.candidates;
+      table.backend = c.backend;
+      table.workerPeakRssMiB = Math.max(table.workerPeakRssMiB ?? 0, c.rssMiB);
+      if (c.cpuMs !== undefined) {
+        // cpuMs is the worker's total so far: add what it used since its last chunk.
+        table.workerCpuMs = (table.workerCpuMs ?? 0) + c.cpuMs - (workerCpuMs[worker] ?? 0);
+        workerCpuMs[worker] = c.cpuMs;
       }
-      const c = chunks[next++]!;
-      child.send({ type: 'forecast', bars: plainBars, params: p, from: c.from, to: c.to });
-    };
-    const launch = workerLaunch();
-    for (let w = 0; w < Math.min(workers, chunks.length); w++) {
-      const child = fork(launch.file, [], { execArgv: launch.execArgv, env: { ...process.env, ...launch.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-      let stderr = '';
-      child.stderr?.on('data', (d: Buffer) => {
-        stderr = (stderr + d.toString()).slice(-2000);
-      });
-      children.push(child);
-      let busy = false;
-      let cpuMs = 0;
-      child.on('message', (msg: { type: string; chunk?: ForecastChunk; message?: string }) => {
-        if (msg.type === 'ready') {
-          busy = true;
-          feed(child);
-        } else if (msg.type === 'forecast' && msg.chunk) {
-          const c = msg.chunk;
-          table.matchEnd.set(c.matchEnd, c.from * k);
-          table.distance.set(c.distance, c.from * k);
-          table.forward.set(c.forward, c.from * k);
-          table.candidates += c.candidates;
-          table.backend = c.backend;
-          table.workerPeakRssMiB = Math.max(table.workerPeakRssMiB ?? 0, c.rssMiB);
-          if (c.cpuMs !== undefined) {
-            table.workerCpuMs = (table.workerCpuMs ?? 0) + c.cpuMs - cpuMs;
-            cpuMs = c.cpuMs;
-          }
-          const idx = chunks.findIndex((x) => x.from === c.from);
-          doneWork += chunkWork[idx] ?? 0;
-          opts.onProgress?.(plan.totalWork > 0 ? doneWork / plan.totalWork : 1);
-          finished++;
-          if (finished === chunks.length) finish();
-          else feed(child);
-        } else if (msg.type === 'fatal') finish(new WarpdeskError('Internal', `A backtest worker failed: ${msg.message ?? 'unknown error'}`));
-      });
-      child.on('exit', (code) => {
-        if (!settled && busy && code !== 0) {
-          finish(new WarpdeskError('Internal', `A backtest worker exited early (code ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`));
-        }
-      });
-    }
+      doneWork += chunkWork[index] ?? 0;
+      opts.onProgress?.(plan.totalWork > 0 ? doneWork / plan.totalWork : 1);
+      return true;
+    },
   });
   return table;
 }

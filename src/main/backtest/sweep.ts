@@ -8,7 +8,6 @@
  * see worker-entry.ts). Results are identical to a sequential run (tested). Must never share mutable state
  * between jobs except the read-only caches below.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type { Bars, Timeframe } from '../../shared/market';
 import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput, type SweepJob, type SweepResult } from '../../shared/contract/backtest';
@@ -16,6 +15,7 @@ import { WarpdeskError } from '../../shared/errors';
 import type { PatternEngine } from '../engine';
 import { computeForecasts, type ForecastTable } from './forecast';
 import { forecastsAsync, metricsOf, metricsStart, runStrategy } from './run';
+import { runWorkerPool } from '../platform/worker-pool';
 import { workerLaunch } from './worker-entry';
 import { periodsPerYear } from './metrics';
 
@@ -174,72 +174,32 @@ export interface ParallelOptions {
   env?: Record<string, string>;
 }
 
-type WorkerMessage = { type: 'result'; result: SweepResult } | { type: 'ready' } | { type: 'fatal'; message: string };
-
 export { workerLaunch, SWEEP_WORKER_BUNDLE } from './worker-entry';
 
 /** Runs jobs on `workers` child processes (default: cores - 1, at least 1); results in job order. */
-export function runSweepParallel(jobs: SweepJob[], opts: ParallelOptions = {}): Promise<SweepResult[]> {
+export async function runSweepParallel(jobs: SweepJob[], opts: ParallelOptions = {}): Promise<SweepResult[]> {
   const batches = batchJobs(jobs);
-  const workers = Math.max(1, Math.min(opts.workers ?? Math.max(1, os.cpus().length - 1), batches.length));
   const byId = new Map<string, SweepResult>();
+  /** Results still due per batch: a batch is complete when its last job's result arrives. */
+  const due = batches.map((b) => b.length);
   let done = 0;
-  let nextBatch = 0;
-  const children: ChildProcess[] = [];
-  return new Promise<SweepResult[]>((resolve, reject) => {
-    let settled = false;
-    const finish = (err?: Error): void => {
-      if (settled) return;
-      settled = true;
-      for (const c of children) if (c.connected) c.disconnect();
-      for (const c of children) if (c.exitCode === null) c.kill();
-      if (err) reject(err);
-      else resolve(jobs.map((j) => byId.get(j.id)!));
-    };
-    opts.signal?.addEventListener('abort', () => finish(new WarpdeskError('Cancelled', 'The sweep was cancelled.')), { once: true });
-    if (jobs.length === 0) {
-      finish();
-      return;
-    }
-    const feed = (child: ChildProcess, pending: { count: number }): void => {
-      if (nextBatch >= batches.length) {
-        if (pending.count === 0 && child.connected) child.disconnect();
-        return;
-      }
-      const batch = batches[nextBatch++]!;
-      pending.count += batch.length;
-      child.send({ type: 'jobs', jobs: batch });
-    };
-    const launch = workerLaunch();
-    for (let w = 0; w < workers; w++) {
-      const child = fork(launch.file, [], {
-        execArgv: launch.execArgv,
-        env: { ...process.env, ...launch.env, ...opts.env },
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-        serialization: 'advanced',
-      });
-      let stderr = '';
-      child.stderr?.on('data', (d: Buffer) => {
-        stderr = (stderr + d.toString()).slice(-2000);
-      });
-      children.push(child);
-      const pending = { count: 0 };
-      child.on('message', (msg: WorkerMessage) => {
-        if (msg.type === 'ready') feed(child, pending);
-        else if (msg.type === 'result') {
-          byId.set(msg.result.id, msg.result);
-          pending.count--;
-          done++;
-          opts.onResult?.(msg.result, done);
-          if (done === jobs.length) finish();
-          else if (pending.count === 0) feed(child, pending);
-        } else if (msg.type === 'fatal') finish(new WarpdeskError('Internal', `A sweep worker failed: ${msg.message}`));
-      });
-      child.on('exit', (code) => {
-        if (!settled && done < jobs.length && pending.count > 0) {
-          finish(new WarpdeskError('Internal', `A sweep worker exited early (code ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`));
-        }
-      });
-    }
+  await runWorkerPool({
+    entry: workerLaunch(),
+    tasks: batches,
+    workers: opts.workers ?? Math.max(1, os.cpus().length - 1),
+    env: opts.env,
+    what: 'sweep',
+    signal: opts.signal,
+    cancelled: 'The sweep was cancelled.',
+    message: (batch) => ({ type: 'jobs', jobs: batch }),
+    onReply: (reply, index) => {
+      if (reply.type !== 'result') return false;
+      const result = reply['result'] as SweepResult;
+      byId.set(result.id, result);
+      done++;
+      opts.onResult?.(result, done);
+      return --due[index]! === 0;
+    },
   });
+  return jobs.map((j) => byId.get(j.id)!);
 }
