@@ -9,7 +9,7 @@ import path from 'node:path';
 import { WarpdeskError } from '../../shared/errors';
 import { detectTimeframe, formatTime, parseDateTime } from '../../main/data';
 import { getEngine } from '../../main/engine';
-import { learnFromHistory, loadBacktestBars } from '../../main/backtest';
+import { learnFromHistory, learnTotals, loadBacktestBars } from '../../main/backtest';
 import { openMemory, thresholdSummary } from '../../main/memory';
 import { resolveDataDir } from '../../main/platform/workspace';
 import { decisionsCsv } from '../../main/strategy';
@@ -119,13 +119,7 @@ export const learnCommand: Command = {
         file,
         timeframe: tfLabel,
         ...input,
-        decisions: report.decisions,
-        recorded: report.recorded,
-        judged: report.judged,
-        pending: report.pending,
-        trades: report.trades,
-        cancelled: report.cancelled,
-        patternType: report.patternType,
+        ...learnTotals(report),
         threshold,
         memory: { experiences: stats.experiences, verdicts: stats.verdicts },
       } satisfies LearnOutput;

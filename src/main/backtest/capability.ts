@@ -14,7 +14,7 @@ import type { Capability, HandlerContext } from '../platform/capability';
 import { thresholdSummary, type Memory } from '../memory';
 import type { LoopMemory } from '../strategy';
 import { assembleResult, forecastsAsync, parseParams, runStrategy } from './run';
-import { learnFromHistory } from './learn';
+import { learnFromHistory, learnTotals } from './learn';
 import { metricsUpTo } from './replay';
 import { SessionStore } from './sessions';
 import { batchJobs, expandGrid, SweepRunner } from './sweep';
@@ -137,13 +137,7 @@ export function backtestCapability(o: BacktestCapabilityOptions): Capability & {
           o.emit?.('memory:changed', { experiences: stats.experiences, verdicts: stats.verdicts });
           return {
             requestId: req.requestId,
-            decisions: report.decisions,
-            recorded: report.recorded,
-            judged: report.judged,
-            pending: report.pending,
-            trades: report.trades,
-            cancelled: report.cancelled,
-            patternType: report.patternType,
+            ...learnTotals(report),
             threshold: thresholdSummary(memory.threshold(report.patternType)),
             elapsedMs: Date.now() - t0,
           };

@@ -14,7 +14,7 @@ export { computeForecasts, computeForecastsAsync, computeForecastsParallel, plan
 export { computeForecastsInWorkers } from './forecast-workers';
 export { AnalogIndex } from './analog-index';
 export { runPolicy, tableAnalogs, type PolicyResult, type WalkOptions } from './policy';
-export { learnFromHistory, type LearnOptions, type LearnReport } from './learn';
+export { learnFromHistory, learnTotals, type LearnOptions, type LearnReport } from './learn';
 export { simulate, type Simulation } from './simulate';
 export { computeMetrics, periodsPerYear } from './metrics';
 export { rng } from './bootstrap';

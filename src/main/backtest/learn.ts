@@ -41,6 +41,11 @@ export interface LearnReport {
   workerCpuMs?: number;
 }
 
+/** What a walk did, as `warpdesk learn --json` and `learn:run` both report it. */
+export function learnTotals(r: LearnReport): Pick<LearnReport, 'decisions' | 'recorded' | 'judged' | 'pending' | 'trades' | 'cancelled' | 'patternType'> {
+  return { decisions: r.decisions, recorded: r.recorded, judged: r.judged, pending: r.pending, trades: r.trades, cancelled: r.cancelled, patternType: r.patternType };
+}
+
 function until(bars: Bars, to: number): Bars {
   let n = bars.time.length;
   while (n > 0 && bars.time[n - 1]! > to) n--;

@@ -41,7 +41,7 @@ export function openWorkspace(options: WorkspaceOptions = {}): Workspace {
   const host = new Host();
   host.register(dataCapability(data));
   const keyProvider = options.secrets?.memoryKeyring ? fileKeyProvider({ dataDir, protect: options.secrets.memoryKeyring }) : undefined;
-  const memory = memoryCapability({ dataDir, data, keyProvider, emit: (e, p) => host.emit(e, p) });
+  const memory = memoryCapability({ dataDir, data, keyProvider });
   host.register(memory);
   // Experiences shared by other agents land in this workspace's memory (opened on first use).
   const sink: ExperienceSink = {

@@ -16,8 +16,6 @@ export interface MemoryCapabilityOptions {
   data: DataStore;
   keyProvider?: KeyProvider;
   agentId?: string;
-  /** Sends `memory:changed` (the host's emit). */
-  emit?: (event: 'memory:changed', payload: { experiences: number; verdicts: number }) => void;
 }
 
 /** The capability plus lazy access to the opened memory (for other capabilities, e.g. the swarm's sink). */
