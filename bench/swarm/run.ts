@@ -20,7 +20,7 @@ import { machineInfo, quantile, reportSection, type BenchCell, type BenchCompare
 import { Agent } from '../../src/main/swarm/agent';
 import { createLogger } from '../../src/main/metrics';
 import { loadStack } from '../../src/main/swarm/stack';
-import { freePorts, startProc, type Proc } from '../../src/main/swarm/testing/proc';
+import { compileHarness, freePorts, startProc, type Proc } from '../../src/main/swarm/testing/proc';
 
 const args = process.argv.slice(2);
 const argNum = (name: string, fallback: number): number => {
@@ -38,6 +38,8 @@ const coordProf = args.includes('--coord-prof') ? path.resolve(args[args.indexOf
 const coordArgs = [...(coordProf ? ['--cpu-prof', `--cpu-prof-dir=${coordProf}`] : []), ...(process.env['SWARM_BENCH_COORD_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])];
 /** `--coord-heap FILE`: a heap snapshot of the coordinator at the end of the hold (diagnostics). */
 const coordHeap = args.includes('--coord-heap') ? path.resolve(args[args.indexOf('--coord-heap') + 1]!) : null;
+/** `--tsx`: run the coordinator and agent processes as TypeScript under tsx (the old harness; +59 MiB RSS each). */
+const underTsx = args.includes('--tsx');
 const TOTAL_AGENTS = argNum('agents', quick ? 100 : 1000);
 const PROCS = argNum('procs', quick ? 2 : 4);
 const PINGS = quick ? 500 : 3000;
@@ -124,7 +126,10 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   console.error(`bench:swarm on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}; ${TOTAL_AGENTS} agents over ${PROCS} processes; budget ${BUDGET_MS / 1000}s`);
   const dataDir = path.join(tmp, 'coord');
-  let coord = startProc('coordinator', { dataDir, quicPort: 0, wsPort: 0, heartbeatMs: 2000 }, {}, coordArgs);
+  // The coordinator a user runs is compiled JavaScript under plain node (out/main/cli.js): so is the bench's.
+  const compiled = underTsx ? undefined : await compileHarness();
+  // --expose-gc: the 'mem' command collects before it reads the live heap (per-agent cost); nothing else calls gc().
+  let coord = startProc('coordinator', { dataDir, quicPort: 0, wsPort: 0, heartbeatMs: 2000 }, {}, ['--expose-gc', ...coordArgs], compiled);
   procs.push(coord);
   const ready = await coord.waitEvent((e) => e['event'] === 'ready', 60_000);
   const join = ready['multiaddrs'] as string[];
@@ -187,7 +192,7 @@ async function main(): Promise<void> {
       const tKill = performance.now();
       await coord.kill('SIGKILL');
       const reconnected = new Promise<number>((resolve) => a.once('connected', () => resolve(performance.now())));
-      coord = startProc('coordinator', { dataDir, quicPort, wsPort, heartbeatMs: 2000 }, {}, coordArgs);
+      coord = startProc('coordinator', { dataDir, quicPort, wsPort, heartbeatMs: 2000 }, {}, ['--expose-gc', ...coordArgs], compiled);
       procs.push(coord);
       await coord.waitEvent((e) => e['event'] === 'ready', 60_000);
       const tReady = performance.now();
@@ -231,7 +236,7 @@ async function main(): Promise<void> {
     // QUIC only, with a generous dial budget: on a loaded 2-core machine a 1.5 s QUIC dial can time out and
     // fall back to WebSockets, whose upgrade the coordinator cuts after 3 s (then the held agents would not all
     // be on the transport this row measures).
-    const p = startProc('agents', { join, tokens, heartbeatMs: 2000, batch: 25, transports: ['quic'], quicTimeoutMs: 15_000 });
+    const p = startProc('agents', { join, tokens, heartbeatMs: 2000, batch: 25, transports: ['quic'], quicTimeoutMs: 15_000 }, {}, [], compiled);
     procs.push(p);
     agentProcs.push(p);
     const died = p.exited.then((code) => {
@@ -240,7 +245,11 @@ async function main(): Promise<void> {
     const r = await Promise.race([p.waitEvent((e) => e['event'] === 'ready', left()), died]);
     return { proc: p, elapsedMs: r['elapsedMs'] as number, count: r['count'] as number };
   };
+  // Live memory (after a full GC) with 0 agents and after each agent process joined: the per-agent cost.
+  type Mem = { agents: number; rssMiB: number; heapMiB: number; heapTotalMiB: number; externalMiB: number };
+  const mems: Mem[] = [await coord.call<Mem>('mem')];
   const first = await spawnAgents(counts[0]!);
+  mems.push(await coord.call<Mem>('mem'));
   {
     const connected = await first.proc.call<number>('connected');
     await new Promise((r) => setTimeout(r, 1500)); // let gossipsub subscriptions propagate
@@ -266,6 +275,7 @@ async function main(): Promise<void> {
       break;
     }
     spawned.push(await spawnAgents(c));
+    mems.push(await coord.call<Mem>('mem'));
   }
   let connected = 0;
   for (const p of agentProcs) connected += await p.call<number>('connected');
@@ -305,6 +315,18 @@ async function main(): Promise<void> {
     `whole process (RSS); V8 heap used ${r3(usage.heapMiB)} of ${r3(usage.heapTotalMiB)} MiB, external ${r3(usage.externalMiB)} MiB`,
     usage.rssMiB <= 300,
   );
+  {
+    const a = mems[0]!;
+    const b = mems[mems.length - 1]!;
+    const per = (x: number): number => (x * 1024) / Math.max(1, b.agents - a.agents);
+    row(
+      'coordinator memory per agent (KiB)',
+      '',
+      `${Math.round(per(b.heapMiB - a.heapMiB))} heap / ${Math.round(per(b.rssMiB - a.rssMiB))} RSS`,
+      '',
+      `after a full GC: ${mems.map((m) => `${m.agents} agents: heap ${r3(m.heapMiB)} used of ${r3(m.heapTotalMiB)}, RSS ${r3(m.rssMiB)}, external ${r3(m.externalMiB)} MiB`).join('; ')}`,
+    );
+  }
   row('coordinator GC while holding', '', `${usage.gc.count} pauses, ${r3(usage.gc.totalMs)} ms`, '', `${usage.gc.scavenges} scavenges; longest ${r3(usage.gc.maxMs)} ms`);
   row('event-loop delay p99 while holding (ms)', '', `${r3(usage.loopDelayP99Ms)} coordinator`, '', `agent processes: ${perAgentProc.map((x) => r3(x.loopDelayP99Ms)).join(', ')}`);
   if (coordHeap) await coord.call('heapSnapshot', { file: coordHeap }, 300_000);

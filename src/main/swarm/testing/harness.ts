@@ -55,6 +55,19 @@ async function main(): Promise<void> {
     };
     handlers['heapSnapshot'] = async (cmd) => (await import('node:v8')).writeHeapSnapshot(cmd['file'] as string);
     handlers['metrics'] = async () => (await import('../../metrics')).metricsText();
+    // Memory after a full collection when the process runs with --expose-gc (the bench's per-agent cost).
+    handlers['mem'] = () => {
+      (globalThis as { gc?: () => void }).gc?.();
+      const m = process.memoryUsage();
+      return {
+        agents: c.agents().length,
+        rssMiB: m.rss / 2 ** 20,
+        heapMiB: m.heapUsed / 2 ** 20,
+        heapTotalMiB: m.heapTotal / 2 ** 20,
+        externalMiB: m.external / 2 ** 20,
+        collected: typeof (globalThis as { gc?: unknown }).gc === 'function',
+      };
+    };
     let cpu0 = process.cpuUsage();
     let t0 = performance.now();
     const { monitorEventLoopDelay, PerformanceObserver } = await import('node:perf_hooks');

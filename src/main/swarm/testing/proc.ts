@@ -1,12 +1,25 @@
 /**
- * Drives harness child processes from tests and the bench: spawn with `node --import tsx`, wait for events,
- * send commands and await replies, SIGKILL. Must never be used outside tests and benchmarks.
+ * Drives harness child processes from tests and the bench: spawn with `node --import tsx` (or, for the bench's
+ * coordinator, plain `node` on the harness compiled by esbuild: what a user runs carries no TypeScript loader),
+ * wait for events, send commands and await replies, SIGKILL. Must never be used outside tests and benchmarks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 
 export const HARNESS = path.join(__dirname, 'harness.ts');
+
+/**
+ * Compiles the harness to one CommonJS file under `out/bench/` (dependencies stay external, libp2p stays a real
+ * dynamic `import()`, as in the app's main bundle) and returns its path: `startProc(..., { compiled })` runs it
+ * with plain `node`, without tsx's loader and its source maps (59 MiB of the coordinator's idle RSS).
+ */
+export async function compileHarness(): Promise<string> {
+  const esbuild = await import('esbuild');
+  const outfile = path.resolve(__dirname, '..', '..', '..', '..', 'out', 'bench', 'harness.cjs');
+  await esbuild.build({ entryPoints: [HARNESS], bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', outfile, logLevel: 'warning' });
+  return outfile;
+}
 
 export interface Proc {
   child: ChildProcess;
@@ -18,9 +31,13 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
-/** `nodeArgs`: extra Node flags for the child (e.g. `--cpu-prof`, which writes its profile on the `stop` command's exit). */
-export function startProc(role: string, opts: Record<string, unknown>, env: Record<string, string> = {}, nodeArgs: string[] = []): Proc {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', HARNESS, role, JSON.stringify(opts)], {
+/**
+ * `nodeArgs`: extra Node flags for the child (e.g. `--cpu-prof`, which writes its profile on the `stop` command's
+ * exit); `compiled`: a file from compileHarness(), run with plain `node` instead of the TypeScript source under tsx.
+ */
+export function startProc(role: string, opts: Record<string, unknown>, env: Record<string, string> = {}, nodeArgs: string[] = [], compiled?: string): Proc {
+  const entry = compiled ? [compiled] : ['--import', 'tsx', HARNESS];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, role, JSON.stringify(opts)], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, WARPDESK_LOG_LEVEL: process.env['WARPDESK_LOG_LEVEL'] ?? 'warn', ...env },
   });
