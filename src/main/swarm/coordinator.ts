@@ -2,42 +2,35 @@
  * The swarm coordinator: the authority of a swarm. It listens on QUIC and WebSockets, gates every
  * connection against its allowlist (coordinator.db), enrolls agents that present a one-time token, issues
  * signed membership records, serves one command stream per agent (hello, heartbeat, tasks, shared records,
- * renewal, rotation, leave), shards pattern searches over the agents it has (reassigning a lost agent's
- * shard), stores every shared record once (after checking that the sending agent signed it) and broadcasts
- * it on gossipsub, and applies revocations made by another process (`warpdesk swarm revoke`) within a poll
- * interval.
+ * renewal, rotation, leave), and applies revocations made by another process (`warpdesk swarm revoke`) within
+ * a poll interval. Its parts, one job each: admission (coordinator-access.ts), liveness
+ * (coordinator-heartbeat.ts), sharded tasks (coordinator-tasks.ts), record relay (coordinator-share.ts),
+ * the session types they share (coordinator-session.ts); this file holds the node, the streams and sessions.
  * Must never attribute a frame to anything but its connection's PeerId, never store or relay a record its
  * origin did not sign, never queue without bound, and
  * never keep state that a SIGKILL would lose except tasks in flight (their caller dies with the process).
  */
 import { EventEmitter } from 'node:events';
-import crypto from 'node:crypto';
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
-import type { SweepJob, SweepResult } from '../../shared/contract/backtest';
+import type { SweepJob } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import { logger, swarmMetrics, type Logger } from '../metrics';
 import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type NodeIdentity, type SecretBox } from './identity';
 import { checkRotation, issueMembership, signRotation, type SignedRotation } from './membership';
 import { loadStack } from './stack';
 import { createSwarmNode, type SwarmLibp2p } from './node';
-import {
-  CONTROL_TOPIC,
-  EXPERIENCE_TOPIC,
-  FrameChannel,
-  FrameError,
-  PROTOCOL,
-  PROTOCOL_VERSION,
-  encodeFloat64,
-  transportOf,
-  type Frame,
-  type FrameOf,
-  type OutFrame,
-  type RefusalCode,
-  type SharedRecord,
-} from './protocol';
-import { signRecord, verifyRecord } from './record-signature';
-import { mergeTopK, planShards, shardSlice, type Match, type ShardPlan } from './sharding';
+import { CONTROL_TOPIC, FrameChannel, FrameError, PROTOCOL, PROTOCOL_VERSION, transportOf, type SharedRecord } from './protocol';
+import { signRecord } from './record-signature';
 import { CoordinatorStore, coordinatorDbPath } from './store';
+import { PreHelloTable, addressOf, admit, expiredSessions } from './coordinator-access';
+import { HeartbeatDesk, type HeartbeatTiming } from './coordinator-heartbeat';
+import type { AgentInfo, Session } from './coordinator-session';
+import { RecordRelay } from './coordinator-share';
+import { TaskBoard, type SearchTaskOptions, type SearchTaskResult, type SweepTaskOptions, type SweepTaskResult } from './coordinator-tasks';
+
+export { PRE_HELLO_PER_ADDRESS, PRE_HELLO_TOTAL } from './coordinator-access';
+export type { AgentInfo } from './coordinator-session';
+export type { SearchTaskOptions, SearchTaskResult, SweepTaskOptions, SweepTaskResult } from './coordinator-tasks';
 
 export interface CoordinatorOptions {
   dataDir: string;
@@ -55,103 +48,8 @@ export interface CoordinatorOptions {
   /** A live agent whose membership has expired is disconnected this long after `not_after` unless renewed (default 60 s). */
   expiryGraceMs?: number;
   logger?: Logger;
-}
-
-/** Pre-hello streams of peers not yet enrolled: at most this many per remote address and in all (oldest evicted). */
-export const PRE_HELLO_PER_ADDRESS = 8;
-export const PRE_HELLO_TOTAL = 256;
-
-function addressOf(remoteAddr: { toString(): string }): string {
-  const m = /\/(?:ip4|ip6|dns4|dns6|dns)\/([^/]+)/.exec(remoteAddr.toString());
-  return m?.[1] ?? remoteAddr.toString();
-}
-
-export interface AgentInfo {
-  peerId: string;
-  agentType: string;
-  transport: 'quic' | 'ws' | 'other';
-  rttMs: number | null;
-  lastSeen: number;
-  connectedAt: number;
-  busy: string | null;
-}
-
-interface Session {
-  peerId: string;
-  channel: FrameChannel;
-  connection: Connection;
-  transport: 'quic' | 'ws' | 'other';
-  agentType: string;
-  rttMs: number | null;
-  lastSeen: number;
-  connectedAt: number;
-  busy: { task: TaskState; shard: number } | null;
-  ended: boolean;
-  catchingUp: boolean;
-  /** The membership's not_after as last read (refreshed on allow changes and before disconnecting). */
-  notAfter: number;
-  /** The rtt histogram's child for this transport (no label hashing per heartbeat). */
-  rttHist: { observe(v: number): void };
-  /** The heartbeat-delay histogram's child for this transport, and performance.now() of the last heartbeat. */
-  delayHist: { observe(v: number): void };
-  lastPingAt?: number;
-}
-
-export interface SearchTaskOptions {
-  window: number;
-  k: number;
-  exclusionZone?: number;
-  znormalize?: boolean;
-  /** Number of shards (default: agents connected, at least 1). */
-  shards?: number;
-  /** Give up after this long (default 120 s). */
-  timeoutMs?: number;
-  onProgress?: (done: number, total: number) => void;
-}
-
-export interface SearchTaskResult {
-  taskId: string;
-  matches: Match[];
-  shards: number;
-  reassigned: number;
-  /** Which agent answered each shard. */
-  answeredBy: string[];
-  /** The shards' candidate ranges, in shard order. */
-  plans: ShardPlan[];
-}
-
-export interface SweepTaskOptions {
-  /** Give up after this long (default 30 min). */
-  timeoutMs?: number;
-  onProgress?: (done: number, total: number) => void;
-}
-
-export interface SweepTaskResult {
-  taskId: string;
-  /** In the order of the jobs given. */
-  results: SweepResult[];
-  shards: number;
-  reassigned: number;
-  answeredBy: string[];
-}
-
-/** A sharded task of any kind: how to build a shard's frame, take its answer, and merge. */
-interface TaskState {
-  taskId: string;
-  kind: 'search' | 'sweep';
-  shardCount: number;
-  pending: number[];
-  answered: Set<number>;
-  answeredBy: string[];
-  reassigned: number;
-  done: boolean;
-  frameFor(shard: number): OutFrame;
-  /** Stores a shard's answer; false when the answer is not acceptable. */
-  accept(shard: number, frame: Frame): boolean;
-  merge(): unknown;
-  resolve: (r: unknown) => void;
-  reject: (e: unknown) => void;
-  onProgress?: (done: number, total: number) => void;
+  /** Diagnostics (bench): called per heartbeat with the time from its frame's dispatch to its pong written. */
+  onHeartbeat?: HeartbeatTiming;
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -159,12 +57,12 @@ const DAY = 24 * 3600 * 1000;
 export class Coordinator extends EventEmitter {
   peerId: string;
   private readonly sessions = new Map<string, Session>();
-  private readonly tasks: TaskState[] = [];
+  private readonly tasks: TaskBoard;
   /** Streams of unenrolled peers still waiting for their hello, oldest first. */
-  private readonly preHello = new Map<Stream, { peer: string; addr: string }>();
+  private readonly preHello: PreHelloTable;
+  private readonly relay: RecordRelay;
+  private readonly heartbeats: HeartbeatDesk;
   private lastRev = 0;
-  private lastSeq = 0;
-  private readonly storedAtBySeq = new Map<number, number>();
   private poller: NodeJS.Timeout | undefined;
   private stopped = false;
   readonly heartbeatMs: number;
@@ -187,6 +85,10 @@ export class Coordinator extends EventEmitter {
     this.membershipTtlMs = opts.membershipTtlMs ?? DAY;
     this.helloTimeoutMs = Math.min(opts.helloTimeoutMs ?? 3_000, this.readTimeoutMs);
     this.expiryGraceMs = opts.expiryGraceMs ?? 60_000;
+    this.tasks = new TaskBoard(this.sessions, log);
+    this.preHello = new PreHelloTable(log);
+    this.relay = new RecordRelay(store, log, { publish: (topic, bytes) => this.node.services.pubsub.publish(topic, bytes), emit: (e, p) => this.emit(e, p) }, this.heartbeatMs);
+    this.heartbeats = new HeartbeatDesk(this.heartbeatMs, this.relay, opts.onHeartbeat);
   }
 
   get node(): SwarmLibp2p {
@@ -229,7 +131,6 @@ export class Coordinator extends EventEmitter {
 
   private async init(): Promise<void> {
     this.lastRev = this.store.lastChange();
-    this.lastSeq = this.store.maxSeq();
     await this.initNode();
     this.poller = setInterval(() => this.applyChanges(), this.opts.changePollMs ?? 200);
     this.poller.unref?.();
@@ -320,7 +221,7 @@ export class Coordinator extends EventEmitter {
 
   /** Search tasks in flight with their progress. */
   tasksInFlight(): Array<{ taskId: string; shards: number; done: number; reassigned: number }> {
-    return this.tasks.map((t) => ({ taskId: t.taskId, shards: t.shardCount, done: t.answered.size, reassigned: t.reassigned }));
+    return this.tasks.inFlight();
   }
 
   /** The gater: called after the encrypted handshake, before any stream. True = refuse. */
@@ -351,9 +252,9 @@ export class Coordinator extends EventEmitter {
       return;
     }
     const gate = this.store.gate(peer);
-    if (gate.allow && !gate.enrolled) this.holdPreHello(stream, peer, addressOf(connection.remoteAddr));
+    if (gate.allow && !gate.enrolled) this.preHello.hold(stream, peer, addressOf(connection.remoteAddr));
     const doneEnrolling = (): void => {
-      this.preHello.delete(stream);
+      this.preHello.release(stream);
     };
     let session: Session | undefined;
     try {
@@ -361,7 +262,7 @@ export class Coordinator extends EventEmitter {
       const hello = await channel.read();
       channel.setReadTimeout(this.readTimeoutMs);
       if (hello.t !== 'hello') throw new FrameError('BadFrame', `The first frame must be hello, not ${hello.t}.`);
-      const refusal = this.admit(peer, hello);
+      const refusal = admit(this.store, this.log, peer, hello, this.membershipTtlMs);
       if (refusal) {
         swarmMetrics.refusedConnectionsTotal.inc({ reason: refusal.code });
         this.log.warn({ peer, reason: refusal.code, stage: 'hello' }, 'connection refused');
@@ -401,11 +302,11 @@ export class Coordinator extends EventEmitter {
       session.notAfter = this.store.member(peer)?.notAfter ?? Infinity;
       await channel.send({ t: 'welcome', membership, heartbeatMs: this.heartbeatMs, transport, rotations: this.rotations() });
       const live = session;
-      channel.setHotHandler((f) => this.onHotFrame(live, f));
+      channel.setHotHandler((f) => this.heartbeats.hot(live, f));
       this.log.info({ peer, transport, agentType: hello.agentType, cursor: hello.cursor }, 'agent joined');
       this.emit('agent-joined', { peerId: peer, transport });
-      void this.catchUp(session, hello.cursor);
-      this.pump();
+      void this.relay.catchUp(session, hello.cursor);
+      this.tasks.pump();
       await this.serve(session);
     } catch (err) {
       const code = err instanceof FrameError ? err.frameCode : 'Internal';
@@ -423,167 +324,21 @@ export class Coordinator extends EventEmitter {
     }
   }
 
-  /**
-   * Keeps track of a stream from a peer that is not enrolled yet, until its hello arrives (issue 12, attack 8):
-   * one per peer, PRE_HELLO_PER_ADDRESS per remote address and PRE_HELLO_TOTAL in all, the oldest evicted when
-   * a limit is reached. A real agent sends its hello at once, so idle streams cannot hold enrollment shut; each
-   * also has only `helloTimeoutMs` to send it.
-   */
-  private holdPreHello(stream: Stream, peer: string, addr: string): void {
-    const evict = (victim: Stream, why: string): void => {
-      this.log.warn({ peer: this.preHello.get(victim)?.peer, why }, 'pre-hello stream evicted');
-      this.preHello.delete(victim);
-      swarmMetrics.refusedConnectionsTotal.inc({ reason: `pre-hello-${why}` });
-      victim.abort(new Error(`evicted before its hello (${why})`));
-    };
-    for (const [st, e] of this.preHello) if (e.peer === peer) evict(st, 'per-peer');
-    const sameAddr = [...this.preHello].filter(([, e]) => e.addr === addr);
-    if (sameAddr.length >= PRE_HELLO_PER_ADDRESS) evict(sameAddr[0]![0], 'per-address');
-    if (this.preHello.size >= PRE_HELLO_TOTAL) evict(this.preHello.keys().next().value!, 'total');
-    this.preHello.set(stream, { peer, addr });
-  }
-
-  /**
-   * Disconnects live agents whose membership expired more than `expiryGraceMs` ago (the window in which
-   * `swarm allow` can renew it) with an explicit `Expired` refusal (issue 12, attack 9).
-   */
-  private expireSessions(now = Date.now()): void {
-    for (const s of [...this.sessions.values()]) {
-      if (now < s.notAfter + this.expiryGraceMs) continue;
-      const m = this.store.member(s.peerId);
-      if (m && m.status === 'allowed' && now < m.notAfter + this.expiryGraceMs) {
-        s.notAfter = m.notAfter;
-        continue;
-      }
-      const at = new Date(m?.notAfter ?? s.notAfter).toISOString();
-      this.endSession(s, 'membership expired');
-      void s.channel.fail({ t: 'refused', code: 'Expired', message: `The membership of this agent expired at ${at} and was not renewed.` });
-      setTimeout(() => void s.connection.close().catch(() => undefined), 200).unref?.();
-      swarmMetrics.refusedConnectionsTotal.inc({ reason: 'expired-live' });
-      this.log.warn({ peer: s.peerId, notAfter: at }, 'agent membership expired');
-      this.emit('expired', { peerId: s.peerId, notAfter: m?.notAfter ?? s.notAfter });
-    }
-  }
-
-  /** Decides whether a hello is admitted; enrolls with a token. Null = admitted. */
-  private admit(peer: string, hello: Extract<Frame, { t: 'hello' }>): { code: RefusalCode; message: string } | null {
-    const d = this.store.gate(peer);
-    if (!d.allow) {
-      const code: RefusalCode = d.reason === 'revoked' ? 'Revoked' : d.reason === 'expired' ? 'Expired' : 'NotAllowed';
-      return { code, message: `This coordinator refuses ${peer}: ${d.reason}.` };
-    }
-    if (d.enrolled) return null;
-    if (!hello.token) return { code: 'NotAllowed', message: 'This agent is not on the allowlist; join with an enrollment token or ask the coordinator to run `warpdesk swarm allow`.' };
-    if (!this.store.redeemToken(hello.token, peer, 'agent', Date.now() + this.membershipTtlMs)) {
-      return { code: 'BadToken', message: 'The enrollment token is unknown, already used or expired.' };
-    }
-    this.log.info({ peer }, 'agent enrolled with a token');
-    return null;
-  }
-
-  private rotations(): SignedRotation[] | undefined {
-    const r = this.store.rotations() as SignedRotation[];
-    return r.length > 0 ? r.slice(-64) : undefined;
-  }
-
-  private async membershipFor(peer: string) {
-    const notAfter = Date.now() + this.membershipTtlMs;
-    this.store.extendMembership(peer, notAfter);
-    const m = this.store.member(peer);
-    return issueMembership(this.identity.privateKey, this.peerId, peer, m?.role ?? 'agent', m?.notAfter ?? notAfter);
-  }
-
-  /** Sends every stored record after `cursor` (paged; each send waits for the stream: backpressure). */
-  private async catchUp(s: Session, cursor: number): Promise<void> {
-    let at = cursor;
-    s.catchingUp = true;
-    try {
-      for (;;) {
-        const page = this.store.sharedAfter(at, 256);
-        if (page.length === 0 || s.ended) return;
-        for (const r of page) {
-          if (s.ended) return;
-          await s.channel.send({ t: 'shared', seq: r.seq, origin: r.origin, record: r.record });
-          at = r.seq;
-        }
-      }
-    } catch (err) {
-      this.log.debug({ peer: s.peerId, err: (err as Error).message }, 'catch-up interrupted');
-    } finally {
-      s.catchingUp = false;
-    }
-  }
-
-  /**
-   * A heartbeat answered inside the stream's message event (FrameChannel.setHotHandler): the pong is written
-   * before the transport's next read. Left to `serve` (false) when the agent's cursor asks for a gap fill or
-   * the pong would have to wait for a drain.
-   */
-  private onHotFrame(s: Session, frame: FrameOf<'ping'> | FrameOf<'pong'>): boolean {
-    if (frame.t !== 'ping' || s.ended) return false;
-    if (frame.cursor !== undefined && frame.cursor < this.lastSeq && !s.catchingUp) return false;
-    if (!s.channel.trySendHot({ t: 'pong', id: frame.id, sentAt: frame.sentAt })) return false;
-    s.lastSeen = Date.now();
-    this.heartbeatArrived(s);
-    if (frame.lastRttMs !== undefined) {
-      s.rttMs = frame.lastRttMs;
-      s.rttHist.observe(frame.lastRttMs);
-    }
-    return true;
-  }
-
-  /** swarm_heartbeat_delay_ms: how much later than one interval after the previous heartbeat this one came. */
-  private heartbeatArrived(s: Session): void {
-    const at = performance.now();
-    if (s.lastPingAt !== undefined) s.delayHist.observe(Math.max(0, at - s.lastPingAt - this.heartbeatMs));
-    s.lastPingAt = at;
-  }
-
   private async serve(s: Session): Promise<void> {
     while (!s.ended) {
       const frame = await s.channel.read();
       s.lastSeen = Date.now();
       switch (frame.t) {
-        case 'ping': {
-          this.heartbeatArrived(s);
-          if (frame.lastRttMs !== undefined) {
-            s.rttMs = frame.lastRttMs;
-            s.rttHist.observe(frame.lastRttMs);
-          }
-          await s.channel.send({ t: 'pong', id: frame.id, sentAt: frame.sentAt });
-          // Gap fill: a record gossip did not deliver (e.g. published before the agent's subscription was
-          // known) is sent over the stream once it is older than one heartbeat.
-          if (frame.cursor !== undefined && frame.cursor < this.lastSeq && !s.catchingUp) {
-            const missing = this.store.sharedAfter(frame.cursor, 1)[0];
-            if (missing && Date.now() - this.storedAt(missing.seq) > this.heartbeatMs) void this.catchUp(s, frame.cursor);
-          }
+        case 'ping':
+          await this.heartbeats.answer(s, frame);
           break;
-        }
-        case 'share': {
-          // The record must carry this agent's own signature: what is stored and relayed stays verifiable by
-          // every receiver. A refused record is acked too (the agent drops it from its outbox: signing it
-          // again would not change the verdict) and named in an error frame; the session goes on.
-          const check = await verifyRecord(frame.record, s.peerId);
-          if (!check.ok) {
-            this.log.warn({ peer: s.peerId, id: frame.record.id, reason: check.reason }, 'refused a shared record whose signature does not verify');
-            this.emit('record-refused', { peerId: s.peerId, id: frame.record.id, reason: check.reason });
-            await s.channel.send({
-              t: 'error',
-              code: 'BadSignature',
-              message: `Record ${frame.record.id} refused: ${check.reason === 'unsigned' ? 'it is not signed' : 'its signature does not verify against this agent’s key'}.`,
-            });
-            await s.channel.send({ t: 'ack', ids: [frame.record.id] });
-            break;
-          }
-          const { seq, inserted } = this.store.putShared(s.peerId, frame.record);
-          await s.channel.send({ t: 'ack', ids: [frame.record.id] });
-          if (inserted) this.broadcast(seq, s.peerId, frame.record);
+        case 'share':
+          await this.relay.onShare(s, frame);
           break;
-        }
         case 'taskResult':
         case 'taskError':
         case 'sweepResult':
-          this.onTaskAnswer(s, frame);
+          this.tasks.onTaskAnswer(s, frame);
           break;
         case 'renew':
           await s.channel.send({ t: 'welcome', membership: await this.membershipFor(s.peerId), heartbeatMs: this.heartbeatMs, transport: s.transport });
@@ -615,23 +370,28 @@ export class Coordinator extends EventEmitter {
     }
   }
 
+  private rotations(): SignedRotation[] | undefined {
+    const r = this.store.rotations() as SignedRotation[];
+    return r.length > 0 ? r.slice(-64) : undefined;
+  }
+
+  private async membershipFor(peer: string) {
+    const notAfter = Date.now() + this.membershipTtlMs;
+    this.store.extendMembership(peer, notAfter);
+    const m = this.store.member(peer);
+    return issueMembership(this.identity.privateKey, this.peerId, peer, m?.role ?? 'agent', m?.notAfter ?? notAfter);
+  }
+
   private endSession(s: Session, why: string): void {
     if (s.ended) return;
     s.ended = true;
     if (this.sessions.get(s.peerId) === s) this.sessions.delete(s.peerId);
     this.store.touch(s.peerId, { rttMs: s.rttMs ?? undefined });
-    if (s.busy && !s.busy.task.done) {
-      const { task, shard } = s.busy;
-      task.pending.unshift(shard);
-      task.reassigned++;
-      swarmMetrics.tasksTotal.inc({ outcome: 'reassigned' });
-      this.log.warn({ peer: s.peerId, task: task.taskId, shard }, 'agent lost with a shard; reassigning');
-    }
-    s.busy = null;
+    this.tasks.release(s);
     this.updateGauges();
     this.log.info({ peer: s.peerId, why }, 'agent session ended');
     this.emit('agent-left', { peerId: s.peerId, why });
-    this.pump();
+    this.tasks.pump();
   }
 
   private updateGauges(): void {
@@ -641,36 +401,11 @@ export class Coordinator extends EventEmitter {
     swarmMetrics.quicActiveAgents.set(counts.quic);
   }
 
-  /** When a record was stored (this run; older records count as old). */
-  private storedAt(seq: number): number {
-    return this.storedAtBySeq.get(seq) ?? 0;
-  }
-
-  private broadcast(seq: number, origin: string, record: SharedRecord): void {
-    this.lastSeq = Math.max(this.lastSeq, seq);
-    this.storedAtBySeq.set(seq, Date.now());
-    if (this.storedAtBySeq.size > 10_000) {
-      for (const k of this.storedAtBySeq.keys()) {
-        this.storedAtBySeq.delete(k);
-        if (this.storedAtBySeq.size <= 5_000) break;
-      }
-    }
-    const bytes = new TextEncoder().encode(JSON.stringify({ v: PROTOCOL_VERSION, seq, origin, record }));
-    this.node.services.pubsub.publish(EXPERIENCE_TOPIC, bytes).then(
-      () => swarmMetrics.gossipPublishedTotal.inc({ result: 'ok' }),
-      (err: unknown) => {
-        swarmMetrics.gossipPublishedTotal.inc({ result: 'failed' });
-        this.log.debug({ err: (err as Error).message }, 'gossip publish failed');
-      },
-    );
-    this.emit('shared', { seq, origin, record });
-  }
-
   /** Records a record originated by the coordinator itself (e.g. a threshold change), signed with its key, and broadcasts it. */
   async publish(record: SharedRecord): Promise<number> {
     const signed = await signRecord(this.identity.privateKey, record);
     const { seq, inserted } = this.store.putShared(this.peerId, signed);
-    if (inserted) this.broadcast(seq, this.peerId, signed);
+    if (inserted) this.relay.broadcast(seq, this.peerId, signed);
     return seq;
   }
 
@@ -718,37 +453,25 @@ export class Coordinator extends EventEmitter {
     this.expireSessions();
   }
 
+  /**
+   * Disconnects live agents whose membership expired more than `expiryGraceMs` ago (the window in which
+   * `swarm allow` can renew it) with an explicit `Expired` refusal (issue 12, attack 9).
+   */
+  private expireSessions(): void {
+    for (const { session: s, notAfter } of expiredSessions([...this.sessions.values()], this.store, this.expiryGraceMs)) {
+      const at = new Date(notAfter).toISOString();
+      this.endSession(s, 'membership expired');
+      void s.channel.fail({ t: 'refused', code: 'Expired', message: `The membership of this agent expired at ${at} and was not renewed.` });
+      setTimeout(() => void s.connection.close().catch(() => undefined), 200).unref?.();
+      swarmMetrics.refusedConnectionsTotal.inc({ reason: 'expired-live' });
+      this.log.warn({ peer: s.peerId, notAfter: at }, 'agent membership expired');
+      this.emit('expired', { peerId: s.peerId, notAfter });
+    }
+  }
+
   /** Shards a top-k search over the connected agents and merges their answers. */
   runSearch(series: Float64Array, query: Float64Array, options: SearchTaskOptions): Promise<SearchTaskResult> {
-    const m = query.length;
-    const shardCount = options.shards ?? Math.max(1, this.sessions.size);
-    const plans = planShards(series.length, m, shardCount);
-    if (plans.length === 0) return Promise.reject(new WarpdeskError('InvalidDimensions', 'The series is shorter than the query.'));
-    const opts = { window: options.window, k: options.k, exclusionZone: options.exclusionZone ?? Math.floor(m / 2), znormalize: options.znormalize ?? true };
-    const encodedQuery = encodeFloat64(query);
-    const results = new Map<number, Match[]>();
-    const taskId = crypto.randomUUID();
-    return this.startTask<SearchTaskResult>('search', taskId, plans.length, options, {
-      frameFor: (shard) => {
-        const plan = plans[shard]!;
-        const input = shardSlice(series, plan, m);
-        return { t: 'task', taskId, shard, kind: 'search', series: encodeFloat64(input.values), offset: input.offset, first: input.first, query: encodedQuery, ...opts };
-      },
-      accept: (shard, frame) => {
-        if (frame.t !== 'taskResult') return false;
-        const plan = plans[shard]!;
-        results.set(
-          shard,
-          frame.matches.filter((mm) => mm.index >= plan.start && mm.index < plan.end),
-        );
-        return true;
-      },
-      merge: (task) => {
-        // Each shard answered its pruning set, so the greedy merge is exactly the single-node answer (sharding.ts).
-        const matches = mergeTopK([...results.values()], opts.k, opts.exclusionZone);
-        return { taskId, matches, shards: plans.length, reassigned: task.reassigned, answeredBy: task.answeredBy, plans };
-      },
-    });
+    return this.tasks.runSearch(series, query, options);
   }
 
   /**
@@ -757,134 +480,14 @@ export class Coordinator extends EventEmitter {
    * able to read (same machine or shared storage).
    */
   runSweep(jobs: SweepJob[], batches: SweepJob[][], options: SweepTaskOptions = {}): Promise<SweepTaskResult> {
-    if (jobs.length === 0) return Promise.reject(new WarpdeskError('InvalidInput', 'A sweep needs at least one job.'));
-    const byId = new Map<string, SweepResult>();
-    const taskId = crypto.randomUUID();
-    return this.startTask<SweepTaskResult>(
-      'sweep',
-      taskId,
-      batches.length,
-      { timeoutMs: options.timeoutMs ?? 30 * 60_000, onProgress: options.onProgress },
-      {
-        frameFor: (shard) => ({ t: 'sweepTask', taskId, shard, jobs: batches[shard]! }),
-        accept: (shard, frame) => {
-          if (frame.t !== 'sweepResult') return false;
-          const want = new Set(batches[shard]!.map((j) => j.id));
-          if (frame.results.length !== want.size || !frame.results.every((r) => want.has(r.id))) return false;
-          for (const r of frame.results) byId.set(r.id, r);
-          return true;
-        },
-        merge: (task) => ({ taskId, results: jobs.map((j) => byId.get(j.id)!), shards: batches.length, reassigned: task.reassigned, answeredBy: task.answeredBy }),
-      },
-    );
-  }
-
-  private startTask<R>(
-    kind: TaskState['kind'],
-    taskId: string,
-    shardCount: number,
-    options: { timeoutMs?: number; onProgress?: (done: number, total: number) => void },
-    impl: Pick<TaskState, 'frameFor' | 'accept'> & { merge: (task: TaskState) => R },
-  ): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? 120_000;
-      let timer: NodeJS.Timeout | undefined;
-      const task: TaskState = {
-        taskId,
-        kind,
-        shardCount,
-        pending: Array.from({ length: shardCount }, (_, i) => i),
-        answered: new Set(),
-        answeredBy: new Array<string>(shardCount).fill(''),
-        reassigned: 0,
-        done: false,
-        frameFor: impl.frameFor,
-        accept: impl.accept,
-        merge: () => impl.merge(task),
-        resolve: (r) => {
-          clearTimeout(timer);
-          resolve(r as R);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-        onProgress: options.onProgress,
-      };
-      timer = setTimeout(() => this.finishTask(task, new WarpdeskError('Unavailable', `The swarm ${kind} did not finish within ${timeoutMs} ms.`)), timeoutMs);
-      timer.unref?.();
-      this.tasks.push(task);
-      this.log.info({ task: taskId, kind, shards: shardCount, agents: this.sessions.size }, 'task started');
-      this.pump();
-    });
-  }
-
-  /** Hands pending shards to idle agents. */
-  private pump(): void {
-    for (const task of this.tasks) {
-      if (task.done) continue;
-      for (const s of this.sessions.values()) {
-        if (task.pending.length === 0) break;
-        if (s.busy || s.ended) continue;
-        const shard = task.pending.shift()!;
-        s.busy = { task, shard };
-        s.channel.send(task.frameFor(shard)).catch(() => {
-          // The session's reader will notice the closed stream and reassign the shard.
-        });
-        swarmMetrics.tasksTotal.inc({ outcome: 'dispatched' });
-      }
-    }
-  }
-
-  private onTaskAnswer(s: Session, frame: Extract<Frame, { t: 'taskResult' | 'taskError' | 'sweepResult' }>): void {
-    const busy = s.busy;
-    if (!busy || busy.task.taskId !== frame.taskId || busy.shard !== frame.shard) {
-      this.log.debug({ peer: s.peerId, task: frame.taskId }, 'ignoring an answer for a shard this agent does not hold');
-      return;
-    }
-    s.busy = null;
-    const task = busy.task;
-    if (frame.t === 'taskError') {
-      swarmMetrics.tasksTotal.inc({ outcome: 'failed' });
-      this.finishTask(task, new WarpdeskError('Internal', `Agent ${s.peerId} failed a shard: ${frame.message}`));
-      return;
-    }
-    if (!task.accept(frame.shard, frame)) {
-      swarmMetrics.tasksTotal.inc({ outcome: 'failed' });
-      this.finishTask(task, new WarpdeskError('Internal', `Agent ${s.peerId} answered shard ${frame.shard} of a ${task.kind} task with something else.`));
-      return;
-    }
-    task.answered.add(frame.shard);
-    task.answeredBy[frame.shard] = s.peerId;
-    swarmMetrics.tasksTotal.inc({ outcome: 'completed' });
-    task.onProgress?.(task.answered.size, task.shardCount);
-    if (task.answered.size === task.shardCount) this.finishTask(task, null);
-    this.pump();
-  }
-
-  /** Ends a task with its merged result (outcome null) or an error. */
-  private finishTask(task: TaskState, outcome: Error | null): void {
-    if (task.done) return;
-    task.done = true;
-    const i = this.tasks.indexOf(task);
-    if (i >= 0) this.tasks.splice(i, 1);
-    for (const s of this.sessions.values()) if (s.busy?.task === task) s.busy = null;
-    if (outcome) task.reject(outcome);
-    else {
-      try {
-        task.resolve(task.merge());
-      } catch (err) {
-        task.reject(err);
-      }
-    }
-    this.log.info({ task: task.taskId, kind: task.kind, ok: !outcome, reassigned: task.reassigned }, 'task finished');
+    return this.tasks.runSweep(jobs, batches, options);
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
-    for (const t of [...this.tasks]) this.finishTask(t, new WarpdeskError('Cancelled', 'The coordinator stopped.'));
+    this.tasks.cancelAll(new WarpdeskError('Cancelled', 'The coordinator stopped.'));
     await Promise.all(
       [...this.sessions.values()].map(async (s) => {
         this.endSession(s, 'coordinator stopping');

@@ -172,7 +172,7 @@ describe('the swarm shares what each agent learns', () => {
     // 2) One of A's genuine records, altered after A signed it.
     const genuine = stored.find((r) => r.origin === a.peerId)!.record;
     const altered = { ...genuine, id: `verdict:altered-${genuine.id}`, payload: { ...genuine.payload, confidence: 0.99 } };
-    const relay = coord as unknown as { broadcast(seq: number, origin: string, record: SharedRecord): void };
+    const relay = (coord as unknown as { relay: { broadcast(seq: number, origin: string, record: SharedRecord): void } }).relay;
     for (const r of [forged, altered]) relay.broadcast(coord.store.putShared(a.peerId, r).seq, a.peerId, r);
     await waitFor(
       'B to refuse both',
