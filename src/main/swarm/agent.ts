@@ -5,7 +5,10 @@
  * id after every reconnection, each record signed with its identity key as it leaves, runs the search shards
  * it is given with the pattern engine's async search (off the JS thread) and the sweep batches with the
  * executor its host injects, and lands shared records (gossipsub live, stream catch-up after a gap) in its
- * ExperienceSink once per id, after checking each one's signature against its origin.
+ * ExperienceSink once per id, after checking each one's signature against its origin. Its parts, one job each:
+ * dialing and backoff (agent-dial.ts), heartbeats and pings (agent-heartbeat.ts), outbox and inbox
+ * (agent-share.ts), shards (agent-tasks.ts), the session type they share (agent-session.ts); this file holds the
+ * lifecycle, the handshake, membership and key rotation, and the frame dispatch.
  * Must never accept a connection or a gossip message from anyone but its coordinator, never hand its sink a
  * record its origin did not sign, never drop an outbox record before the coordinator acked its id, never run
  * engine work synchronously on its event loop (the heartbeats share it), and never import another
@@ -13,16 +16,20 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Connection, PeerId, PrivateKey } from '@libp2p/interface';
-import type { SweepJob, SweepResult } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
-import { getEngine } from '../engine';
 import { logger, swarmMetrics, type Logger } from '../metrics';
 import { fileSecretBox, loadOrCreateIdentity, replaceIdentity, type SecretBox } from './identity';
 import { checkMembership, checkRotation, signRotation, type SignedMembership, type SignedRotation } from './membership';
 import { createSwarmNode, type SwarmLibp2p } from './node';
-import { CONTROL_TOPIC, EXPERIENCE_TOPIC, FrameChannel, FrameError, MAX_SHARD_MATCHES, PROTOCOL, SharedRecord, decodeFloat64, transportOf, type Frame, type RefusalCode } from './protocol';
-import { signRecord, verifyRecord } from './record-signature';
-import { searchShard, type ShardSearch } from './sharding';
+import { CONTROL_TOPIC, EXPERIENCE_TOPIC, FrameChannel, FrameError, PROTOCOL, SharedRecord, transportOf, type Frame, type RefusalCode } from './protocol';
+import type { ShardSearch } from './sharding';
+import { Dialer, backoffMs } from './agent-dial';
+import { PingBook, scheduleHeartbeats } from './agent-heartbeat';
+import type { Live } from './agent-session';
+import { Inbox, flushOutbox } from './agent-share';
+import { runSearchTask, runSweepTask, type SweepExecutor } from './agent-tasks';
+
+export type { SweepExecutor } from './agent-tasks';
 import { noopSink, type ExperienceSink } from './sink';
 import { loadStack } from './stack';
 import { AgentStore, agentDbPath } from './store';
@@ -64,9 +71,6 @@ export interface AgentOptions {
   logger?: Logger;
 }
 
-/** How an agent runs a sweep batch; must keep the agent's event loop free (e.g. a worker process). */
-export type SweepExecutor = (jobs: SweepJob[]) => Promise<SweepResult[]>;
-
 export interface AgentStatus {
   peerId: string;
   coordinator: string;
@@ -82,20 +86,6 @@ export interface AgentStatus {
   connects: number;
 }
 
-interface Live {
-  conn: Connection;
-  channel: FrameChannel;
-  transport: 'quic' | 'ws' | 'other';
-  inflight: Set<string>;
-  pings: Map<number, number>;
-  /** The rtt histogram's child for this transport (no label hashing per pong). */
-  rttHist: { observe(v: number): void };
-  heartbeat?: NodeJS.Timeout;
-  ended: boolean;
-  endedPromise: Promise<void>;
-  end: (why: string) => void;
-}
-
 /** Refusals that will not change by retrying soon: back off to the maximum. */
 const PERMANENT: ReadonlySet<string> = new Set<RefusalCode>(['NotAllowed', 'Revoked', 'Expired', 'BadToken', 'VersionMismatch']);
 
@@ -109,18 +99,13 @@ export class Agent extends EventEmitter {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private membership: SignedMembership | null = null;
-  private rttMs: number | null = null;
   private lastRefusal: { code: string; message: string } | null = null;
   private connects = 0;
-  private pingId = 0;
-  /** ping()'s callers waiting for their pong, by ping id (a map, not one EventEmitter event name per ping). */
-  private readonly pongWaiters = new Map<number, (rttMs: number) => void>();
-  private aboveCursor = new Set<number>();
+  private readonly pings: PingBook;
+  private readonly inbox: Inbox;
+  private readonly dialer: Dialer;
   private wake: (() => void) | null = null;
   private pendingRotation: PrivateKey | null = null;
-  private probing = false;
-  private quicDialing: Promise<void> | null = null;
-  private lastProbeAt = 0;
   private redialNow = false;
   /** 'handshake-refused' was emitted since the last successful connection. */
   private handshakeRefusalSaid = false;
@@ -144,6 +129,28 @@ export class Agent extends EventEmitter {
     this.sink = opts.sink ?? noopSink;
     this.heartbeatMs = opts.heartbeatMs ?? 2_000;
     this.peerId = '';
+    this.pings = new PingBook({ heartbeatMs: this.heartbeatMs, cursor: () => this.store.cursor(), onRtt: (rtt) => this.emit('rtt', rtt) });
+    this.inbox = new Inbox(
+      this.store,
+      this.sink,
+      this.log,
+      () => this.peerId,
+      (e, p) => this.emit(e, p),
+    );
+    this.dialer = new Dialer(
+      opts,
+      {
+        node: () => this.node,
+        coordinator: () => this.coordinator,
+        isCurrent: (c) => this.live?.conn === c,
+        lateQuic: () => this.lateQuic(),
+        moveToQuic: (live) => {
+          this.redialNow = true;
+          live.end('moving to QUIC');
+        },
+      },
+      this.log,
+    );
     const m = this.store.getMeta('membership');
     if (m) this.membership = JSON.parse(m) as SignedMembership;
     // A coordinator that rotated its key since we joined: follow the PeerId we verified then.
@@ -225,7 +232,7 @@ export class Agent extends EventEmitter {
         const body = JSON.parse(new TextDecoder().decode(msg.data)) as Record<string, unknown>;
         if (msg.topic === EXPERIENCE_TOPIC) {
           const rec = SharedRecord.safeParse(body['record']);
-          if (rec.success && typeof body['seq'] === 'number' && typeof body['origin'] === 'string') void this.deliver(body['seq'], body['origin'], rec.data, 'gossip');
+          if (rec.success && typeof body['seq'] === 'number' && typeof body['origin'] === 'string') void this.inbox.deliver(body['seq'], body['origin'], rec.data, 'gossip');
         } else if (msg.topic === CONTROL_TOPIC && body['t'] === 'coordinator-rotated') {
           const st = body['statement'] as SignedRotation;
           void checkRotation(st, this.coordinator).then((ok) => ok && this.adoptCoordinator(ok.next));
@@ -261,7 +268,7 @@ export class Agent extends EventEmitter {
       coordinator: this.coordinator,
       connected: this.live !== null && !this.live.ended,
       transport: this.live && !this.live.ended ? this.live.transport : null,
-      rttMs: this.rttMs,
+      rttMs: this.pings.rttMs,
       membershipNotAfter: this.membership?.body.notAfter ?? null,
       outboxPending: this.store.pendingCount(),
       received: this.store.receivedCount(),
@@ -287,20 +294,13 @@ export class Agent extends EventEmitter {
     });
   }
 
-  private backoff(attempt: number, permanent: boolean): number {
-    const base = this.opts.backoffBaseMs ?? 200;
-    const max = this.opts.backoffMaxMs ?? 5_000;
-    const cap = permanent ? max : Math.min(max, base * 2 ** Math.min(attempt, 16));
-    return Math.round(cap * (0.5 + Math.random() * 0.5));
-  }
-
   private async run(): Promise<void> {
     let attempt = 0;
     while (!this.stopped) {
       let permanent = false;
       let conn: Connection | undefined;
       try {
-        conn = await this.dial();
+        conn = await this.dialer.dial();
         const live = await this.handshake(conn);
         attempt = 0;
         this.handshakeRefusalSaid = false;
@@ -323,7 +323,7 @@ export class Agent extends EventEmitter {
         this.redialNow = false;
         continue;
       }
-      const delay = this.backoff(attempt++, permanent);
+      const delay = backoffMs(attempt++, permanent, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
       swarmMetrics.reconnectsTotal.inc();
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
@@ -334,70 +334,6 @@ export class Agent extends EventEmitter {
       });
       this.wake = null;
     }
-  }
-
-  /** QUIC first within the budget, then WebSockets (TOOLCHAIN swarm gotcha 3: the QUIC dial ignores abort). */
-  private async dial(): Promise<Connection> {
-    const { multiaddr } = await loadStack();
-    const order = this.opts.transports ?? ['quic', 'ws'];
-    const byKind = (k: 'quic' | 'ws') => this.opts.join.filter((a) => (k === 'quic' ? a.includes('/quic-v1') : /\/wss?\//.test(a + '/')));
-    const errors: string[] = [];
-    for (const kind of order) {
-      for (const addr of byKind(kind)) {
-        const budget = kind === 'quic' ? (this.opts.quicTimeoutMs ?? 1_500) : 10_000;
-        const ac = new AbortController();
-        // Dial without the /p2p/ suffix: libp2p joins every dial to the same peer into one job, so a stuck
-        // QUIC dial would swallow the WebSocket fallback. The gater (denyOutboundEncryptedConnection) and the
-        // check below still insist that the remote end is the coordinator.
-        const bare = addr.replace(/\/p2p\/[^/]+$/, '');
-        if (kind === 'quic' && this.quicDialing) {
-          // An earlier QUIC dial is still stuck (it ignores abort); a new one would only join it. Go on to
-          // WebSockets now; if the stuck one connects later, the session moves to QUIC (lateQuic).
-          errors.push('quic: an earlier dial is still pending');
-          continue;
-        }
-        const dialing = this.node.dial(multiaddr.multiaddr(bare), { signal: ac.signal });
-        if (kind === 'quic') {
-          const settled = dialing.then(
-            () => undefined,
-            () => undefined,
-          );
-          this.quicDialing = settled;
-          void settled.then(() => {
-            if (this.quicDialing === settled) this.quicDialing = null;
-          });
-        }
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            ac.abort();
-            reject(new Error(`${kind} dial timed out after ${budget} ms`));
-          }, budget);
-        });
-        try {
-          const conn = await Promise.race([dialing, timeout]);
-          return conn;
-        } catch (err) {
-          errors.push(`${kind}: ${(err as Error).message}`);
-          // A late success after we moved on must not linger; a late QUIC success means QUIC works again.
-          dialing
-            .then((c) => {
-              if (this.live?.conn === c) return;
-              void c.close().catch(() => undefined);
-              if (kind === 'quic') this.lateQuic();
-            })
-            .catch(() => undefined);
-        } finally {
-          clearTimeout(timer);
-        }
-      }
-    }
-    const refusedAtHandshake = errors.some((e) => /closed|reset|EOF|gater|denied|refused/i.test(e));
-    const err = new WarpdeskError(
-      'Unavailable',
-      `Could not connect to the coordinator (${errors.join('; ')})${refusedAtHandshake ? '; it may have refused this agent during the handshake (not allowed, revoked or expired)' : ''}.`,
-    );
-    throw Object.assign(err, { atHandshake: refusedAtHandshake });
   }
 
   /**
@@ -471,7 +407,7 @@ export class Agent extends EventEmitter {
       end = (why: string) => {
         if (live.ended) return;
         live.ended = true;
-        if (live.heartbeat) clearInterval(live.heartbeat);
+        live.heartbeat?.stop();
         if (this.live === live) this.live = null;
         this.log.warn({ why }, 'disconnected from the coordinator');
         this.emit('disconnected', { why });
@@ -490,19 +426,19 @@ export class Agent extends EventEmitter {
     this.live = live;
     channel.setHotHandler((f) => {
       if (f.t !== 'pong') return false;
-      this.onPong(live, f);
+      this.pings.onPong(live, f);
       return true;
     });
     this.connects++;
     this.lastRefusal = null;
     // Before 'connected' is emitted: a waitConnected() caller reads status() at once (access.test.ts).
     this.handshakeRefusalSaid = false;
-    live.heartbeat = setInterval(() => this.heartbeat(live), first.heartbeatMs);
+
     this.log.info({ coordinator: this.coordinator, transport }, 'connected to the coordinator');
     this.emit('connected', { transport });
     void this.readLoop(live);
     this.flush();
-    this.heartbeat(live);
+    live.heartbeat = scheduleHeartbeats(first.heartbeatMs, () => this.heartbeat(live));
     return live;
   }
 
@@ -513,21 +449,13 @@ export class Agent extends EventEmitter {
     this.store.setMeta('membership', JSON.stringify(m));
   }
 
+  /** One heartbeat: the liveness check, a QUIC re-probe when on WebSockets, the ping, and a renewal when due. */
   private heartbeat(live: Live): void {
     if (live.ended) return;
-    const now = performance.now();
     // A ping unanswered for three intervals means the coordinator is gone: redial (gotcha 7).
-    for (const sent of live.pings.values()) {
-      if (now - sent > this.heartbeatMs * 3) {
-        live.end('heartbeat timeout');
-        return;
-      }
-    }
-    this.maybeReprobeQuic(live);
-    const id = ++this.pingId;
-    live.pings.set(id, now);
-    const ping = { t: 'ping' as const, id, sentAt: now, lastRttMs: this.rttMs ?? undefined, cursor: this.store.cursor() };
-    if (!live.channel.trySendHot(ping)) live.channel.send(ping).catch(() => live.end('write failed'));
+    if (this.pings.timedOut(live)) return;
+    this.dialer.maybeReprobeQuic(live);
+    this.pings.heartbeat(live);
     // Renew membership when less than a third of its life is left.
     const m = this.membership?.body;
     if (m && m.notAfter - Date.now() < (m.notAfter - m.issuedAt) / 3) live.channel.send({ t: 'renew' }).catch(() => undefined);
@@ -542,53 +470,18 @@ export class Agent extends EventEmitter {
     live.end('moving to QUIC');
   }
 
-  /** On WebSockets with QUIC addresses configured: probe QUIC now and then; when it answers, move over. */
-  private maybeReprobeQuic(live: Live): void {
-    const every = this.opts.quicReprobeMs ?? 60_000;
-    if (every <= 0 || live.transport !== 'ws' || this.probing || Date.now() - this.lastProbeAt < every) return;
-    if (this.opts.transports && !this.opts.transports.includes('quic')) return;
-    const quicAddrs = this.opts.join.filter((a) => a.includes('/quic-v1'));
-    if (quicAddrs.length === 0) return;
-    this.probing = true;
-    this.lastProbeAt = Date.now();
-    void (async () => {
-      try {
-        const { multiaddr } = await loadStack();
-        const budget = this.opts.quicTimeoutMs ?? 1_500;
-        const dialing = this.node.dial(multiaddr.multiaddr(quicAddrs[0]!.replace(/\/p2p\/[^/]+$/, '')));
-        dialing.then((c) => (this.live?.conn === c ? undefined : c.close().catch(() => undefined))).catch(() => undefined);
-        const conn = await Promise.race([dialing, new Promise<null>((r) => setTimeout(() => r(null), budget))]);
-        if (!conn || live.ended || conn.remotePeer.toString() !== this.coordinator) return;
-        this.log.info('QUIC answers again; moving the session from WebSockets to QUIC');
-        this.redialNow = true;
-        live.end('moving to QUIC');
-      } catch {
-        /* still no QUIC; stay on WebSockets */
-      } finally {
-        this.probing = false;
-      }
-    })();
-  }
-
   /** Sends a ping now and resolves with its round trip (ms). For benchmarks and the UI. */
   async ping(timeoutMs = 5_000): Promise<number> {
     const live = this.live;
     if (!live || live.ended) throw new WarpdeskError('Unavailable', 'Not connected.');
-    const id = ++this.pingId;
-    const t0 = performance.now();
-    live.pings.set(id, t0);
-    const answered = new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pongWaiters.delete(id);
-        reject(new WarpdeskError('Unavailable', 'No pong in time.'));
-      }, timeoutMs);
-      this.pongWaiters.set(id, (rtt) => {
-        clearTimeout(timer);
-        resolve(rtt);
-      });
-    });
-    if (!live.channel.trySendHot({ t: 'ping', id, sentAt: t0 })) await live.channel.send({ t: 'ping', id, sentAt: t0 });
-    return answered;
+    return this.pings.ping(live, timeoutMs);
+  }
+
+  /** Sends outbox records not yet in flight, up to the window (backpressure: the window bounds memory). */
+  private flush(): void {
+    const live = this.live;
+    if (!live || live.ended) return;
+    flushOutbox(live, this.store, this.privateKey, this.opts.outboxWindow ?? 64);
   }
 
   private async readLoop(live: Live): Promise<void> {
@@ -607,26 +500,10 @@ export class Agent extends EventEmitter {
     }
   }
 
-  /** A pong: the round trip of its ping (heartbeat or ping()); also called inside the message event (setHotHandler). */
-  private onPong(live: Live, frame: Extract<Frame, { t: 'pong' }>): void {
-    const sent = live.pings.get(frame.id);
-    live.pings.delete(frame.id);
-    if (sent === undefined) return;
-    const rtt = performance.now() - sent;
-    this.rttMs = rtt;
-    live.rttHist.observe(rtt);
-    const waiter = this.pongWaiters.get(frame.id);
-    if (waiter) {
-      this.pongWaiters.delete(frame.id);
-      waiter(rtt);
-    }
-    this.emit('rtt', rtt);
-  }
-
   private async onFrame(live: Live, frame: Frame): Promise<void> {
     switch (frame.t) {
       case 'pong':
-        this.onPong(live, frame);
+        this.pings.onPong(live, frame);
         break;
       case 'ack':
         for (const id of frame.ids) {
@@ -642,13 +519,13 @@ export class Agent extends EventEmitter {
         this.flush();
         break;
       case 'shared':
-        await this.deliver(frame.seq, frame.origin, frame.record, 'catch-up');
+        await this.inbox.deliver(frame.seq, frame.origin, frame.record, 'catch-up');
         break;
       case 'task':
-        void this.runTask(live, frame);
+        void runSearchTask(live, frame, this.opts.executor);
         break;
       case 'sweepTask':
-        void this.runSweepTask(live, frame);
+        void runSweepTask(live, frame, this.opts.sweepExecutor);
         break;
       case 'welcome':
         await this.acceptMembership(frame.membership);
@@ -671,85 +548,6 @@ export class Agent extends EventEmitter {
         break;
       default:
         throw new FrameError('BadFrame', `A coordinator may not send ${frame.t} frames.`);
-    }
-  }
-
-  /**
-   * Lands a record once per id (dedup in agent.db) when its origin's signature verifies (else it is refused:
-   * logged, `record-refused` emitted, never handed to the sink), and advances the contiguous catch-up cursor.
-   */
-  private async deliver(seq: number, origin: string, record: SharedRecord, path: 'gossip' | 'catch-up'): Promise<void> {
-    const check = origin === this.peerId ? null : await verifyRecord(record, origin);
-    if (check && !check.ok) {
-      this.log.warn({ id: record.id, origin, seq, path, reason: check.reason }, 'refused a shared record whose signature does not verify against its origin');
-      this.emit('record-refused', { id: record.id, origin, seq, path, reason: check.reason });
-    } else if (check && this.store.markReceived(record.id, seq, origin, record, path)) {
-      swarmMetrics.experiencesReceivedTotal.inc({ path });
-      const age = Date.now() - record.createdAt;
-      if (age >= 0 && age < 3_600_000) swarmMetrics.agentdbSyncLatencyMs.observe(age);
-      try {
-        await this.sink.accept(record, { origin, seq, path });
-      } catch (err) {
-        this.log.warn({ id: record.id, err: (err as Error).message }, 'the experience sink failed');
-      }
-      this.emit('shared', { seq, origin, record, path });
-    }
-    const cursor = this.store.cursor();
-    if (seq <= cursor) return;
-    if (path === 'catch-up' || seq === cursor + 1) {
-      let next = seq;
-      while (this.aboveCursor.delete(next + 1)) next++;
-      this.store.advanceCursor(next);
-    } else if (this.aboveCursor.size < 10_000) {
-      this.aboveCursor.add(seq);
-    }
-  }
-
-  private async runTask(live: Live, frame: Extract<Frame, { t: 'task' }>): Promise<void> {
-    const t0 = performance.now();
-    try {
-      const series = decodeFloat64(frame.series);
-      const query = decodeFloat64(frame.query);
-      const options = { window: frame.window, k: frame.k, exclusionZone: frame.exclusionZone, znormalize: frame.znormalize };
-      const search: ShardSearch = this.opts.executor ?? ((s, q, o) => getEngine().searchTopKAsync(s, q, o));
-      // The shard's pruning set (global indices): what the coordinator's merge needs for the exact answer.
-      const matches = await searchShard(search, { values: series, offset: frame.offset, first: frame.first ?? frame.offset }, query, options);
-      if (matches.length > MAX_SHARD_MATCHES) throw new WarpdeskError('TooLarge', `This shard's exact answer needs ${matches.length} candidates, more than the ${MAX_SHARD_MATCHES} a frame carries; use more shards.`);
-      if (live.ended) return;
-      const elapsedMs = performance.now() - t0;
-      await live.channel.send({ t: 'taskResult', taskId: frame.taskId, shard: frame.shard, matches, elapsedMs });
-    } catch (err) {
-      await live.channel.send({ t: 'taskError', taskId: frame.taskId, shard: frame.shard, message: (err as Error).message.slice(0, 500) }).catch(() => undefined);
-    }
-  }
-
-  /** Runs a batch of backtest sweep jobs with the injected executor (which keeps this event loop free). */
-  private async runSweepTask(live: Live, frame: Extract<Frame, { t: 'sweepTask' }>): Promise<void> {
-    const t0 = performance.now();
-    try {
-      const run = this.opts.sweepExecutor;
-      if (!run) throw new WarpdeskError('Unavailable', 'This agent was started without a sweep executor, so it cannot run backtest sweeps.');
-      const results = await run(frame.jobs);
-      if (live.ended) return;
-      await live.channel.send({ t: 'sweepResult', taskId: frame.taskId, shard: frame.shard, results, elapsedMs: performance.now() - t0 });
-    } catch (err) {
-      await live.channel.send({ t: 'taskError', taskId: frame.taskId, shard: frame.shard, message: (err as Error).message.slice(0, 500) }).catch(() => undefined);
-    }
-  }
-
-  /** Sends outbox records not yet in flight, up to the window (backpressure: the window bounds memory). */
-  private flush(): void {
-    const live = this.live;
-    if (!live || live.ended) return;
-    const window = this.opts.outboxWindow ?? 64;
-    if (live.inflight.size >= window) return;
-    for (const record of this.store.pending(window + live.inflight.size)) {
-      if (live.inflight.size >= window) break;
-      if (live.inflight.has(record.id)) continue;
-      live.inflight.add(record.id);
-      signRecord(this.privateKey, record)
-        .then((signed) => live.channel.send({ t: 'share', record: signed }))
-        .catch(() => live.inflight.delete(record.id));
     }
   }
 
