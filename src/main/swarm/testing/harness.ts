@@ -24,7 +24,19 @@ async function main(): Promise<void> {
   const handlers: Record<string, (cmd: Record<string, unknown>) => unknown> = {};
   let stop: () => Promise<void> = async () => undefined;
   if (role === 'coordinator') {
-    const c = await Coordinator.start({ ...(opts as unknown as CoordinatorOptions), logger: log });
+    // Heartbeat service times (receive -> pong written, µs) while the bench holds its agents.
+    let hbTimes: number[] = [];
+    let hbPaths = { hot: 0, read: 0 };
+    let hbOn = false;
+    const c = await Coordinator.start({
+      ...(opts as unknown as CoordinatorOptions),
+      logger: log,
+      onHeartbeat: (ms, p) => {
+        if (!hbOn) return;
+        hbTimes.push(ms * 1000);
+        hbPaths[p]++;
+      },
+    });
     // Bench baseline: a bare length-prefixed echo on the same node, to separate the stack's round trip from
     // the command protocol's (JSON, zod, metrics) overhead.
     await c.node.handle('/warpdesk/bench-echo/1.0.0', (stream) => {
@@ -84,6 +96,9 @@ async function main(): Promise<void> {
       lag.enable();
       gcs = [];
       gcObs.observe({ entryTypes: ['gc'] });
+      hbTimes = [];
+      hbPaths = { hot: 0, read: 0 };
+      hbOn = true;
       return true;
     };
     handlers['usage'] = () => {
@@ -92,7 +107,11 @@ async function main(): Promise<void> {
       lag.disable();
       gcObs.disconnect();
       const mem = process.memoryUsage();
+      hbOn = false;
+      const hb = hbTimes.sort((x, y) => x - y);
+      const q = (f: number): number => (hb.length ? hb[Math.min(hb.length - 1, Math.floor(f * hb.length))]! : Number.NaN);
       return {
+        heartbeat: { ...hbPaths, p50Us: q(0.5), p99Us: q(0.99), maxUs: hb.length ? hb[hb.length - 1]! : Number.NaN },
         gc: {
           count: gcs.length,
           scavenges: gcs.filter((g) => g.kind === 1).length,
