@@ -315,6 +315,9 @@ export class Coordinator extends EventEmitter {
         swarmMetrics.frameErrorsTotal.inc({ code });
         this.log.warn({ peer, code, err: message }, 'stream closed on a protocol error');
         await channel.fail({ t: 'error', code, message: message.slice(0, 500) });
+        // A silent agent (nothing for the read timeout: heartbeats stopped) is gone or cut off: drop its
+        // connection too, as libp2p's connection monitor (off, node.ts) would have after a failed ping.
+        if (code === 'Timeout' && session && this.sessions.get(peer) === session) connection.abort(new Error('agent silent for the read timeout'));
       } else {
         await channel.close();
       }

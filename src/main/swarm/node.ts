@@ -2,7 +2,8 @@
  * Builds the libp2p node of a coordinator or an agent: QUIC (quinn, TLS 1.3) and WebSockets (+ noise +
  * yamux) transports, identify, gossipsub tuned for many peers behind one IP (TOOLCHAIN swarm gotcha 5),
  * connection-manager limits raised for a coordinator at scale (gotcha 6), libp2p's own reconnect disabled
- * (the application redials; gotcha 7) and the caller's connection gater. A coordinator closes connections
+ * (the application redials; gotcha 7), libp2p's connection monitor off (see CONNECTION_MONITOR) and the
+ * caller's connection gater. A coordinator closes connections
  * that do not finish their handshake within HANDSHAKE_TIMEOUT_MS (issue 12, attack 7): the libp2p upgrade
  * (noise + yamux), and raw TCP connections that never become a WebSocket (silent or slow HTTP).
  * Must never enable peer discovery or listen on an address the caller did not ask for.
@@ -14,6 +15,15 @@ import { loadStack } from './stack';
 
 /** A coordinator closes inbound connections that have not completed their handshake after this long. */
 export const HANDSHAKE_TIMEOUT_MS = 3_000;
+
+/**
+ * libp2p's connection monitor opens a ping stream on every connection every 10 s, all at once: 1,000 stream
+ * negotiations in one burst on a coordinator holding 1,000 agents (our agents do not serve /ipfs/ping, so each
+ * costs a multistream-select failure too). Liveness is the command stream's heartbeat (agent: three missed
+ * pongs; coordinator: the read timeout, after which it aborts the connection) and QUIC's keep-alive and idle
+ * timeout, so the monitor is off. `WARPDESK_SWARM_CONNECTION_MONITOR=1` turns it back on (bench comparison).
+ */
+export const CONNECTION_MONITOR = process.env['WARPDESK_SWARM_CONNECTION_MONITOR'] === '1';
 
 export interface NodeOptions {
   privateKey: PrivateKey;
@@ -38,6 +48,7 @@ export async function createSwarmNode(opts: NodeOptions) {
     connectionEncrypters: [s.noise.noise()],
     streamMuxers: [s.yamux.yamux()],
     connectionGater: opts.gater,
+    connectionMonitor: { enabled: CONNECTION_MONITOR },
     connectionManager: opts.server
       ? { maxConnections: 20_000, maxIncomingPendingConnections: 2_000, inboundConnectionThreshold: 100_000, maxParallelDials: 100, reconnectRetries: 0, inboundUpgradeTimeout: HANDSHAKE_TIMEOUT_MS }
       : { maxConnections: 16, reconnectRetries: 0 },
