@@ -2,7 +2,8 @@
  * Hostile frames against a live coordinator (loopback): oversized length prefix, invalid JSON, wrong
  * version, frames an agent may not send, a stalled partial frame, a bad first frame. Each closes only that
  * stream with an error code; a well-behaved agent keeps being served throughout. Shared records that the
- * sending agent did not sign are refused (error BadSignature) without ending the session.
+ * sending agent did not sign are refused (error BadSignature) without ending the session. An admitted agent
+ * that falls silent for the read timeout loses its session and its connection (libp2p's connection monitor is off).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { createSwarmNode, type SwarmLibp2p } from './node';
 import { PROTOCOL, PROTOCOL_VERSION } from './protocol';
 import { signRecord } from './record-signature';
 import { loadStack } from './stack';
+import { until } from './testing/until';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wd-swarm-frames-'));
 const log = createLogger('test', process.env['TEST_LOG'] ?? 'silent');
@@ -169,5 +171,29 @@ describe('hostile frames', () => {
     expect(await answers(s, 10_000)).toContain('error:Timeout');
     await goodStillServed();
     expect(good.status().connected).toBe(true);
+  });
+
+  it('an admitted agent silent for the read timeout loses its session and its connection', async () => {
+    const { peerId } = await loadStack();
+    const rawPeer = peerId.peerIdFromPrivateKey(rawKey).toString();
+    const s = await openRaw();
+    s.send(frame(hello));
+    const first = JSON.parse(new TextDecoder().decode((await readers.get(s)!.read()).subarray())) as { t: string };
+    expect(first.t).toBe('welcome');
+    await until(
+      'the session',
+      () => coord.agents().some((a) => a.peerId === rawPeer),
+      (v) => v,
+      5_000,
+    );
+    // Nothing more is sent: after readTimeoutMs (1.5 s) the coordinator ends the session and aborts the connection.
+    await until(
+      'the silent agent dropped',
+      () => raw.getConnections().filter((c) => c.remotePeer.toString() === coord.peerId).length,
+      (n) => n === 0,
+      15_000,
+    );
+    expect(coord.agents().some((a) => a.peerId === rawPeer)).toBe(false);
+    await goodStillServed();
   });
 });
