@@ -1,7 +1,9 @@
 /**
  * The swarm's edges (issue 12, attacks 7-9), on loopback in this process: raw TCP connections to the
  * WebSocket port that never finish a handshake are closed; idle pre-hello streams from unknown peers cannot
- * hold enrollment shut; a live agent whose membership expires is disconnected with the reason `Expired`.
+ * hold enrollment shut; a live agent whose membership expires is disconnected with the reason `Expired`; an
+ * agent whose WebSocket is reset right after its upgrade (as the coordinator's handshake limit does) redials
+ * instead of dying of an unhandled `ECONNRESET`.
  * Waits are on events; the only timings are the coordinator's own (short) limits.
  */
 import fs from 'node:fs';
@@ -108,5 +110,37 @@ describe('swarm edges', () => {
     expect(refusal.message).toMatch(/membership of this agent expired at .* and was not renewed/);
     expect(c.agents().map((x) => x.peerId)).not.toContain(a.peerId);
     expect(await refusedCount('expired-live')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('redials, without an unhandled error, when the WebSocket is reset right after its upgrade', async () => {
+    const { WebSocketServer } = await import('ws');
+    const { keys, peerId } = await loadStack();
+    // A server that completes the WebSocket upgrade and then resets the TCP connection (RST), as the coordinator
+    // does when the noise + yamux upgrade that follows misses its handshake limit on a loaded machine.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    let resets = 0;
+    wss.on('connection', (ws) => {
+      resets++;
+      (ws as unknown as { _socket: net.Socket })._socket.resetAndDestroy();
+    });
+    cleanup.push(() => new Promise((resolve) => wss.close(() => resolve(undefined))));
+    const port = (wss.address() as net.AddressInfo).port;
+    const someone = peerId.peerIdFromPrivateKey(await keys.generateKeyPair('Ed25519')).toString();
+    const a = await Agent.start({
+      join: [`/ip4/127.0.0.1/tcp/${port}/ws/p2p/${someone}`],
+      transports: ['ws'],
+      privateKey: await keys.generateKeyPair('Ed25519'),
+      dbPath: ':memory:',
+      logger: log,
+      backoffBaseMs: 50,
+      backoffMaxMs: 100,
+    });
+    cleanup.push(() => a.stop({ graceful: false }));
+    let failures = 0;
+    a.on('dial-failed', () => failures++);
+    // An unhandled 'error' event would end this process (and fail the run) before the agent dials again.
+    await once(a, 'dial-failed', () => failures >= 3 && resets >= 3);
+    expect(a.status().connected).toBe(false);
   });
 });
