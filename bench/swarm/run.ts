@@ -307,7 +307,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, Math.max(0, holdEnd - performance.now())));
   probeHbOn = false;
   benchLag.disable();
-  const perAgentProc = await Promise.all(agentProcs.map((p) => p.call<{ rtts: number[]; loopDelayP99Ms: number }>('stopRtt')));
+  const perAgentProc = await Promise.all(agentProcs.map((p) => p.call<{ rtts: number[]; loopDelayP99Ms: number; loopDelayMaxMs: number }>('stopRtt')));
   const samples = perAgentProc.flatMap((x) => x.rtts).sort((x, y) => x - y);
   const usage = await coord.call<{
     cpuPercent: number;
@@ -316,6 +316,7 @@ async function main(): Promise<void> {
     heapTotalMiB: number;
     externalMiB: number;
     loopDelayP99Ms: number;
+    loopDelayMaxMs: number;
     gc: { count: number; scavenges: number; totalMs: number; maxMs: number };
     heartbeat: { hot: number; read: number; p50Us: number; p99Us: number; maxUs: number };
   }>('usage');
@@ -373,7 +374,13 @@ async function main(): Promise<void> {
     );
   }
   row('coordinator GC while holding', '', `${usage.gc.count} pauses, ${r3(usage.gc.totalMs)} ms`, '', `${usage.gc.scavenges} scavenges; longest ${r3(usage.gc.maxMs)} ms`);
-  row('event-loop delay p99 while holding (ms)', '', `${r3(usage.loopDelayP99Ms)} coordinator`, '', `agent processes: ${perAgentProc.map((x) => r3(x.loopDelayP99Ms)).join(', ')}`);
+  row(
+    'event-loop delay p99 / max while holding (ms)',
+    '',
+    `${r3(usage.loopDelayP99Ms)} / ${r3(usage.loopDelayMaxMs)} coordinator`,
+    '',
+    `bench process (probes) ${r3(benchLag.percentile(99) / 1e6)} / ${r3(benchLag.max / 1e6)}; agent processes: ${perAgentProc.map((x) => `${r3(x.loopDelayP99Ms)} / ${r3(x.loopDelayMaxMs)}`).join(', ')}`,
+  );
   if (coordHeap) await coord.call('heapSnapshot', { file: coordHeap }, 300_000);
   if (coordProf) {
     await coord.call('stop').catch(() => undefined);

@@ -124,6 +124,7 @@ async function main(): Promise<void> {
         heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
         externalMiB: process.memoryUsage().external / 2 ** 20,
         loopDelayP99Ms: lag.percentile(99) / 1e6,
+        loopDelayMaxMs: lag.max / 1e6,
       };
     };
     stop = () => c.stop();
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
     handlers['stopRtt'] = () => {
       collecting = false;
       lag.disable();
-      return { rtts, loopDelayP99Ms: lag.percentile(99) / 1e6 };
+      return { rtts, loopDelayP99Ms: lag.percentile(99) / 1e6, loopDelayMaxMs: lag.max / 1e6 };
     };
     handlers['gossip'] = () => gossip.splice(0);
     handlers['connectMs'] = () => connectMs;
