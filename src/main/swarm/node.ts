@@ -25,6 +25,14 @@ export const HANDSHAKE_TIMEOUT_MS = 3_000;
  */
 export const CONNECTION_MONITOR = process.env['WARPDESK_SWARM_CONNECTION_MONITOR'] === '1';
 
+/**
+ * Streams the other side may have open at once on a QUIC connection (the binding's default is 256). quinn keeps
+ * state for every stream it allows, ~60 bytes each: 256 cost a listener 134 KiB RSS per connection against 119
+ * KiB at 16 (bare libp2p QUIC connections with one stream, 400 per run, two runs each). A swarm connection carries
+ * at most a handful: the command stream (4 allowed), gossipsub's one per direction, identify, the bench's echo.
+ */
+export const QUIC_MAX_STREAMS = 16;
+
 export interface NodeOptions {
   privateKey: PrivateKey;
   /** Listen multiaddrs (coordinator); empty for an agent (dial-only). */
@@ -42,7 +50,7 @@ export async function createSwarmNode(opts: NodeOptions) {
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
     transports: [
-      s.quic.quic({ handshakeTimeout: 5_000, maxIdleTimeout: 10_000, keepAliveInterval: 2_000 }),
+      s.quic.quic({ handshakeTimeout: 5_000, maxIdleTimeout: 10_000, keepAliveInterval: 2_000, maxConcurrentStreamLimit: QUIC_MAX_STREAMS }),
       s.websockets.webSockets(opts.server ? { http: { headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS * 2, connectionsCheckingInterval: 500 } } : {}),
     ],
     connectionEncrypters: [s.noise.noise()],
