@@ -11,7 +11,7 @@
 import type { Bars } from '../../shared/market';
 import type { BacktestParams } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
-import type { PatternEngine, SearchMatch } from '../engine';
+import type { PatternEngine, SearchMatch, SearchWalk, WalkMatches } from '../engine';
 import { AnalogIndex } from './analog-index';
 import { analogExclusion, analogRange, analogsFromMatches, candidatesAt, decisionBars, defaultMinHistory, representationOffset, representationSeries } from '../strategy';
 
@@ -121,25 +121,83 @@ export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEng
   const dTo = range ? Math.min(decisions.length, range.to) : decisions.length;
   let rangeWork = 0;
   for (let d = dFrom; d < dTo; d++) rangeWork += plan.work[d]!;
+  if (!index) {
+    // the engine path: the walk's searches a slice at a time (one engine call per ~SLICE_WORK windows)
+    for (let d = dFrom; d < dTo;) {
+      let e = d;
+      let w = 0;
+      while (e < dTo && (e === d || w + plan.work[e]! <= SLICE_WORK)) w += plan.work[e++]!;
+      const res = engine.searchWalk(x, walkOf(plan, p, d, e), { window: plan.band, k, znormalize: true, exclusionZone: plan.exclusion });
+      storeWalk(table, d, e, res, bars, p);
+      table.candidates += w;
+      done += w;
+      d = e;
+      yield rangeWork > 0 ? done / rangeWork : (d - dFrom) / Math.max(1, dTo - dFrom);
+    }
+    return table;
+  }
   for (let d = dFrom; d < dTo; d++) {
     const t = decisions[d]!;
     const { lo, L, qs } = analogRange(t, p);
     if (L - lo >= W) {
-      let matches: SearchMatch[];
-      let base0: number;
-      if (index) {
-        matches = index.search(qs, lo, L - W, k, p.step);
-        base0 = 0;
-      } else {
-        matches = engine.searchTopK(x.subarray(lo, L), x.subarray(qs, qs + W), { window: plan.band, k, znormalize: true, exclusionZone: plan.exclusion });
-        base0 = lo;
-      }
-      storeMatches(table, d, matches, base0, t, bars, p);
+      storeMatches(table, d, index.search(qs, lo, L - W, k, p.step), 0, t, bars, p);
       table.candidates += plan.work[d]!;
     }
     done += plan.work[d]!;
     yield rangeWork > 0 ? done / rangeWork : (d - dFrom + 1) / Math.max(1, dTo - dFrom);
   }
+  return table;
+}
+
+/**
+ * Candidate windows per engine call in the synchronous engine path (~40-80 ms of search): small enough for
+ * the yielding driver to stay responsive, large enough that the walk's seeding (each decision starts from the
+ * previous one's best candidates; a call's first decision has none) pays.
+ */
+export const SLICE_WORK = 2_000_000;
+
+/** The engine searches of decisions [from, to): query, range and length per decision (representation indices). */
+export function walkOf(plan: ForecastPlan, p: BacktestParams, from: number, to: number): SearchWalk {
+  const n = Math.max(0, to - from);
+  const walk: SearchWalk = { queryStart: new Int32Array(n), from: new Int32Array(n), to: new Int32Array(n), length: p.window };
+  for (let i = 0; i < n; i++) {
+    const { lo, L, qs } = analogRange(plan.decisions[from + i]!, p);
+    walk.queryStart[i] = qs;
+    walk.from[i] = lo;
+    walk.to[i] = Math.max(lo, L);
+  }
+  return walk;
+}
+
+/** Fills decisions [from, to) of the table from a walk's answer (absolute starts). */
+function storeWalk(table: ForecastTable, from: number, to: number, res: WalkMatches, bars: Bars, p: BacktestParams): void {
+  const k = p.top;
+  for (let d = from; d < to; d++) {
+    const t = table.decisions[d]!;
+    const { lo } = analogRange(t, p);
+    const matches: SearchMatch[] = [];
+    for (let j = 0; j < k; j++) {
+      const at = res.index[(d - from) * k + j]!;
+      if (at < 0) break;
+      matches.push({ index: at - lo, distance: res.distance[(d - from) * k + j]! });
+    }
+    if (matches.length > 0) storeMatches(table, d, matches, lo, t, bars, p);
+  }
+}
+
+/**
+ * The engine path's whole search pass as one off-thread engine job (searchWalkAsync: native threads share the
+ * decisions; the JS thread stays free). Same table as the sequential pass; memory O(decisions x k).
+ */
+export async function computeForecastsWalk(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions = {}): Promise<ForecastTable> {
+  const plan = planForecasts(bars, p);
+  const table = emptyTable(bars.close.length, p.top, plan.decisions, engine.backend);
+  const D = plan.decisions.length;
+  if (D === 0) return table;
+  const res = await engine.searchWalkAsync(plan.x, walkOf(plan, p, 0, D), { window: plan.band, k: p.top, znormalize: true, exclusionZone: plan.exclusion, onProgress: opts.onProgress, signal: opts.signal });
+  storeWalk(table, 0, D, res, bars, p);
+  table.candidates = plan.totalWork;
+  opts.onProgress?.(1);
   return table;
 }
 
