@@ -186,6 +186,79 @@ function storeWalk(table: ForecastTable, from: number, to: number, res: WalkMatc
 }
 
 /**
+ * The rows of a table the search is still filling: decisions [0, ready()) are final. next() (one waiter at a
+ * time) resolves when more are ready or the search ended; after the end it settles like `done`.
+ */
+export interface ForecastStream {
+  table: ForecastTable;
+  ready(): number;
+  next(): Promise<void>;
+  /** Resolves with the whole table (rejects with the search's error). */
+  done: Promise<ForecastTable>;
+}
+
+/**
+ * The engine path's search pass as a sequence of off-thread walk jobs over contiguous decision ranges of about
+ * equal work, so a consumer (learn's loop) can walk the finished rows while the engine searches the next ones.
+ * Same table as computeForecastsWalk (each range's first decision starts without seeds; answers are exact).
+ */
+export function streamForecastsWalk(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions & { pieces?: number } = {}): ForecastStream {
+  const plan = planForecasts(bars, p);
+  const table = emptyTable(bars.close.length, p.top, plan.decisions, engine.backend);
+  const D = plan.decisions.length;
+  const cuts = [0];
+  const pieces = Math.max(1, Math.min(D, opts.pieces ?? 16));
+  for (let d = 0, acc = 0; d < D; d++) {
+    acc += plan.work[d]! + 1;
+    if (acc >= ((plan.totalWork + D) * cuts.length) / pieces && cuts.length < pieces && d + 1 < D) cuts.push(d + 1);
+  }
+  cuts.push(D);
+  let ready = 0;
+  let doneWork = 0;
+  let finished = false;
+  let wake: (() => void) | undefined; // the one consumer waiting in next()
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const done = (async (): Promise<ForecastTable> => {
+    try {
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const [a, b] = [cuts[i]!, cuts[i + 1]!];
+        let pieceWork = 0;
+        for (let d = a; d < b; d++) pieceWork += plan.work[d]!;
+        const res = await engine.searchWalkAsync(plan.x, walkOf(plan, p, a, b), {
+          window: plan.band,
+          k: p.top,
+          znormalize: true,
+          exclusionZone: plan.exclusion,
+          signal: opts.signal,
+          onProgress: (f) => opts.onProgress?.(plan.totalWork > 0 ? (doneWork + f * pieceWork) / plan.totalWork : 1),
+        });
+        storeWalk(table, a, b, res, bars, p);
+        table.candidates += pieceWork;
+        doneWork += pieceWork;
+        ready = b;
+        notify();
+      }
+      opts.onProgress?.(1);
+      return table;
+    } finally {
+      finished = true;
+      notify();
+    }
+  })();
+  done.catch(() => undefined);
+  return {
+    table,
+    ready: () => ready,
+    next: () => (finished ? done.then(() => undefined) : new Promise<void>((resolve) => (wake = resolve))),
+    done,
+  };
+}
+
+/**
  * The engine path's whole search pass as one off-thread engine job (searchWalkAsync: native threads share the
  * decisions; the JS thread stays free). Same table as the sequential pass; memory O(decisions x k).
  */
