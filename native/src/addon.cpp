@@ -366,6 +366,7 @@ struct WalkJob : JobBase {
           const uint64_t fb = sharedT.load();
           std::memcpy(&Tf, &fb, 8);
           selectFinal(local, Tf, k, excl, all, result);
+          keptTotal.fetch_add(all.size(), std::memory_order_relaxed);
           for (auto& c : result) c.idx += a;  // absolute starts
           prevAll.assign(all.begin(), all.begin() + std::min(all.size(), seedCount));
           for (auto& c : prevAll) c.idx += a;
@@ -380,11 +381,12 @@ struct WalkJob : JobBase {
     statsUsed = usedStats.load();
     if (cancel.load()) return;
     if (std::getenv("WARPDESK_SEARCH_STATS")) {
-      std::fprintf(stderr, "warpdesk searchWalk: %zu decisions, %zu starts; pruned by LB_Kim(first/last) %zu, LB_Kim(layers) %zu, LB_Keogh(EQ) %zu, LB_Keogh(EC) %zu; DTW %zu\n", D, total, pruned[0].load(), pruned[1].load(), pruned[2].load(), pruned[3].load(), pruned[4].load());
+      std::fprintf(stderr, "warpdesk searchWalk: %zu decisions, %zu starts; pruned by LB_Kim(first/last) %zu, LB_Kim(layers) %zu, LB_Keogh(EQ) %zu, LB_Keogh(EC) %zu; DTW %zu; within the final threshold %zu\n", D, total, pruned[0].load(), pruned[1].load(), pruned[2].load(), pruned[3].load(), pruned[4].load(), keptTotal.load());
     }
     progress.store(total);
   }
   std::atomic<size_t> pruned[5] = {};
+  std::atomic<size_t> keptTotal{0};
 
   double work(size_t d) const { return to[d] >= from[d] + (int32_t)m ? (double)(to[d] - from[d] - (int32_t)m + 1) : 0.0; }
 
