@@ -390,7 +390,22 @@ describe.skipIf(!isNative)('native addon never crashes on junk arguments', () =>
       new Float64Array(8),
       () => 1,
     ];
-    const fns = ['dtw', 'dtwPath', 'dtwBatch', 'dtwBatchAsync', 'dtwMulti', 'searchTopK', 'searchTopKAsync', 'searchWalk', 'searchWalkAsync', 'lcss', 'lcssMatrix', 'lcssMatrixAsync', 'setSimdLevel', 'setThreads'] as const;
+    const fns = [
+      'dtw',
+      'dtwPath',
+      'dtwBatch',
+      'dtwBatchAsync',
+      'dtwMulti',
+      'searchTopK',
+      'searchTopKAsync',
+      'searchWalk',
+      'searchWalkAsync',
+      'lcss',
+      'lcssMatrix',
+      'lcssMatrixAsync',
+      'setSimdLevel',
+      'setThreads',
+    ] as const;
     const codes = new Set(['InvalidInput', 'InvalidDimensions', 'NonFinite', 'TooLarge', 'Cancelled']);
     const nat = native as unknown as Record<string, (...args: unknown[]) => unknown>;
     fc.assert(
