@@ -17,10 +17,10 @@ import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { median, randomWalk, type BenchContext, type BenchSection } from './lib';
+import { median, randomWalk, type BenchContext, type BenchRow, type BenchSection } from './lib';
 import { K } from '../src/main/engine/reference';
 
-type Row = Record<string, string | number>;
+type Row = BenchRow;
 
 interface NativeApi {
   backend: string;
@@ -203,6 +203,7 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
         if (full && n === 1000 && js) {
           const x = js.cpu / nf.cpu;
           rows[rows.length - 1]!.target = `≥ 17× JS loop (CPU ms): ${r3(x)}× ${tick(x >= 17)}`;
+          rows[rows.length - 1]!.met = x >= 17;
         }
         add(
           `native ${best} f32`,
@@ -239,6 +240,7 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       'ms (cpu)': r3(median(large)),
       'ns/cell': r3((median(large) * 1e6) / 25e6),
       target: `5000² ≤ 1.10× the 1000² cost per cell (${r3((median(small) * 1e6) / 25e6)} ns, CPU): ${r3(ratio)}× ${tick(ratio <= 1.1)}`,
+      met: ratio <= 1.1,
     });
   }
 
@@ -357,26 +359,48 @@ export default async function run(ctx: BenchContext): Promise<BenchSection> {
       const ans = run1()[0]!;
       const ok = ans.index === c.answer;
       const caseName = `search ${c.name}: ${series.length / 1e6}M, q ${c.m}, R ${c.R}, window ${c.window} (k 1)`;
-      const addCase = (impl: string, mm: { wall: number; cpu: number }, oneThread: boolean) => {
+      const addCase = (impl: string, mm: { wall: number; cpu: number }, oneThread: boolean, scaling?: number) => {
         // UCR-MON's figure is CPU time on one core: the 1-thread row compares CPU time with it (the wall time
-        // of a shared machine includes other sessions' work); the 2-thread row compares wall time.
+        // of a shared machine includes other sessions' work); the 2-thread row compares wall time, and says
+        // how much faster than the 1-thread wall time it ran (target ≥ 1.8× with the second core free).
         const ours = oneThread ? mm.cpu : mm.wall;
         const x = c.ucrMon / ours;
+        const scaled = scaling === undefined ? '' : `; ${r3(scaling)}× 1 thread (≥ 1.8×): ${tick(scaling >= 1.8)}`;
         rows.push({
           case: caseName,
           impl,
           'ms (wall)': r3(mm.wall),
           'ms (cpu)': r3(mm.cpu),
           'x UCR-MON': r3(x),
-          target: `≥ 3× UCR-MON (${c.ucrMon} ms, vs our ${oneThread ? 'CPU' : 'wall'} ms): ${tick(x >= 3)}`,
+          target: `≥ 3× UCR-MON (${c.ucrMon} ms, vs our ${oneThread ? 'CPU' : 'wall'} ms): ${tick(x >= 3)}${scaled}`,
+          met: x >= 3 && (scaling === undefined || scaling >= 1.8),
           note: `${ok ? 'answer' : 'UNEXPECTED ANSWER'} ${ans.index}, √DTW ${Math.sqrt(ans.distance).toFixed(5)}`,
         });
       };
-      native.setThreads(1);
-      addCase(`native ${best}, 1 thread`, measure(run1, c.m >= 512 && c.window > 50 ? 3 : 7), true);
-      native.setThreads(2);
-      addCase(`native ${best}, 2 threads`, measure(run1, c.m >= 512 && c.window > 50 ? 3 : 7), false);
+      // 1 and 2 threads alternate, so both see the same machine (a burst of other work lands on both)
+      const iterations = c.m >= 512 && c.window > 50 ? 3 : 7;
+      const one: { wall: number[]; cpu: number[] } = { wall: [], cpu: [] };
+      const two: { wall: number[]; cpu: number[] } = { wall: [], cpu: [] };
+      for (let i = 0; i < iterations; i++) {
+        for (const [n, into] of [
+          [1, one],
+          [2, two],
+        ] as const) {
+          native.setThreads(n);
+          if (i === 0) run1(); // warm-up per thread count
+          const c0 = process.cpuUsage();
+          const t0 = performance.now();
+          run1();
+          into.wall.push(performance.now() - t0);
+          const cu = process.cpuUsage(c0);
+          into.cpu.push((cu.user + cu.system) / 1000);
+        }
+      }
       native.setThreads(0);
+      const m1 = { wall: median(one.wall), cpu: median(one.cpu) };
+      const m2 = { wall: median(two.wall), cpu: median(two.cpu) };
+      addCase(`native ${best}, 1 thread`, m1, true);
+      addCase(`native ${best}, 2 threads`, m2, false, m1.wall / m2.wall);
       if (!SEARCH_CASES.some((o) => o.gen === key && SEARCH_CASES.indexOf(o) > SEARCH_CASES.indexOf(c))) loaded.delete(key);
     }
     if (genError) notes.push(genError);

@@ -977,7 +977,14 @@ Value RowBounds(const CallbackInfo& info) {
   std::vector<E> heap;
   heap.reserve(std::min(limit, count));
   size_t eligible = 0;
+  const size_t rowBytes = stride * sizeof(double);
   for (size_t r = 0; r < count; ++r) {
+    if (r + 16 < count) {
+      // sixteen rows ahead: the stream of segment means is the scan's bottleneck (measured: half its time was
+      // the first load of each row without this)
+      const char* ahead = reinterpret_cast<const char*>(paa + (r + 16) * stride);
+      for (size_t b = 0; b < rowBytes; b += 64) __builtin_prefetch(ahead + b);
+    }
     if (!active[r]) continue;
     if ((ft >= 0 && type[r] != ft) || (fd >= 0 && dataset[r] != fd) || (ff >= 0 && timeframe[r] != ff)) continue;
     ++eligible;
@@ -1002,14 +1009,13 @@ Value RowBounds(const CallbackInfo& info) {
     const double* x = paa + r * stride;
     double lb = 0;
     bool abandoned = false;
+    // branch-free (the sign of v - u is a coin flip per segment): at most one of the two gaps is positive and
+    // adding the other's 0 is exact, so each term and the sum order are those of the reference
     for (size_t i = 0; i < S; ++i) {
       const int32_t g = segOrder[i];
-      const double v = x[g], u = segU[g];
-      if (v > u) lb += segLen[g] * (v - u) * (v - u);
-      else {
-        const double l = segL[g];
-        if (v < l) lb += segLen[g] * (v - l) * (v - l);
-      }
+      const double v = x[g];
+      const double e = std::max(v - segU[g], 0.0) + std::max(segL[g] - v, 0.0);
+      lb += segLen[g] * e * e;
       if (lb > cap) {
         abandoned = true;
         break;
@@ -1050,7 +1056,8 @@ Value RowBounds(const CallbackInfo& info) {
 // ---- refineRows: the memory index's second pass over best-bounded rows (after rowBounds) ----
 // Visits `rows` (descending `bounds`) until a bound falls below the top set's threshold; a row not yet
 // `done` gets LB_Keogh and then LB_Improved against the query envelope (once the top set is full, abandoned
-// above the distance at which it could not enter) and then exact DTW (batches of `batch` rows through the active kernels); the
+// above the distance at which it could not enter) and then exact DTW (batches of `batch` rows through the active
+// kernels, abandoned as a block once every row in it is proved above that distance); the
 // top set (topRows/topScore/topDist, best first, ties by row, `topCount` used) is updated in place.
 // Mirrors src/main/engine/reference/refine-rows.ts.
 Value RefineRows(const CallbackInfo& info) {
@@ -1092,6 +1099,8 @@ Value RefineRows(const CallbackInfo& info) {
   double thr = topCount >= pool ? topScore[pool - 1] : -1;
   std::vector<int32_t> pending;
   pending.reserve(batch);
+  std::vector<double> pendingCap;  // the distance above which each pending row cannot enter (inf: unknown)
+  pendingCap.reserve(batch);
   std::vector<float> buf(batch * n);
   std::vector<double> d(batch);
   std::vector<double> h(n);
@@ -1102,14 +1111,18 @@ Value RefineRows(const CallbackInfo& info) {
   // src/main/memory/README.md); the reference turns it on by default (its DTW is the expensive part)
   const bool improved = !iv.IsUndefined() && iv.ToBoolean().Value();
   double lowerBounded = 0, dtwComputed = 0;
+  constexpr size_t PREFETCH_AHEAD = 4;
   auto flush = [&]() {
     const size_t k = pending.size();
     if (k == 0) return;
     for (size_t i = 0; i < k; ++i) std::memcpy(buf.data() + i * n, values + (size_t)pending[i] * n, n * sizeof(float));
-    K->batch_f32(query, n, buf.data(), k, window, false, d.data());
+    // early abandoning above each row's cap (the threshold only rises while the batch waits, so a row
+    // proved above its cap at queue time cannot enter now either): +inf marks "proved out"
+    K->batch_ea_f32(query, n, buf.data(), k, window, pendingCap.data(), d.data());
     dtwComputed += (double)k;
     for (size_t i = 0; i < k; ++i) {
       const int32_t row = pending[i];
+      if (d[i] == INFINITY && pendingCap[i] < INFINITY) continue;
       if (!std::isfinite(d[i])) fail(env, "NonFinite", "refineRows: a DTW distance is not finite.");
       const double sc = sim(d[i]) * weight[row];
       if (topCount >= pool && (sc < thr || (sc == thr && row > topRows[topCount - 1]))) continue;
@@ -1127,6 +1140,7 @@ Value RefineRows(const CallbackInfo& info) {
       if (topCount >= pool) thr = topScore[pool - 1];
     }
     pending.clear();
+    pendingCap.clear();
   };
   for (size_t i = 0; i < m; ++i) {
     if (topCount >= pool && bounds[i] < thr) {
@@ -1134,21 +1148,46 @@ Value RefineRows(const CallbackInfo& info) {
       if (bounds[i] < thr) break;
     }
     const int32_t r = rows[i];
+    if (i + PREFETCH_AHEAD < m) {
+      // rows are visited in bound order, i.e. at random places in `values`: fetch a later row's lines now
+      const char* ahead = reinterpret_cast<const char*>(values + (size_t)rows[i + PREFETCH_AHEAD] * n);
+      for (size_t b = 0; b < std::min<size_t>(n * sizeof(float), 1024); b += 64) __builtin_prefetch(ahead + b);
+    }
     if (done[r]) continue;
     done[r] = 1;
+    double rowCap = INFINITY;
     if (topCount >= pool) {
       const double s = thr / weight[r];
       const double cap = s >= 1 ? 0 : (s <= 0 ? INFINITY : nd * (1 / s - 1));
+      // the DTW may stop once proved above this: n + rowCap = (n + cap)(1 + 1e-9), so a distance above it scores
+      // below thr by a relative 1e-9, far beyond rounding (no abandoning at cap 0, where a tie could still enter)
+      if (cap > 0) rowCap = cap + (nd + cap) * 1e-9;
       lowerBounded += 1;
       const float* c = values + (size_t)r * n;
+      // LB_Keogh, branch-free in four running sums (abandoned between blocks of 16 samples)
+      double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
       double lb = 0;
-      for (size_t t = 0; t < n && lb <= cap; ++t) {
-        const double x = c[t], u = upper[t];
-        if (x > u) lb += (x - u) * (x - u);
-        else {
-          const double l = lower[t];
-          if (x < l) lb += (x - l) * (x - l);
+      size_t t = 0;
+      auto gap = [&](size_t j) {
+        const double x = c[j];
+        const double e = std::max(x - upper[j], 0.0) + std::max(lower[j] - x, 0.0);
+        return e * e;
+      };
+      for (; t + 16 <= n; t += 16) {
+        for (size_t u = 0; u < 16; u += 4) {
+          a0 += gap(t + u);
+          a1 += gap(t + u + 1);
+          a2 += gap(t + u + 2);
+          a3 += gap(t + u + 3);
         }
+        lb = (a0 + a1) + (a2 + a3);
+        if (lb > cap) break;
+      }
+      if (lb > cap) continue;
+      for (; t < n; ++t) {
+        const double x = c[t];
+        const double e = std::max(x - upper[t], 0.0) + std::max(lower[t] - x, 0.0);
+        lb += e * e;
       }
       if (lb > cap) continue;
       if (improved) {
@@ -1179,6 +1218,7 @@ Value RefineRows(const CallbackInfo& info) {
       }
     }
     pending.push_back(r);
+    pendingCap.push_back(rowCap);
     if (pending.size() >= batch) flush();
   }
   flush();

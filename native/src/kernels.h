@@ -56,6 +56,9 @@ struct Kernels {
   // distances of `count` candidates (each m long, flat) to the query; out[count]
   void (*batch_f64)(const double* q, size_t m, const double* c, size_t count, long w, bool absolute, double* out);
   void (*batch_f32)(const float* q, size_t m, const float* c, size_t count, long w, bool absolute, double* out);
+  // squared-cost batch_f32 with early abandoning: out[i] is the exact distance, or +inf once it is proved above
+  // caps[i] (a block of lanes stops when all its lanes are; an infinite cap never stops its block)
+  void (*batch_ea_f32)(const float* q, size_t m, const float* c, size_t count, long w, const double* caps, double* out);
   // LCSS of one block of pairs, one pair per lane (lcss_lanes_* pairs), inputs transposed (len x lanes):
   // f64: a values and b values; f32: per-sample match interval [lo, hi] and b values. out[lanes].
   void (*lcss_block_f64)(const double* at, const double* bt, size_t len, double eps, long delta, double* out);

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createReferenceEngine, getEngine, type PatternEngine } from '../../engine';
+import { createReferenceEngine, getEngine, loadNativeBinding, type PatternEngine } from '../../engine';
 import { similarityFromDistance, zNormalize } from '../../../shared/numerics';
 import { mmrSelect, PatternIndex, recencyOf, reliabilityOf, type ScoreParams } from '../pattern-index';
 import { PatternIndex as LegacyIndex } from './legacy-pattern-index';
@@ -54,6 +54,38 @@ const params = fc.record({
   type: fc.constantFrom(undefined, 'a', 'b'),
   exclude: fc.integer({ min: 0, max: 5 }),
 });
+type Params = typeof params extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * The index's top `pool` rows equal the brute-force ranking (every eligible row's exact DTW from the same
+ * engine's `dtwBatch`, score descending, ties by insertion order); some rows repeat, so scores tie.
+ */
+function matchesBruteForce(engine: PatternEngine, p: Params, dupEvery: number): void {
+  const rows = build(p.seed, p.count, p.n, dupEvery);
+  const idx = new PatternIndex();
+  rows.forEach((row) => idx.add({ id: row.id, patternType: row.type, dataset: 'd', timeframe: 't', at: row.at, quality: row.quality, values: row.values }));
+  const q = rows[Math.floor(rng(p.seed + 2)() * rows.length)]!.values; // a stored row: distance-0 ties
+  const window = Math.ceil(p.windowRatio * p.n);
+  const pool = p.k * p.poolFactor;
+  const score: ScoreParams = { now, halfLifeMs: 90 * DAY, recencyFloor: 0.5 };
+  const got = idx.search(engine, q, window, pool, { patternType: p.type }, score, p.pure);
+  const cand = rows.map((row, i) => ({ row, i })).filter(({ row }) => p.type === undefined || row.type === p.type);
+  const meanQ = (t: string): number => idx.typeMeanQuality(t);
+  const flat = new Float32Array(cand.length * p.n);
+  cand.forEach(({ row }, j) => flat.set(row.values, j * p.n));
+  const d = cand.length ? engine.dtwBatch(q, flat, { window }) : new Float64Array(0);
+  const brute = cand
+    .map(({ row, i }, j) => ({
+      id: row.id,
+      i,
+      distance: d[j]!,
+      score: similarityFromDistance(d[j]!, p.n) * (p.pure ? 1 : recencyOf(row.at, score) * reliabilityOf(row.quality, meanQ(row.type))),
+    }))
+    .sort((x, y) => y.score - x.score || x.i - y.i)
+    .slice(0, pool);
+  expect(got.candidates.map((c) => [c.id, c.distance])).toEqual(brute.map((c) => [c.id, c.distance]));
+  got.candidates.forEach((c, j) => expect(c.score).toBeCloseTo(brute[j]!.score, 12));
+}
 
 describe.each(engines)('PatternIndex.search on the %s engine', (_name, engine) => {
   it('returns the old answers (same ids, distances, order), also after MMR', () => {
@@ -89,34 +121,27 @@ describe.each(engines)('PatternIndex.search on the %s engine', (_name, engine) =
 
   it('equals the brute-force ranking, ties (duplicate rows) broken by insertion order', () => {
     fc.assert(
-      fc.property(params, fc.integer({ min: 2, max: 6 }), (p, dupEvery) => {
-        const rows = build(p.seed, p.count, p.n, dupEvery);
-        const idx = new PatternIndex();
-        rows.forEach((row) => idx.add({ id: row.id, patternType: row.type, dataset: 'd', timeframe: 't', at: row.at, quality: row.quality, values: row.values }));
-        const q = rows[Math.floor(rng(p.seed + 2)() * rows.length)]!.values; // a stored row: distance-0 ties
-        const window = Math.ceil(p.windowRatio * p.n);
-        const pool = p.k * p.poolFactor;
-        const score: ScoreParams = { now, halfLifeMs: 90 * DAY, recencyFloor: 0.5 };
-        const got = idx.search(engine, q, window, pool, { patternType: p.type }, score, p.pure);
-        const cand = rows.map((row, i) => ({ row, i })).filter(({ row }) => p.type === undefined || row.type === p.type);
-        const meanQ = (t: string): number => idx.typeMeanQuality(t);
-        const flat = new Float32Array(cand.length * p.n);
-        cand.forEach(({ row }, j) => flat.set(row.values, j * p.n));
-        const d = cand.length ? engine.dtwBatch(q, flat, { window }) : new Float64Array(0);
-        const brute = cand
-          .map(({ row, i }, j) => ({
-            id: row.id,
-            i,
-            distance: d[j]!,
-            score: similarityFromDistance(d[j]!, p.n) * (p.pure ? 1 : recencyOf(row.at, score) * reliabilityOf(row.quality, meanQ(row.type))),
-          }))
-          .sort((x, y) => y.score - x.score || x.i - y.i)
-          .slice(0, pool);
-        expect(got.candidates.map((c) => [c.id, c.distance])).toEqual(brute.map((c) => [c.id, c.distance]));
-        got.candidates.forEach((c, j) => expect(c.score).toBeCloseTo(brute[j]!.score, 12));
-      }),
+      fc.property(params, fc.integer({ min: 2, max: 6 }), (p, dupEvery) => matchesBruteForce(engine, p, dupEvery)),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('refineRows at every SIMD level (its early-abandoning DTW batch is compiled once per level)', () => {
+  const native = loadNativeBinding().binding;
+  it.runIf(getEngine().backend === 'native' && native !== undefined)('equals the brute-force ranking at that level', () => {
+    const initial = native!.simdLevel();
+    try {
+      fc.assert(
+        fc.property(fc.constantFrom(...native!.availableLevels()), params, fc.integer({ min: 2, max: 6 }), (level, p, dupEvery) => {
+          native!.setSimdLevel(level);
+          matchesBruteForce(getEngine(), p, dupEvery);
+        }),
+        { numRuns: 120 },
+      );
+    } finally {
+      native!.setSimdLevel(initial);
+    }
   });
 });
 
