@@ -40,6 +40,33 @@ export function dtwBatchAsync(query: NumArr, candidates: NumArr, window: number,
 export function dtwMulti(a: NumArr, b: NumArr, channels: number, window: number, absolute: boolean): number;
 export function searchTopK(series: NumArr, query: NumArr, window: number, k: number, znormalize: boolean, exclusionZone?: number): Match[];
 export function searchTopKAsync(series: NumArr, query: NumArr, window: number, k: number, znormalize: boolean, exclusionZone?: number): NativeJob<Match[]>;
+/**
+ * Many top-k searches over one series (one per decision of a walk): decision d's matches are exactly
+ * searchTopK(series.subarray(from[d], to[d]), series.subarray(queryStart[d], queryStart[d] + length), ...) with
+ * absolute starts, at [d * k, d * k + k) of the result (-1 / NaN past the last match).
+ */
+export function searchWalk(
+  series: NumArr,
+  queryStart: Int32Array,
+  from: Int32Array,
+  to: Int32Array,
+  length: number,
+  window: number,
+  k: number,
+  znormalize: boolean,
+  exclusionZone?: number,
+): { index: Int32Array; distance: Float64Array };
+export function searchWalkAsync(
+  series: NumArr,
+  queryStart: Int32Array,
+  from: Int32Array,
+  to: Int32Array,
+  length: number,
+  window: number,
+  k: number,
+  znormalize: boolean,
+  exclusionZone?: number,
+): NativeJob<{ index: Int32Array; distance: Float64Array }>;
 export function lcss(a: NumArr, b: NumArr, epsilon: number, delta: number): number;
 export function lcssMatrix(series: NumArr[], epsilon: number, delta: number): Float64Array;
 export function lcssMatrixAsync(series: NumArr[], epsilon: number, delta: number): NativeJob<Float64Array>;

@@ -53,6 +53,8 @@ if (binding) {
     'dtwMulti',
     'searchTopK',
     'searchTopKAsync',
+    'searchWalk',
+    'searchWalkAsync',
     'lcss',
     'lcssMatrix',
     'lcssMatrixAsync',

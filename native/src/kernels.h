@@ -23,6 +23,14 @@ struct SearchParams {
   std::atomic<uint64_t>* sharedT;   // bit pattern of the best shared pruning threshold (double)
   std::atomic<bool>* cancel;
   std::atomic<size_t>* progress;    // starts processed
+  // Optional (searchWalk: many searches over one series). Each, when set, is indexed like x:
+  const double* SU = nullptr;       // a valid upper/lower series envelope for every start (any wider one
+  const double* SL = nullptr;       //   is still a lower bound); else computed chunk-locally
+  const double* smean = nullptr;    // per-start window mean and standard deviation, bit-identical to the
+  const double* ssd = nullptr;      //   running sums restarted at every multiple of ZBLOCK (else computed)
+  const double* sinv = nullptr;     //   with smean: 1 / sd, or 0 for a flat window (the bounds' factor)
+  const size_t* seeds = nullptr;    // starts whose exact DTW is computed and offered before the scan
+  size_t nseeds = 0;                //   (real candidates: they only tighten the threshold earlier)
 };
 
 struct Cand {

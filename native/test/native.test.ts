@@ -168,6 +168,52 @@ for (const level of levels) {
       );
     });
 
+    it('searchWalk equals the brute-force answer of every decision (seeds, shared envelope and statistics, threads)', () => {
+      use();
+      // Walks as the backtest makes them: queries sliding by `step`, ranges growing (from fixed) or sliding
+      // (maxHistory: from moves too, so most decisions compute their statistics on the fly), planted copies so
+      // the seeds are near the answer, 1 or 3 threads (pieces of the walk start without seeds).
+      fc.assert(
+        fc.property(
+          fc.nat(1e6),
+          fc.integer({ min: 3, max: 40 }),
+          fc.integer({ min: 1, max: 5 }),
+          fc.nat(8),
+          fc.boolean(),
+          fc.nat(30),
+          fc.integer({ min: 1, max: 4 }),
+          fc.option(fc.integer({ min: 60, max: 300 }), { nil: undefined }),
+          fc.constantFrom(1, 3),
+          (seed, m, k, w, z, excl, step, maxHistory, threads) => {
+            const n = 420;
+            const s = walk(n, seed);
+            const q = walk(m, seed + 99);
+            for (let c = 0; c < 4; c++) for (let j = 0; j < m; j++) s[20 + c * 90 + j] = c + q[j]! * (1 + c * 0.2);
+            const qs: number[] = [];
+            const from: number[] = [];
+            const to: number[] = [];
+            for (let t = m + 5; t + m <= n; t += step) {
+              qs.push(t);
+              to.push(t - 2);
+              from.push(maxHistory === undefined ? 0 : Math.max(0, t - 2 - maxHistory));
+            }
+            native.setThreads(threads);
+            const got = native.searchWalk(s, Int32Array.from(qs), Int32Array.from(from), Int32Array.from(to), m, w, k, z, excl);
+            native.setThreads(0);
+            for (let d = 0; d < qs.length; d++) {
+              const want = to[d]! - from[d]! >= m ? K.bruteForce(s.subarray(from[d]!, to[d]!), s.subarray(qs[d]!, qs[d]! + m), w, k, z, excl) : [];
+              const row = Array.from({ length: k }, (_, j) => got.index[d * k + j]!)
+                .map((index, j) => ({ index, distance: got.distance[d * k + j]! }))
+                .filter((r) => r.index >= 0)
+                .map((r) => ({ index: r.index - from[d]!, distance: r.distance }));
+              expect(row).toEqual(want);
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
     it('searchTopK over a long series equals the reference search (2 threads, chunk seams)', () => {
       use();
       const s = walk(120000, 42);
@@ -346,7 +392,22 @@ describe.skipIf(!isNative)('native addon never crashes on junk arguments', () =>
       new Float64Array(8),
       () => 1,
     ];
-    const fns = ['dtw', 'dtwPath', 'dtwBatch', 'dtwBatchAsync', 'dtwMulti', 'searchTopK', 'searchTopKAsync', 'lcss', 'lcssMatrix', 'lcssMatrixAsync', 'setSimdLevel', 'setThreads'] as const;
+    const fns = [
+      'dtw',
+      'dtwPath',
+      'dtwBatch',
+      'dtwBatchAsync',
+      'dtwMulti',
+      'searchTopK',
+      'searchTopKAsync',
+      'searchWalk',
+      'searchWalkAsync',
+      'lcss',
+      'lcssMatrix',
+      'lcssMatrixAsync',
+      'setSimdLevel',
+      'setThreads',
+    ] as const;
     const codes = new Set(['InvalidInput', 'InvalidDimensions', 'NonFinite', 'TooLarge', 'Cancelled']);
     const nat = native as unknown as Record<string, (...args: unknown[]) => unknown>;
     fc.assert(

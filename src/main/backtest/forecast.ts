@@ -11,7 +11,7 @@
 import type { Bars } from '../../shared/market';
 import type { BacktestParams } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
-import type { PatternEngine, SearchMatch } from '../engine';
+import type { PatternEngine, SearchMatch, SearchWalk, WalkMatches } from '../engine';
 import { AnalogIndex } from './analog-index';
 import { analogExclusion, analogRange, analogsFromMatches, candidatesAt, decisionBars, defaultMinHistory, representationOffset, representationSeries } from '../strategy';
 
@@ -121,25 +121,156 @@ export function* forecastSteps(bars: Bars, p: BacktestParams, engine: PatternEng
   const dTo = range ? Math.min(decisions.length, range.to) : decisions.length;
   let rangeWork = 0;
   for (let d = dFrom; d < dTo; d++) rangeWork += plan.work[d]!;
+  if (!index) {
+    // the engine path: the walk's searches a slice at a time (one engine call per ~SLICE_WORK windows)
+    for (let d = dFrom; d < dTo;) {
+      let e = d;
+      let w = 0;
+      while (e < dTo && (e === d || w + plan.work[e]! <= SLICE_WORK)) w += plan.work[e++]!;
+      const res = engine.searchWalk(x, walkOf(plan, p, d, e), { window: plan.band, k, znormalize: true, exclusionZone: plan.exclusion });
+      storeWalk(table, d, e, res, bars, p);
+      table.candidates += w;
+      done += w;
+      d = e;
+      yield rangeWork > 0 ? done / rangeWork : (d - dFrom) / Math.max(1, dTo - dFrom);
+    }
+    return table;
+  }
   for (let d = dFrom; d < dTo; d++) {
     const t = decisions[d]!;
     const { lo, L, qs } = analogRange(t, p);
     if (L - lo >= W) {
-      let matches: SearchMatch[];
-      let base0: number;
-      if (index) {
-        matches = index.search(qs, lo, L - W, k, p.step);
-        base0 = 0;
-      } else {
-        matches = engine.searchTopK(x.subarray(lo, L), x.subarray(qs, qs + W), { window: plan.band, k, znormalize: true, exclusionZone: plan.exclusion });
-        base0 = lo;
-      }
-      storeMatches(table, d, matches, base0, t, bars, p);
+      storeMatches(table, d, index.search(qs, lo, L - W, k, p.step), 0, t, bars, p);
       table.candidates += plan.work[d]!;
     }
     done += plan.work[d]!;
     yield rangeWork > 0 ? done / rangeWork : (d - dFrom + 1) / Math.max(1, dTo - dFrom);
   }
+  return table;
+}
+
+/**
+ * Candidate windows per engine call in the synchronous engine path (~40-80 ms of search): small enough for
+ * the yielding driver to stay responsive, large enough that the walk's seeding (each decision starts from the
+ * previous one's best candidates; a call's first decision has none) pays.
+ */
+export const SLICE_WORK = 2_000_000;
+
+/** The engine searches of decisions [from, to): query, range and length per decision (representation indices). */
+export function walkOf(plan: ForecastPlan, p: BacktestParams, from: number, to: number): SearchWalk {
+  const n = Math.max(0, to - from);
+  const walk: SearchWalk = { queryStart: new Int32Array(n), from: new Int32Array(n), to: new Int32Array(n), length: p.window };
+  for (let i = 0; i < n; i++) {
+    const { lo, L, qs } = analogRange(plan.decisions[from + i]!, p);
+    walk.queryStart[i] = qs;
+    walk.from[i] = lo;
+    walk.to[i] = Math.max(lo, L);
+  }
+  return walk;
+}
+
+/** Fills decisions [from, to) of the table from a walk's answer (absolute starts). */
+function storeWalk(table: ForecastTable, from: number, to: number, res: WalkMatches, bars: Bars, p: BacktestParams): void {
+  const k = p.top;
+  for (let d = from; d < to; d++) {
+    const t = table.decisions[d]!;
+    const { lo } = analogRange(t, p);
+    const matches: SearchMatch[] = [];
+    for (let j = 0; j < k; j++) {
+      const at = res.index[(d - from) * k + j]!;
+      if (at < 0) break;
+      matches.push({ index: at - lo, distance: res.distance[(d - from) * k + j]! });
+    }
+    if (matches.length > 0) storeMatches(table, d, matches, lo, t, bars, p);
+  }
+}
+
+/**
+ * The rows of a table the search is still filling: decisions [0, ready()) are final. next() (one waiter at a
+ * time) resolves when more are ready or the search ended; after the end it settles like `done`.
+ */
+export interface ForecastStream {
+  table: ForecastTable;
+  ready(): number;
+  next(): Promise<void>;
+  /** Resolves with the whole table (rejects with the search's error). */
+  done: Promise<ForecastTable>;
+}
+
+/**
+ * The engine path's search pass as a sequence of off-thread walk jobs over contiguous decision ranges of about
+ * equal work, so a consumer (learn's loop) can walk the finished rows while the engine searches the next ones.
+ * Same table as computeForecastsWalk (each range's first decision starts without seeds; answers are exact).
+ */
+export function streamForecastsWalk(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions & { pieces?: number } = {}): ForecastStream {
+  const plan = planForecasts(bars, p);
+  const table = emptyTable(bars.close.length, p.top, plan.decisions, engine.backend);
+  const D = plan.decisions.length;
+  const cuts = [0];
+  const pieces = Math.max(1, Math.min(D, opts.pieces ?? 16));
+  for (let d = 0, acc = 0; d < D; d++) {
+    acc += plan.work[d]! + 1;
+    if (acc >= ((plan.totalWork + D) * cuts.length) / pieces && cuts.length < pieces && d + 1 < D) cuts.push(d + 1);
+  }
+  cuts.push(D);
+  let ready = 0;
+  let doneWork = 0;
+  let finished = false;
+  let wake: (() => void) | undefined; // the one consumer waiting in next()
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const done = (async (): Promise<ForecastTable> => {
+    try {
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const [a, b] = [cuts[i]!, cuts[i + 1]!];
+        let pieceWork = 0;
+        for (let d = a; d < b; d++) pieceWork += plan.work[d]!;
+        const res = await engine.searchWalkAsync(plan.x, walkOf(plan, p, a, b), {
+          window: plan.band,
+          k: p.top,
+          znormalize: true,
+          exclusionZone: plan.exclusion,
+          signal: opts.signal,
+          onProgress: (f) => opts.onProgress?.(plan.totalWork > 0 ? (doneWork + f * pieceWork) / plan.totalWork : 1),
+        });
+        storeWalk(table, a, b, res, bars, p);
+        table.candidates += pieceWork;
+        doneWork += pieceWork;
+        ready = b;
+        notify();
+      }
+      opts.onProgress?.(1);
+      return table;
+    } finally {
+      finished = true;
+      notify();
+    }
+  })();
+  done.catch(() => undefined);
+  return {
+    table,
+    ready: () => ready,
+    next: () => (finished ? done.then(() => undefined) : new Promise<void>((resolve) => (wake = resolve))),
+    done,
+  };
+}
+
+/**
+ * The engine path's whole search pass as one off-thread engine job (searchWalkAsync: native threads share the
+ * decisions; the JS thread stays free). Same table as the sequential pass; memory O(decisions x k).
+ */
+export async function computeForecastsWalk(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: ProgressOptions = {}): Promise<ForecastTable> {
+  const plan = planForecasts(bars, p);
+  const table = emptyTable(bars.close.length, p.top, plan.decisions, engine.backend);
+  const D = plan.decisions.length;
+  if (D === 0) return table;
+  const res = await engine.searchWalkAsync(plan.x, walkOf(plan, p, 0, D), { window: plan.band, k: p.top, znormalize: true, exclusionZone: plan.exclusion, onProgress: opts.onProgress, signal: opts.signal });
+  storeWalk(table, 0, D, res, bars, p);
+  table.candidates = plan.totalWork;
+  opts.onProgress?.(1);
   return table;
 }
 

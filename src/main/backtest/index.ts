@@ -10,7 +10,7 @@
  */
 export { runBacktest, runBacktestAsync, runStrategy, buyAndHold, randomSameExposure, parseParams, metricsOf, forecastsAsync, assembleResult, type RunOptions } from './run';
 export { metricsStart } from './run';
-export { computeForecasts, computeForecastsAsync, computeForecastsParallel, planForecasts, resolveSearch, type ForecastTable } from './forecast';
+export { computeForecasts, computeForecastsAsync, computeForecastsParallel, computeForecastsWalk, planForecasts, resolveSearch, type ForecastTable } from './forecast';
 export { computeForecastsInWorkers } from './forecast-workers';
 export { AnalogIndex } from './analog-index';
 export { runPolicy, tableAnalogs, type PolicyResult, type WalkOptions } from './policy';

@@ -1,9 +1,10 @@
 /**
  * `learn`: walks a data set's history bar by bar through the strategy's learning loop into a memory (the
  * workspace's), the same walk as a learning backtest (identical decisions on an empty memory: the parity the
- * decision files prove). The analogs come from the backtester's forecast pass (same rule, same engine); the
- * loop then records, judges and adapts decision by decision, each record its own transaction, so a stopped
- * learn keeps everything committed before the stop.
+ * decision files prove). The analogs come from the backtester's forecast pass (same rule, same engine; on the
+ * engine path streamed: the loop walks finished rows while the engine searches the next ones); the loop
+ * records, judges and adapts decision by decision, each slice its own transaction, so a stopped learn keeps
+ * everything committed before the stop.
  * No look-ahead: bars after `to` are never read; a decision at t reads bars ≤ t.
  */
 import type { Bars } from '../../shared/market';
@@ -11,6 +12,7 @@ import type { BacktestParamsInput } from '../../shared/contract/backtest';
 import { WarpdeskError } from '../../shared/errors';
 import type { PatternEngine } from '../engine';
 import { patternTypeFor, requireDecisions, type Decision, type LoopMemory } from '../strategy';
+import { resolveSearch, streamForecastsWalk } from './forecast';
 import { runPolicyAsync } from './policy';
 import { forecastsAsync, parseParams } from './run';
 
@@ -59,15 +61,19 @@ export async function learnFromHistory(all: Bars, input: BacktestParamsInput, en
   requireDecisions(bars.close.length, p);
   const patternType = patternTypeFor(o.timeframe);
   const cancelled = (): boolean => o.signal?.aborted === true;
+  const wasCancelled = (err: unknown): boolean => err instanceof WarpdeskError && err.code === 'Cancelled';
+  // The engine path streams: the loop walks the finished rows while the engine searches the next ones.
+  const stream = resolveSearch(p, engine) === 'engine' && typeof o.workers !== 'number' ? streamForecastsWalk(bars, p, engine, { signal: o.signal, onProgress: (f) => o.onProgress?.('search', f) }) : undefined;
   let table;
   try {
-    table = await forecastsAsync(bars, p, engine, { signal: o.signal, onProgress: (f) => o.onProgress?.('search', f), workers: o.workers });
+    table = stream ? stream.table : await forecastsAsync(bars, p, engine, { signal: o.signal, onProgress: (f) => o.onProgress?.('search', f), workers: o.workers });
   } catch (err) {
-    if (err instanceof WarpdeskError && err.code === 'Cancelled') return { decisions: 0, recorded: 0, judged: 0, pending: 0, trades: 0, cancelled: true, patternType, rows: [] };
+    if (wasCancelled(err)) return { decisions: 0, recorded: 0, judged: 0, pending: 0, trades: 0, cancelled: true, patternType, rows: [] };
     throw err;
   }
   const rows: LearnReport['rows'] = [];
   const r = await runPolicyAsync(bars, table, p, {
+    ...(stream ? { rowsReady: stream.ready, rowsNext: stream.next } : {}),
     memory,
     patternType,
     dataset: o.dataset,
@@ -81,6 +87,8 @@ export async function learnFromHistory(all: Bars, input: BacktestParamsInput, en
     },
     onJudged: o.onJudged,
   });
+  // a stopped walk keeps what it committed (the search stops with it); any other search failure is an error
+  if (stream) await stream.done.catch((err: unknown) => (wasCancelled(err) && cancelled() ? undefined : Promise.reject(err)));
   return {
     decisions: r.walked,
     recorded: r.recorded,

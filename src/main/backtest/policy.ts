@@ -57,6 +57,12 @@ export interface WalkOptions {
   onProgress?: (fraction: number) => void;
   onDecision?: (d: Decision) => void;
   onJudged?: (experienceId: string) => void;
+  /**
+   * runPolicyAsync over a table still being filled (streamForecastsWalk): decisions [0, rowsReady()) are final;
+   * the walk waits on rowsNext() before a decision past them.
+   */
+  rowsReady?: () => number;
+  rowsNext?: () => Promise<void>;
 }
 
 /** Walks the table's decisions through the loop; applies sizing; stops between decisions when aborted. */
@@ -67,6 +73,7 @@ export function runPolicy(bars: Bars, table: ForecastTable, p: BacktestParams, o
     const steps = walk(bars, table, p, memory, options);
     for (;;) {
       const r = slice(steps, memory, Number.POSITIVE_INFINITY);
+      if (r === BLOCKED) throw new WarpdeskError('Internal', 'A synchronous walk needs the whole forecast table.');
       if (r) return r;
     }
   } finally {
@@ -82,8 +89,9 @@ export async function runPolicyAsync(bars: Bars, table: ForecastTable, p: Backte
     const steps = walk(bars, table, p, memory, options);
     for (;;) {
       const r = slice(steps, memory, 30);
-      if (r) return r;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (r === BLOCKED) await options.rowsNext!();
+      else if (r) return r;
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
     scratch?.remove();
@@ -94,12 +102,13 @@ export async function runPolicyAsync(bars: Bars, table: ForecastTable, p: Backte
  * Runs walk steps for up to `ms` milliseconds (or 4,096 decisions) inside one memory transaction: what a
  * slice records commits together, so a stopped walk keeps every slice before the stop.
  */
-function slice(steps: Generator<void, PolicyResult>, memory: LoopMemory | undefined, ms: number): PolicyResult | undefined {
-  const run = (): PolicyResult | undefined => {
+function slice(steps: Generator<boolean, PolicyResult>, memory: LoopMemory | undefined, ms: number): PolicyResult | typeof BLOCKED | undefined {
+  const run = (): PolicyResult | typeof BLOCKED | undefined => {
     const until = Date.now() + ms;
     for (let i = 0; i < 4096; i++) {
       const r = steps.next();
       if (r.done) return r.value;
+      if (r.value) return BLOCKED;
       if (Date.now() > until) break;
     }
     return undefined;
@@ -107,8 +116,11 @@ function slice(steps: Generator<void, PolicyResult>, memory: LoopMemory | undefi
   return memory?.batch ? memory.batch(run) : run();
 }
 
-/** The walk, one decision per step. */
-function* walk(bars: Bars, table: ForecastTable, p: BacktestParams, memory: LoopMemory | undefined, o: WalkOptions): Generator<void, PolicyResult> {
+/** What a walk step yields when its next decision's row is not ready yet (streamed tables). */
+const BLOCKED = Symbol('blocked');
+
+/** The walk, one decision per step; a step yields true instead when the next decision's row is not ready. */
+function* walk(bars: Bars, table: ForecastTable, p: BacktestParams, memory: LoopMemory | undefined, o: WalkOptions): Generator<boolean, PolicyResult> {
   const n = table.barCount;
   const decisions = table.decisions;
   const D = decisions.length;
@@ -132,6 +144,7 @@ function* walk(bars: Bars, table: ForecastTable, p: BacktestParams, memory: Loop
   let lastReport = -1;
   for (let t = 0; t < n; t++) {
     if (d < D && decisions[d] === t) {
+      while (o.rowsReady && d >= o.rowsReady() && !o.signal?.aborted) yield true;
       if (o.signal?.aborted) break;
       if (o.fromTime === undefined || bars.time[t]! >= o.fromTime) {
         const dec = loop.step(bars, t, tableAnalogs(table, d, p.window));
@@ -142,7 +155,7 @@ function* walk(bars: Bars, table: ForecastTable, p: BacktestParams, memory: Loop
         pos = signal[d]! * dec.size;
         o.onDecision?.(dec);
         walked++;
-        yield;
+        yield false;
       }
       d++;
       if (o.onProgress && D > 0 && d / D - lastReport >= 0.002) {

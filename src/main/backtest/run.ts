@@ -9,7 +9,7 @@ import type { Bars } from '../../shared/market';
 import { BacktestParamsSchema, type BacktestParams, type BacktestParamsInput, type BacktestResult, type Metrics } from '../../shared/contract/backtest';
 import type { PatternEngine } from '../engine';
 import { rng } from './bootstrap';
-import { computeForecasts, computeForecastsAsync, computeForecastsParallel, planForecasts, resolveSearch, type ForecastTable, type ProgressOptions } from './forecast';
+import { computeForecasts, computeForecastsAsync, computeForecastsWalk, planForecasts, resolveSearch, type ForecastTable, type ProgressOptions } from './forecast';
 import { computeForecastsInWorkers } from './forecast-workers';
 import { computeMetrics, periodsPerYear } from './metrics';
 import { runPolicy, type PolicyResult, type WalkOptions } from './policy';
@@ -20,10 +20,8 @@ import { requireDecisions } from '../strategy';
 export const WORKER_THRESHOLD = 100_000_000;
 
 export interface RunOptions extends ProgressOptions {
-  /** Async runs: worker processes for the search pass ('auto': cores when the work exceeds WORKER_THRESHOLD; 0: never). */
+  /** Async runs: worker processes for the search pass (n: always; 'auto': the indexed path's passes over WORKER_THRESHOLD; 0: never). */
   workers?: number | 'auto';
-  /** Async runs on the engine path: searches in flight at once (default: cores, at most 4). */
-  concurrency?: number;
   /** The memory a learning run learns in (default: a scratch memory), and the walk's hooks. */
   walk?: WalkOptions;
   timeframe?: string;
@@ -111,19 +109,19 @@ export function runBacktest(bars: Bars, input: BacktestParamsInput, engine: Patt
   return assembleResult(bars, table, p, run, performance.now() - t0, opts.timeframe ?? 'native');
 }
 
-/** The async search pass: parallel engine jobs on the engine path, a yielding loop on the indexed one. */
+/**
+ * The async search pass. The engine path (native) is one off-thread walk job (searchWalkAsync: the engine's
+ * threads share the decisions, each seeded by the previous one); explicit `workers: n` splits it across worker
+ * processes instead. The indexed path (TypeScript engine) uses worker processes for passes over
+ * WORKER_THRESHOLD windows ('auto') and the yielding loop otherwise.
+ */
 export function forecastsAsync(bars: Bars, p: BacktestParams, engine: PatternEngine, opts: RunOptions = {}): Promise<ForecastTable> {
   const cores = Math.max(1, os.cpus().length);
   const workers = opts.workers ?? 'auto';
-  const large = planForecasts(bars, p).totalWork > WORKER_THRESHOLD;
-  if (workers !== 0 && cores > 1) {
-    const count = workers === 'auto' ? (large ? cores : 0) : workers;
-    if (count > 0) return computeForecastsInWorkers(bars, p, { workers: count, onProgress: opts.onProgress, signal: opts.signal });
-  }
-  // Thousands of in-flight async engine jobs hold memory until collected, so large in-process runs use
-  // the yielding sequential loop (bounded memory) instead.
-  if (resolveSearch(p, engine) === 'engine' && !large) {
-    return computeForecastsParallel(bars, p, engine, { ...opts, concurrency: opts.concurrency ?? Math.min(4, Math.max(1, os.cpus().length)) });
+  if (typeof workers === 'number' && workers > 0 && cores > 1) return computeForecastsInWorkers(bars, p, { workers, onProgress: opts.onProgress, signal: opts.signal });
+  if (resolveSearch(p, engine) === 'engine') return computeForecastsWalk(bars, p, engine, opts);
+  if (workers === 'auto' && cores > 1 && planForecasts(bars, p).totalWork > WORKER_THRESHOLD) {
+    return computeForecastsInWorkers(bars, p, { workers: cores, onProgress: opts.onProgress, signal: opts.signal });
   }
   return computeForecastsAsync(bars, p, engine, opts);
 }

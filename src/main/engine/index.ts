@@ -22,7 +22,7 @@ export { createNativeEngine, loadNativeBinding } from './native-adapter';
 let engine: PatternEngine | undefined;
 let reported = false;
 
-type Op = 'dtwBatch' | 'dtwBatchAsync' | 'searchTopK' | 'searchTopKAsync' | 'lcssMatrix' | 'lcssMatrixAsync';
+type Op = 'dtwBatch' | 'dtwBatchAsync' | 'searchTopK' | 'searchTopKAsync' | 'searchWalk' | 'searchWalkAsync' | 'lcssMatrix' | 'lcssMatrixAsync';
 
 /** Records one engine call: count by result, duration, and for searches the matches and their similarity. */
 function record(op: Op, backend: string, t0: number, ok: boolean, matches?: SearchMatch[], queryLength?: number): void {
@@ -73,6 +73,8 @@ export function meteredEngine(inner: PatternEngine): PatternEngine {
   Object.assign(metered, {
     searchTopK: sync('searchTopK', inner.searchTopK, queryLength, true),
     searchTopKAsync: async('searchTopKAsync', inner.searchTopKAsync, queryLength, true),
+    searchWalk: sync('searchWalk', inner.searchWalk),
+    searchWalkAsync: async('searchWalkAsync', inner.searchWalkAsync),
     dtwBatch: sync('dtwBatch', inner.dtwBatch),
     dtwBatchAsync: async('dtwBatchAsync', inner.dtwBatchAsync),
     lcssMatrix: sync('lcssMatrix', inner.lcssMatrix),

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { isErrorCode, WarpdeskError } from '../../shared/errors';
-import { checkBatch, checkDtw, checkMulti, checkSearch, checkSeriesList, K } from './reference';
+import { checkBatch, checkDtw, checkMulti, checkSearch, checkSeriesList, checkWalk, K } from './reference';
 import { refineRows } from './reference/refine-rows';
 import { rowBounds } from './reference/row-bounds';
 import type { NativeBinding, NativeJob } from './native-types';
@@ -194,6 +194,18 @@ export function createNativeEngine(nb: NativeBinding): PatternEngine {
       try {
         const { s, q, p } = checkSearch(series, query, options);
         return runJob(() => nb.searchTopKAsync(s, q, p.window, p.k, p.znormalize, p.exclusion), options.onProgress, options.signal);
+      } catch (err) {
+        return Promise.reject(toWarpdesk(err));
+      }
+    },
+    searchWalk(series, walk, options) {
+      const { s, p } = checkWalk(series, walk, options);
+      return wrap(() => nb.searchWalk(s, walk.queryStart, walk.from, walk.to, walk.length, p.window, p.k, p.znormalize, p.exclusion));
+    },
+    searchWalkAsync(series, walk, options) {
+      try {
+        const { s, p } = checkWalk(series, walk, options);
+        return runJob(() => nb.searchWalkAsync(s, walk.queryStart, walk.from, walk.to, walk.length, p.window, p.k, p.znormalize, p.exclusion), options.onProgress, options.signal);
       } catch (err) {
         return Promise.reject(toWarpdesk(err));
       }

@@ -25,6 +25,18 @@ export interface NativeBinding {
   dtwMulti(a: NumArr, b: NumArr, channels: number, window: number, absolute: boolean): number;
   searchTopK(series: NumArr, query: NumArr, window: number, k: number, znormalize: boolean, exclusion: number): Array<{ index: number; distance: number }>;
   searchTopKAsync(series: NumArr, query: NumArr, window: number, k: number, znormalize: boolean, exclusion: number): NativeJob<Array<{ index: number; distance: number }>>;
+  searchWalk(series: NumArr, queryStart: Int32Array, from: Int32Array, to: Int32Array, length: number, window: number, k: number, znormalize: boolean, exclusion: number): { index: Int32Array; distance: Float64Array };
+  searchWalkAsync(
+    series: NumArr,
+    queryStart: Int32Array,
+    from: Int32Array,
+    to: Int32Array,
+    length: number,
+    window: number,
+    k: number,
+    znormalize: boolean,
+    exclusion: number,
+  ): NativeJob<{ index: Int32Array; distance: Float64Array }>;
   lcss(a: NumArr, b: NumArr, epsilon: number, delta: number): number;
   lcssMatrix(series: NumArr[], epsilon: number, delta: number): Float64Array;
   lcssMatrixAsync(series: NumArr[], epsilon: number, delta: number): NativeJob<Float64Array>;

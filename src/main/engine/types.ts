@@ -45,6 +45,25 @@ export interface SearchOptions {
   exclusionZone?: number;
 }
 
+/**
+ * The searches of a walk over one series (searchWalk): decision d searches the windows inside
+ * series[from[d], to[d]) for the query series[queryStart[d], queryStart[d] + length). Decisions whose range
+ * holds fewer than `length` values have no matches.
+ */
+export interface SearchWalk {
+  queryStart: Int32Array;
+  from: Int32Array;
+  to: Int32Array;
+  /** Query length, the same for every decision. */
+  length: number;
+}
+
+/** searchWalk's answer: decision d's matches at [d * k, d * k + k), best first; absolute starts, -1 / NaN past the last. */
+export interface WalkMatches {
+  index: Int32Array;
+  distance: Float64Array;
+}
+
 export interface SearchMatch {
   /** Start index of the matching subsequence in the series. */
   index: number;
@@ -181,6 +200,14 @@ export interface PatternEngine {
   searchTopK(series: NumericArray, query: NumericArray, options: SearchOptions): SearchMatch[];
   /** Same answer as searchTopK, computed off the JS thread, with progress and cancellation. */
   searchTopKAsync(series: NumericArray, query: NumericArray, options: SearchOptions & AsyncOptions): Promise<SearchMatch[]>;
+  /**
+   * Many exact top-k searches over one series, one per decision of a walk: decision d's matches are exactly
+   * searchTopK(series.subarray(from[d], to[d]), series.subarray(queryStart[d], queryStart[d] + length), options)
+   * with indices made absolute. The native engine shares work between decisions (envelope, statistics, seeds).
+   */
+  searchWalk(series: NumericArray, walk: SearchWalk, options: SearchOptions): WalkMatches;
+  /** Same answer as searchWalk, computed off the JS thread, with progress and cancellation. */
+  searchWalkAsync(series: NumericArray, walk: SearchWalk, options: SearchOptions & AsyncOptions): Promise<WalkMatches>;
   /** 8-bit quantization of a pattern (codes + scale + offset). */
   quantize(pattern: NumericArray): QuantizedPattern;
   /** Dependent multivariate DTW: one warping path for all channels; cost summed over channels. */

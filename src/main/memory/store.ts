@@ -188,6 +188,8 @@ export class MemoryStore {
   private dirty = false;
   private closed = false;
   private writesSinceCheckpoint = 0;
+  private lastWriteAt = 0;
+  private checkpointAfterBatch = false;
   private checkpointTimer: NodeJS.Timeout | undefined;
   private readonly st: ReturnType<typeof prepare>;
   /**
@@ -220,7 +222,11 @@ export class MemoryStore {
     this.clock = options.now ?? Date.now;
     this.engineRef = options.engine;
     this.st = prepare(db, this.readonly);
+    this.runTx = db.transaction((fn: () => unknown) => fn());
   }
+
+  /** One transaction function for every write (better-sqlite3 builds a new wrapper per `transaction()` call). */
+  private readonly runTx: Database.Transaction<(fn: () => unknown) => unknown>;
 
   // ---------------------------------------------------------------- plumbing
 
@@ -258,7 +264,7 @@ export class MemoryStore {
     const outermost = !this.db.inTransaction;
     const mark = this.uncommitted.length;
     try {
-      const r = this.db.transaction(fn).immediate();
+      const r = this.runTx.immediate(fn) as T;
       if (outermost) this.publishCommitted();
       return r;
     } catch (err) {
@@ -312,10 +318,12 @@ export class MemoryStore {
   /**
    * After every committed write. SQLite's automatic checkpoint would copy the WAL into the database (and
    * fsync) inside whichever commit crosses 1,000 pages, a multi-millisecond stall on the record path; here
-   * a PASSIVE checkpoint runs from an idle timer one second after writes, and inline only when the WAL
-   * passes 64 MB (a long burst with no idle time, e.g. a backtest).
+   * a PASSIVE checkpoint runs from an idle timer once a second has passed without writes (a timer armed at a
+   * burst's first write re-arms itself while writes go on), and inline only when the WAL passes 64 MB (a long
+   * burst with no idle time, e.g. a backtest or a learn walk).
    */
   private noteWrite(): void {
+    this.lastWriteAt = performance.now();
     if (++this.writesSinceCheckpoint % 256 === 0) {
       let wal = 0;
       try {
@@ -323,15 +331,24 @@ export class MemoryStore {
       } catch {
         /* no WAL yet */
       }
-      if (wal > 64 * 1024 * 1024) this.checkpoint();
+      // inside a batch the checkpoint can't run (the open transaction holds the tables): the batch runs it at its end
+      if (wal > 64 * 1024 * 1024) {
+        if (this.db.inTransaction) this.checkpointAfterBatch = true;
+        else this.checkpoint();
+      }
     }
-    if (!this.checkpointTimer) {
-      this.checkpointTimer = setTimeout(() => {
-        this.checkpointTimer = undefined;
-        this.checkpoint();
-      }, 1000);
-      this.checkpointTimer.unref();
-    }
+    if (!this.checkpointTimer) this.armCheckpoint(1000);
+  }
+
+  private armCheckpoint(ms: number): void {
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = undefined;
+      if (this.closed) return;
+      const quiet = performance.now() - this.lastWriteAt;
+      if (quiet < 1000) this.armCheckpoint(1000 - quiet);
+      else this.checkpoint();
+    }, ms);
+    this.checkpointTimer.unref();
   }
 
   /**
@@ -1067,16 +1084,25 @@ export class MemoryStore {
     this.writable();
     if (this.tx) return this.write(fn); // nested batch: a savepoint under the open one, same caches
     this.tx = { thresholds: new Map() };
+    let r: T;
     try {
-      const r = this.db.transaction(fn).immediate();
+      r = this.runTx.immediate(fn) as T;
       this.publishCommitted();
-      return r;
     } catch (err) {
       this.uncommitted = [];
       throw err;
     } finally {
       this.tx = undefined;
     }
+    if (this.checkpointAfterBatch && !this.db.inTransaction) {
+      this.checkpointAfterBatch = false;
+      try {
+        this.checkpoint();
+      } catch {
+        /* committed either way; the idle timer checkpoints later */
+      }
+    }
+    return r;
   }
 
   close(): void {

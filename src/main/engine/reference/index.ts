@@ -4,7 +4,7 @@
  * Must never: block the caller in the *Async methods (they run in a worker thread).
  */
 import { WarpdeskError } from '../../../shared/errors';
-import type { AsyncOptions, DtwOptions, DtwResult, LcssOptions, MultivariateOptions, NumericArray, PatternEngine, PatternInput, SearchMatch, SearchOptions } from '../types';
+import type { AsyncOptions, DtwOptions, DtwResult, LcssOptions, MultivariateOptions, NumericArray, PatternEngine, PatternInput, SearchMatch, SearchOptions, SearchWalk, WalkMatches } from '../types';
 import { checkArray, checkCells, MAX_CELLS, checkCost, checkInt, checkLcssOptions, checkPattern, checkWindow, identical, MAX_PATH_CELLS, quantize, checkDistance, checkDistances, checkMatrixSize } from '../validate';
 import { K } from './kernels';
 import { refineRows } from './refine-rows';
@@ -35,6 +35,40 @@ export function checkSearch(series: unknown, query: unknown, options: SearchOpti
   const cells = (s.length - q.length + 1) * q.length * Math.min(q.length, 2 * window + 1);
   if (cells > MAX_CELLS * 100) throw new WarpdeskError('TooLarge', `The search would need ${cells.toExponential(2)} DTW cells without pruning, more than 1e13; use a shorter query or window.`);
   return { s, q, p: { window, k, znormalize, exclusion } };
+}
+
+/** Validates a searchWalk call: the search options as checkSearch, and every decision's query and range inside the series. */
+export function checkWalk(series: unknown, walk: SearchWalk, options: SearchOptions): { s: NumericArray; p: SearchParams; D: number } {
+  const s = checkArray(series, 'series');
+  if (!walk || typeof walk !== 'object') throw new WarpdeskError('InvalidInput', 'The walk must be an object with queryStart, from, to and length.');
+  const { queryStart, from, to } = walk;
+  for (const [name, a] of [
+    ['queryStart', queryStart],
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!(a instanceof Int32Array)) throw new WarpdeskError('InvalidInput', `The walk's ${name} must be an Int32Array.`);
+  }
+  const D = queryStart.length;
+  if (from.length !== D || to.length !== D) throw new WarpdeskError('InvalidDimensions', "The walk's queryStart, from and to must have the same length.");
+  const m = checkInt(walk.length, 'query length', 1, 262144);
+  if (m > s.length) throw new WarpdeskError('InvalidDimensions', `The query (${m} values) is longer than the series (${s.length} values).`);
+  const probe = checkSearch(s, s.subarray(0, m), options).p;
+  let starts = 0;
+  for (let d = 0; d < D; d++) {
+    if (queryStart[d]! < 0 || queryStart[d]! + m > s.length) throw new WarpdeskError('InvalidInput', `Query ${d} lies outside the series.`);
+    if (from[d]! < 0 || to[d]! < from[d]! || to[d]! > s.length) throw new WarpdeskError('InvalidInput', `Search range ${d} lies outside the series.`);
+    starts += Math.max(0, to[d]! - from[d]! - m + 1);
+  }
+  const cells = starts * m * Math.min(m, 2 * probe.window + 1);
+  if (cells > MAX_CELLS * 1e5) throw new WarpdeskError('TooLarge', `The walk would need ${cells.toExponential(2)} DTW cells without pruning, more than 1e16; use fewer decisions or a shorter history.`);
+  if (D * probe.k > 5e8) throw new WarpdeskError('TooLarge', 'The walk would return more than 5e8 matches.');
+  return { s, p: probe, D };
+}
+
+/** An empty walk answer: -1 indices and NaN distances. */
+export function emptyWalk(D: number, k: number): WalkMatches {
+  return { index: new Int32Array(D * k).fill(-1), distance: new Float64Array(D * k).fill(Number.NaN) };
 }
 
 export function checkDtw(a: unknown, b: unknown, options?: DtwOptions): { x: NumericArray; y: NumericArray; window: number; absolute: boolean; path: boolean } {
@@ -131,6 +165,43 @@ export function createReferenceEngine(fallbackReason?: string): PatternEngine {
       } catch (err) {
         return Promise.reject(err);
       }
+    },
+    searchWalk(series, walk, options): WalkMatches {
+      const { s, p, D } = checkWalk(series, walk, options);
+      const out = emptyWalk(D, p.k);
+      for (let d = 0; d < D; d++) {
+        const a = walk.from[d]!;
+        if (walk.to[d]! - a < walk.length) continue;
+        const q = walk.queryStart[d]!;
+        const matches = this.searchTopK(s.subarray(a, walk.to[d]!), s.subarray(q, q + walk.length), options);
+        matches.forEach((m, j) => {
+          out.index[d * p.k + j] = a + m.index;
+          out.distance[d * p.k + j] = m.distance;
+        });
+      }
+      return out;
+    },
+    async searchWalkAsync(series, walk, options): Promise<WalkMatches> {
+      const { s, p, D } = checkWalk(series, walk, options);
+      const out = emptyWalk(D, p.k);
+      for (let d = 0; d < D; d++) {
+        const a = walk.from[d]!;
+        if (walk.to[d]! - a < walk.length) continue;
+        const q = walk.queryStart[d]!;
+        const matches = await this.searchTopKAsync(s.subarray(a, walk.to[d]!), s.subarray(q, q + walk.length), {
+          window: options.window,
+          k: options.k,
+          znormalize: options.znormalize,
+          exclusionZone: options.exclusionZone,
+          signal: options.signal,
+        });
+        matches.forEach((m, j) => {
+          out.index[d * p.k + j] = a + m.index;
+          out.distance[d * p.k + j] = m.distance;
+        });
+        options.onProgress?.((d + 1) / D);
+      }
+      return out;
     },
     quantize,
     dtwMultivariate(a, b, options): DtwResult {
