@@ -18,6 +18,8 @@ function script(name: string, body: string): WorkerEntry {
   return { file, execArgv: [], env: {} };
 }
 
+const threads = script('threads', `process.send({ type: 'done', threads: process.env.WARPDESK_THREADS });`);
+
 const square = script('square', `process.send({ type: 'partial', x: m.x }); process.send({ type: 'done', y: m.x * m.x, pid: process.pid });`);
 
 describe('worker pool', () => {
@@ -48,6 +50,33 @@ describe('worker pool', () => {
     expect(partials).toBe(tasks.length);
     expect(pids.size).toBeLessThanOrEqual(workers);
     expect(pids.size).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gives each child its share of the cores for the native engine, unless WARPDESK_THREADS is set', async () => {
+    const seen = async (workers: number, env?: Record<string, string>): Promise<Set<unknown>> => {
+      const got = new Set<unknown>();
+      await runWorkerPool({
+        entry: threads,
+        tasks: Array.from({ length: Math.max(4, workers) }, (_, i) => i),
+        workers,
+        what: 'test',
+        message: (x) => ({ x }),
+        onReply: (r) => (got.add(r['threads']), true),
+        ...(env ? { env } : {}),
+      });
+      return got;
+    };
+    const saved = process.env['WARPDESK_THREADS'];
+    delete process.env['WARPDESK_THREADS'];
+    try {
+      const cores = os.availableParallelism();
+      expect(await seen(1)).toEqual(new Set([String(cores)]));
+      expect(await seen(2)).toEqual(new Set([String(Math.max(1, Math.floor(cores / 2)))]));
+      expect(await seen(cores * 2)).toEqual(new Set(['1']));
+      expect(await seen(2, { WARPDESK_THREADS: '3' })).toEqual(new Set(['3']));
+    } finally {
+      if (saved !== undefined) process.env['WARPDESK_THREADS'] = saved;
+    }
   });
 
   it('resolves at once with no tasks', async () => {

@@ -5,8 +5,11 @@
  * task or fails before all are done) or cancellation, after disconnecting and killing every child. The backtest's
  * search pass, sweeps and the evaluation's folds use it; they differ only in what a task and its replies are.
  * The worker side: send `{ type: 'ready' }` once, then answer each task message; `{ type: 'fatal', message }` on error.
+ * Children share the cores: each gets `WARPDESK_THREADS` = cores / children (at least 1) for its native engine,
+ * unless the environment already sets it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { WarpdeskError } from '../../shared/errors';
 
 /** How to fork the worker entry (see backtest/worker-entry.ts `workerLaunch`). */
@@ -40,6 +43,11 @@ export interface WorkerPoolOptions<T> {
   env?: Record<string, string>;
 }
 
+/** Native engine threads for each of `workers` children sharing this machine's cores (at least one). */
+export function nativeThreadsPerChild(workers: number): number {
+  return Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, workers)));
+}
+
 export function runWorkerPool<T>(o: WorkerPoolOptions<T>): Promise<void> {
   if (o.tasks.length === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
@@ -59,8 +67,12 @@ export function runWorkerPool<T>(o: WorkerPoolOptions<T>): Promise<void> {
     if (o.signal?.aborted) return cancel();
     o.signal?.addEventListener('abort', cancel, { once: true });
     const workers = Math.max(1, Math.min(o.workers, o.tasks.length));
+    const env = { ...process.env, ...o.entry.env, ...o.env };
+    // the children share the cores: each child's native engine gets its share of them, not one thread per core
+    // in every child (an explicit WARPDESK_THREADS, here or in the caller's environment, wins)
+    env['WARPDESK_THREADS'] ??= String(nativeThreadsPerChild(workers));
     for (let w = 0; w < workers; w++) {
-      const child = fork(o.entry.file, [], { execArgv: o.entry.execArgv, env: { ...process.env, ...o.entry.env, ...o.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+      const child = fork(o.entry.file, [], { execArgv: o.entry.execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
       children.push(child);
       let stderr = '';
       child.stderr?.on('data', (d: Buffer) => {
