@@ -18,7 +18,8 @@ import { WarpdeskError } from '../../shared/errors';
 import { mulberry32 } from '../../shared/random';
 import { uuidv7 } from './ids';
 import { PatternIndex } from './pattern-index';
-import { encodePattern, type MemoryStore } from './store';
+import { encodePattern } from './pattern-codec';
+import type { MemoryStore } from './store';
 import type { DistilledStats, DistillOptions, DistillReport, Signal } from './types';
 import { checkInteger, checkUnit } from './validate';
 

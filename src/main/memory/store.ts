@@ -35,6 +35,7 @@ import { aadFor, generateKey, KEY_ENV, Keyring, type KeyProvider, type MemoryKey
 import { zNormalizeInto } from '../../shared/numerics';
 import { DEFAULT_SCORE, mmrSelect, PatternIndex, type ScoreParams } from './pattern-index';
 import { migrate, openDb, schemaVersion, SCHEMA_VERSION, type Db } from './schema';
+import { decodePattern, dequantizeInto, encodePattern, type DecodedPattern } from './pattern-codec';
 import type {
   ChainCheckpoint,
   ChainReport,
@@ -60,6 +61,8 @@ import type {
   Verdict,
 } from './types';
 import { checkExperience, checkFinite, checkInteger, checkSeries, checkText, checkUnit, checkMatch, checkContext, checkSignal } from './validate';
+
+export { decodePattern, dequantizeInto, encodePattern, type DecodedPattern } from './pattern-codec';
 
 export const MEMORY_FILE = 'memory.sqlite';
 const KEY_CHECK = Buffer.from('warpdesk-memory-key-check-v1', 'utf8');
@@ -124,37 +127,12 @@ interface VerdictRow {
   judged_at: number;
 }
 
-export interface DecodedPattern {
-  length: number;
-  scale: number;
-  offset: number;
-  codes: Uint8Array;
-}
-
 export const ENCRYPTED_TABLES = [
   { table: 'patterns', idColumn: 'id' },
   { table: 'experiences', idColumn: 'id' },
   { table: 'outcomes', idColumn: 'experience_id' },
   { table: 'distilled', idColumn: 'id' },
 ] as const;
-
-export function encodePattern(p: DecodedPattern): Buffer {
-  const buf = Buffer.alloc(16 + p.codes.length);
-  buf.writeDoubleLE(p.scale, 0);
-  buf.writeDoubleLE(p.offset, 8);
-  buf.set(p.codes, 16);
-  return buf;
-}
-
-export function decodePattern(buf: Buffer, length: number): DecodedPattern {
-  if (buf.length !== 16 + length) throw new WarpdeskError('Internal', 'A stored pattern has the wrong size.');
-  return { length, scale: buf.readDoubleLE(0), offset: buf.readDoubleLE(8), codes: new Uint8Array(buf.buffer, buf.byteOffset + 16, length) };
-}
-
-export function dequantizeInto(p: DecodedPattern, out: Float64Array): Float64Array {
-  for (let i = 0; i < p.length; i++) out[i] = p.offset + p.scale * p.codes[i]!;
-  return out;
-}
 
 /** How many recorded experiences keep their analog returns in RAM for judging (see `recentReturns`). */
 const RECENT_RETURNS = 16_384;
