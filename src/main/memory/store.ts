@@ -35,6 +35,8 @@ import { aadFor, generateKey, KEY_ENV, Keyring, type KeyProvider, type MemoryKey
 import { zNormalizeInto } from '../../shared/numerics';
 import { DEFAULT_SCORE, mmrSelect, PatternIndex, type ScoreParams } from './pattern-index';
 import { migrate, openDb, schemaVersion, SCHEMA_VERSION, type Db } from './schema';
+import { fieldsOf, sealedOf, verdictFromRow, type ExperienceRow, type PatternRow, type SealedRow, type VerdictRow } from './rows';
+import { prepare, resolveAgentId, type Statements } from './statements';
 import { decodePattern, dequantizeInto, encodePattern, type DecodedPattern } from './pattern-codec';
 import type {
   ChainCheckpoint,
@@ -42,7 +44,6 @@ import type {
   ContextValue,
   DistilledStats,
   Experience,
-  ExperienceFields,
   ExperienceInput,
   ExperienceSummary,
   MatchInput,
@@ -88,45 +89,6 @@ export interface OpenMemoryOptions {
   now?: () => number;
 }
 
-interface SealedRow {
-  key_id: string;
-  nonce: Buffer;
-  data: Buffer;
-}
-
-interface ExperienceRow extends SealedRow {
-  rowid: number;
-  id: string;
-  agent_id: string;
-  origin: Origin;
-  pattern_type: string;
-  dataset: string;
-  timeframe: string;
-  signal: Signal;
-  confidence: number;
-  similarity: number;
-  horizon: number;
-  at: number;
-  recorded_at: number;
-}
-
-interface PatternRow extends SealedRow {
-  id: string;
-  length: number;
-}
-
-interface VerdictRow {
-  experience_id: string;
-  origin: Origin;
-  profitability: number;
-  risk: number;
-  timing: number;
-  consistency: number;
-  quality: number;
-  success: number;
-  judged_at: number;
-}
-
 export const ENCRYPTED_TABLES = [
   { table: 'patterns', idColumn: 'id' },
   { table: 'experiences', idColumn: 'id' },
@@ -143,10 +105,6 @@ interface ThresholdRowState {
   similarity_threshold: number;
   state: AdaptState;
   updated_at: number;
-}
-
-function sealedOf(row: SealedRow): Sealed {
-  return { keyId: row.key_id, nonce: row.nonce, data: row.data };
 }
 
 export class MemoryStore {
@@ -169,7 +127,7 @@ export class MemoryStore {
   private lastWriteAt = 0;
   private checkpointAfterBatch = false;
   private checkpointTimer: NodeJS.Timeout | undefined;
-  private readonly st: ReturnType<typeof prepare>;
+  private readonly st: Statements;
   /**
    * Write-transaction caches, set only while `batch` runs: SQLite's write lock is held for the whole batch, so
    * no other connection can change the ledger head or a threshold row; every write here goes through the
@@ -1099,36 +1057,6 @@ export class MemoryStore {
   }
 }
 
-function fieldsOf(row: ExperienceRow): ExperienceFields {
-  return {
-    id: row.id,
-    agentId: row.agent_id,
-    origin: row.origin,
-    patternType: row.pattern_type,
-    dataset: row.dataset,
-    timeframe: row.timeframe,
-    signal: row.signal,
-    confidence: row.confidence,
-    similarity: row.similarity,
-    horizon: row.horizon,
-    at: row.at,
-  };
-}
-
-function verdictFromRow(v: VerdictRow): Omit<Verdict, 'outcome'> {
-  return {
-    experienceId: v.experience_id,
-    origin: v.origin,
-    profitability: v.profitability,
-    risk: v.risk,
-    timing: v.timing,
-    consistency: v.consistency,
-    quality: v.quality,
-    success: v.success === 1,
-    judgedAt: v.judged_at,
-  };
-}
-
 function checkPortable(input: unknown): PortableExperience {
   if (!input || typeof input !== 'object') throw new WarpdeskError('InvalidInput', 'The imported experience must be an object.');
   const e = input as PortableExperience;
@@ -1179,95 +1107,6 @@ function checkPortable(input: unknown): PortableExperience {
     };
   }
   return out;
-}
-
-function prepare(db: Db, readonly: boolean) {
-  const w = (sql: string) => (readonly ? (undefined as unknown as Database.Statement) : db.prepare(sql));
-  return {
-    meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
-    setMeta: w('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
-    deleteMeta: w('DELETE FROM meta WHERE key = ?'),
-    keyIds: db.prepare('SELECT key_id FROM keys ORDER BY created_at'),
-    keyCheck: db.prepare('SELECT key_id, check_nonce, check_data FROM keys WHERE key_id = ?'),
-    insertKey: w('INSERT INTO keys (key_id, check_nonce, check_data, created_at) VALUES (?, ?, ?, ?)'),
-    deleteKey: w('DELETE FROM keys WHERE key_id = ?'),
-    pattern: db.prepare('SELECT id, length, key_id, nonce, data FROM patterns WHERE id = ?'),
-    insertPattern: w('INSERT INTO patterns (id, length, key_id, nonce, data) VALUES (?, ?, ?, ?, ?)'),
-    experience: db.prepare('SELECT rowid, * FROM experiences WHERE id = ?'),
-    insertExperience: w(
-      `INSERT INTO experiences (id, agent_id, origin, pattern_type, dataset, timeframe, signal, confidence, similarity, horizon, at, recorded_at, key_id, nonce, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    insertTrajectory: w('INSERT INTO trajectories (pattern_type, step, experience_id) VALUES (?, (SELECT COALESCE(MAX(step), 0) + 1 FROM trajectories WHERE pattern_type = ?), ?)'),
-    outcome: db.prepare('SELECT key_id, nonce, data, recorded_at FROM outcomes WHERE experience_id = ?'),
-    insertOutcome: w('INSERT INTO outcomes (experience_id, recorded_at, key_id, nonce, data) VALUES (?, ?, ?, ?, ?)'),
-    verdict: db.prepare('SELECT * FROM verdicts WHERE experience_id = ?'),
-    insertVerdict: w('INSERT INTO verdicts (experience_id, origin, profitability, risk, timing, consistency, quality, success, judged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    ledgerHead: db.prepare('SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1'),
-    insertLedger: w('INSERT INTO ledger (seq, kind, record_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?)'),
-    ledgerAll: db.prepare('SELECT seq, kind, record_id, prev_hash, hash FROM ledger ORDER BY seq'),
-    unchained: db.prepare(
-      `SELECT 'experience' AS kind, e.id AS id FROM experiences e WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.kind = 'experience' AND l.record_id = e.id)
-       UNION ALL
-       SELECT 'verdict' AS kind, v.experience_id AS id FROM verdicts v WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.kind = 'verdict' AND l.record_id = v.experience_id)
-       LIMIT 1`,
-    ),
-    threshold: db.prepare('SELECT version, state FROM thresholds WHERE pattern_type = ?'),
-    thresholdFull: db.prepare('SELECT version, similarity_threshold, state, updated_at FROM thresholds WHERE pattern_type = ?'),
-    thresholdTypes: db.prepare('SELECT pattern_type FROM thresholds ORDER BY pattern_type'),
-    upsertThreshold: w(
-      `INSERT INTO thresholds (pattern_type, version, similarity_threshold, state, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(pattern_type) DO UPDATE SET version = excluded.version, similarity_threshold = excluded.similarity_threshold, state = excluded.state, updated_at = excluded.updated_at`,
-    ),
-    insertHistory: w('INSERT INTO threshold_history (pattern_type, version, experience_id, quality, similarity_threshold, success_rate, calibration_error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    historyAll: db.prepare('SELECT * FROM threshold_history ORDER BY pattern_type, version LIMIT ?'),
-    historyType: db.prepare('SELECT * FROM threshold_history WHERE pattern_type = ? ORDER BY version LIMIT ?'),
-    listAll: db.prepare(
-      `SELECT e.*, v.quality, v.profitability, v.risk, v.timing, v.consistency, v.success, v.judged_at, (o.experience_id IS NOT NULL) AS has_outcome
-       FROM experiences e LEFT JOIN verdicts v ON v.experience_id = e.id LEFT JOIN outcomes o ON o.experience_id = e.id
-       WHERE e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
-    ),
-    listType: db.prepare(
-      `SELECT e.*, v.quality, v.profitability, v.risk, v.timing, v.consistency, v.success, v.judged_at, (o.experience_id IS NOT NULL) AS has_outcome
-       FROM experiences e LEFT JOIN verdicts v ON v.experience_id = e.id LEFT JOIN outcomes o ON o.experience_id = e.id
-       WHERE e.pattern_type = ? AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
-    ),
-    pending: db.prepare(
-      `SELECT e.id FROM experiences e WHERE e.origin = 'local' AND (? IS NULL OR e.dataset = ?)
-       AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.experience_id = e.id) ORDER BY e.at, e.id LIMIT ?`,
-    ),
-    flagsOf: db.prepare('SELECT kind, related_id, detail FROM flags WHERE experience_id = ? ORDER BY created_at'),
-    experienceMeta: db.prepare('SELECT e.pattern_type, e.dataset, e.timeframe, e.signal, e.confidence, v.quality, v.success FROM experiences e LEFT JOIN verdicts v ON v.experience_id = e.id WHERE e.id = ?'),
-    indexRows: db.prepare(
-      `SELECT e.rowid AS rowid, e.id, e.pattern_type, e.dataset, e.timeframe, e.at, p.length, p.key_id, p.nonce, p.data, v.quality
-       FROM experiences e JOIN patterns p ON p.id = e.id LEFT JOIN verdicts v ON v.experience_id = e.id
-       WHERE e.rowid > ? ORDER BY e.rowid`,
-    ),
-    hiddenAll: db.prepare("SELECT DISTINCT experience_id FROM flags WHERE kind IN ('duplicate', 'pruned')"),
-    newVerdicts: db.prepare('SELECT rowid, experience_id, quality FROM verdicts WHERE rowid > ? ORDER BY rowid'),
-    newFlags: db.prepare('SELECT rowid, experience_id, kind FROM flags WHERE rowid > ? ORDER BY rowid'),
-    distilledRows: db.prepare(
-      `SELECT d.id, d.pattern_type, d.created_at, p.length, p.key_id, p.nonce, p.data, d.key_id AS stats_key, d.nonce AS stats_nonce, d.data AS stats_data
-       FROM distilled d JOIN patterns p ON p.id = d.id WHERE d.generation = ?`,
-    ),
-    distilledOne: db.prepare('SELECT pattern_type, members, key_id, nonce, data FROM distilled WHERE id = ?'),
-    counts: db.prepare(
-      `SELECT (SELECT COUNT(*) FROM experiences) AS experiences, (SELECT COUNT(*) FROM outcomes) AS outcomes, (SELECT COUNT(*) FROM verdicts) AS verdicts,
-              (SELECT COUNT(*) FROM distilled) AS distilled, (SELECT COUNT(*) FROM ledger) AS chain`,
-    ),
-    flagCounts: db.prepare('SELECT kind, COUNT(DISTINCT experience_id) AS n FROM flags GROUP BY kind'),
-    types: db.prepare('SELECT DISTINCT pattern_type FROM experiences ORDER BY pattern_type'),
-  };
-}
-
-/** The agent id of a workspace: given, or made once and kept in meta. */
-function resolveAgentId(db: Db, given: string | undefined, readonly: boolean): string {
-  if (given !== undefined) return checkText(given, 'agent id');
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'agent_id'").get() as { value: string } | undefined;
-  if (row) return row.value;
-  const id = `agent-${uuidv7()}`;
-  if (!readonly) db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('agent_id', ?)").run(id);
-  return (db.prepare("SELECT value FROM meta WHERE key = 'agent_id'").get() as { value: string } | undefined)?.value ?? id;
 }
 
 /**
