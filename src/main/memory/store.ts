@@ -28,7 +28,7 @@ import {
 } from './adapt';
 import { learningMetrics, patternMetrics } from '../metrics';
 import { canonicalJson, GENESIS_HASH, linkHash } from './canonical';
-import { contentHash, experienceContent, verdictContent, type ExperienceContentInput } from './chain';
+import { contentHash, experienceContent, verdictContent } from './chain';
 import { uuidv7, isRecordId } from './ids';
 import { checkOutcome, judgeOutcome, type OutcomeInput } from './judge';
 import { aadFor, generateKey, KEY_ENV, Keyring, type KeyProvider, type MemoryKey, type Sealed } from './keys';
@@ -37,6 +37,7 @@ import { DEFAULT_SCORE, mmrSelect, PatternIndex, type ScoreParams } from './patt
 import { migrate, openDb, schemaVersion, SCHEMA_VERSION, type Db } from './schema';
 import { fieldsOf, sealedOf, verdictFromRow, type ExperienceRow, type PatternRow, type SealedRow, type VerdictRow } from './rows';
 import { prepare, resolveAgentId, type Statements } from './statements';
+import { contentOf, verifyChain, type ChainHost } from './verify-chain';
 import { decodePattern, dequantizeInto, encodePattern, type DecodedPattern } from './pattern-codec';
 import type {
   ChainCheckpoint,
@@ -107,6 +108,9 @@ interface ThresholdRowState {
   updated_at: number;
 }
 
+/** The store internals the job modules take (each declares the part it needs). */
+type StoreInternals = ChainHost;
+
 export class MemoryStore {
   readonly file: string;
   readonly agentId: string;
@@ -159,7 +163,19 @@ export class MemoryStore {
     this.engineRef = options.engine;
     this.st = prepare(db, this.readonly);
     this.runTx = db.transaction((fn: () => unknown) => fn());
+    this.inner = {
+      db,
+      st: this.st,
+      file,
+      open: () => this.open(),
+      readPattern: (id) => this.readPattern(id),
+      readPayload: (row) => this.readPayload(row),
+      readOutcome: (id) => this.readOutcome(id),
+    };
   }
+
+  /** What the job modules (verify-chain.ts, ...) see of the store: an explicit few members, never the class. */
+  private readonly inner: StoreInternals;
 
   /** One transaction function for every write (better-sqlite3 builds a new wrapper per `transaction()` call). */
   private readonly runTx: Database.Transaction<(fn: () => unknown) => unknown>;
@@ -750,7 +766,7 @@ export class MemoryStore {
   exportExperience(id: string): PortableExperience {
     this.open();
     const row = this.experienceRow(id);
-    const base = this.contentOf(row);
+    const base = contentOf(this.inner, row);
     const out: PortableExperience = { ...base, contentHash: contentHash(experienceContent(base)) };
     const v = this.st.verdict.get(row.id) as VerdictRow | undefined;
     if (v) {
@@ -815,98 +831,7 @@ export class MemoryStore {
    * record edited, deleted or reordered behind the app's back, or a record that was never chained.
    */
   verifyChain(options: { receipts?: readonly ChainCheckpoint[] } = {}): ChainReport {
-    this.open();
-    const t0 = performance.now();
-    let prev = GENESIS_HASH;
-    let expected = 1;
-    let links = 0;
-    let head: ChainReport['head'] = null;
-    // Receipts (signed checkpoints kept outside the workspace) by link number; several may name one link.
-    const receipted = new Map<number, ChainCheckpoint[]>();
-    for (const r of options.receipts ?? []) receipted.set(r.seq, [...(receipted.get(r.seq) ?? []), r]);
-    let matched = 0;
-    const done = (broken?: ChainReport['broken']): ChainReport => ({
-      ok: !broken,
-      links,
-      head,
-      ...(broken ? { broken } : {}),
-      ...(options.receipts ? { receipts: { checked: options.receipts.length, matched } } : {}),
-      elapsedMs: performance.now() - t0,
-    });
-    const by = (r: ChainCheckpoint): string => (r.signer ? ` signed by ${r.signer}` : '') + (r.at !== undefined ? ` at ${new Date(r.at).toISOString()}` : '');
-    const result = this.db
-      .transaction((): ChainReport => {
-        for (const l of this.st.ledgerAll.iterate() as IterableIterator<{ seq: number; kind: 'experience' | 'verdict'; record_id: string; prev_hash: string; hash: string }>) {
-          const at = { seq: l.seq, kind: l.kind, recordId: l.record_id };
-          if (l.seq !== expected) return done({ ...at, reason: 'gap', message: `Link ${expected} of the audit chain is missing (the next one is ${l.seq}): a record was deleted.` });
-          if (l.prev_hash !== prev) return done({ ...at, reason: 'prev-mismatch', message: `Link ${l.seq} does not follow link ${l.seq - 1}: the chain was reordered or a link was altered.` });
-          let canonical: string | null;
-          try {
-            canonical = this.canonicalOf(l.kind, l.record_id);
-          } catch (err) {
-            return done({ ...at, reason: 'undecryptable', message: `Link ${l.seq} (${l.kind} ${l.record_id}) cannot be read: ${(err as Error).message}` });
-          }
-          if (canonical === null) return done({ ...at, reason: 'missing-record', message: `Link ${l.seq} points to ${l.kind} ${l.record_id}, which is gone: it was deleted.` });
-          const h = linkHash(prev, canonical);
-          if (h !== l.hash) return done({ ...at, reason: 'content-mismatch', message: `The ${l.kind} ${l.record_id} at link ${l.seq} was altered after it was recorded (or the links were reordered).` });
-          prev = h;
-          expected++;
-          links++;
-          head = { seq: l.seq, hash: h };
-          for (const r of receipted.get(l.seq) ?? []) {
-            if (r.head !== h)
-              return done({
-                seq: l.seq,
-                kind: 'receipt',
-                recordId: r.head,
-                reason: 'receipt-mismatch',
-                message: `Link ${l.seq} is not the head receipted${by(r)} (${r.head.slice(0, 16)}…, now ${h.slice(0, 16)}…): the chain was rewritten after that receipt.`,
-              });
-            matched++;
-          }
-        }
-        const beyond = [...receipted.keys()].filter((seq) => seq > links).sort((a, b) => a - b)[0];
-        if (beyond !== undefined) {
-          const r = receipted.get(beyond)![0]!;
-          return done({
-            seq: beyond,
-            kind: 'receipt',
-            recordId: r.head,
-            reason: 'receipt-beyond-head',
-            message: `A receipt${by(r)} names link ${beyond}, but the chain ends at link ${links}: its newest records were deleted.`,
-          });
-        }
-        const orphan = this.st.unchained.get() as { kind: 'experience' | 'verdict'; id: string } | undefined;
-        if (orphan)
-          return done({ seq: null, kind: orphan.kind, recordId: orphan.id, reason: 'unchained-record', message: `The ${orphan.kind} ${orphan.id} is not in the audit chain: it was inserted behind Warpdesk's back.` });
-        return done();
-      })
-      .deferred();
-    if (this.file !== ':memory:') learningMetrics.auditVerificationsTotal.inc({ result: result.ok ? 'ok' : 'broken' });
-    return result;
-  }
-
-  /** What the chain hashes for a stored experience (decrypted): also its portable form without hashes. */
-  private contentOf(row: ExperienceRow): ExperienceContentInput {
-    const p = this.readPattern(row.id);
-    // The chain covers every field but `origin` (local vs remote is where a copy lives, not its content).
-    const { origin: _origin, ...fields } = fieldsOf(row);
-    return {
-      ...fields,
-      pattern: { length: p.length, scale: p.scale, offset: p.offset, codes: Buffer.from(p.codes).toString('base64') },
-      payload: this.readPayload(row),
-    };
-  }
-
-  /** Canonical content of a chained record as stored now, or null when the record is gone. */
-  private canonicalOf(kind: 'experience' | 'verdict', id: string): string | null {
-    const row = this.st.experience.get(id) as ExperienceRow | undefined;
-    if (!row) return null;
-    if (kind === 'experience') return experienceContent(this.contentOf(row));
-    const v = this.st.verdict.get(id) as VerdictRow | undefined;
-    const outcome = v ? this.readOutcome(id) : undefined;
-    if (!v || !outcome) return null;
-    return verdictContent({ ...verdictFromRow(v), outcome });
+    return verifyChain(this.inner, options);
   }
 
   // ---------------------------------------------------------------- keys
