@@ -28,7 +28,7 @@ import {
 } from './adapt';
 import { learningMetrics, patternMetrics } from '../metrics';
 import { canonicalJson, GENESIS_HASH, linkHash } from './canonical';
-import { contentHash, experienceContent, verdictContent } from './chain';
+import { experienceContent, verdictContent } from './chain';
 import { uuidv7, isRecordId } from './ids';
 import { checkOutcome, judgeOutcome, type OutcomeInput } from './judge';
 import { aadFor, generateKey, KEY_ENV, Keyring, type KeyProvider, type MemoryKey, type Sealed } from './keys';
@@ -37,7 +37,8 @@ import { DEFAULT_SCORE, mmrSelect, PatternIndex, type ScoreParams } from './patt
 import { migrate, openDb, schemaVersion, SCHEMA_VERSION, type Db } from './schema';
 import { fieldsOf, sealedOf, verdictFromRow, type ExperienceRow, type PatternRow, type SealedRow, type VerdictRow } from './rows';
 import { prepare, resolveAgentId, type Statements } from './statements';
-import { contentOf, verifyChain, type ChainHost } from './verify-chain';
+import { verifyChain, type ChainHost } from './verify-chain';
+import { exportExperience, importRemoteExperience, type PortableHost } from './portable';
 import { decodePattern, dequantizeInto, encodePattern, type DecodedPattern } from './pattern-codec';
 import type {
   ChainCheckpoint,
@@ -62,7 +63,7 @@ import type {
   TrajectoryPoint,
   Verdict,
 } from './types';
-import { checkExperience, checkFinite, checkInteger, checkSeries, checkText, checkUnit, checkMatch, checkContext, checkSignal } from './validate';
+import { checkExperience, checkFinite, checkInteger, checkSeries, checkText, checkUnit } from './validate';
 
 export { decodePattern, dequantizeInto, encodePattern, type DecodedPattern } from './pattern-codec';
 
@@ -109,7 +110,7 @@ interface ThresholdRowState {
 }
 
 /** The store internals the job modules take (each declares the part it needs). */
-type StoreInternals = ChainHost;
+type StoreInternals = ChainHost & PortableHost;
 
 export class MemoryStore {
   readonly file: string;
@@ -171,6 +172,18 @@ export class MemoryStore {
       readPattern: (id) => this.readPattern(id),
       readPayload: (row) => this.readPayload(row),
       readOutcome: (id) => this.readOutcome(id),
+      writable: () => this.writable(),
+      experienceRow: (id) => this.experienceRow(id),
+      write: (fn) => this.write(fn),
+      seal: (table, id, plaintext) => this.seal(table, id, plaintext),
+      now: () => this.now(),
+      appendLink: (kind, recordId, canonical) => this.appendLink(kind, recordId, canonical),
+      insertOutcome: (id, o, recordedAt) => this.insertOutcome(id, o, recordedAt),
+      judgeRow: (row, origin, given, known) => this.judgeRow(row, origin, given, known),
+      queueMetric: (update) => {
+        this.uncommitted.push(update);
+      },
+      touch: () => this.touch(),
     };
   }
 
@@ -764,17 +777,7 @@ export class MemoryStore {
 
   /** An experience (and its verdict, when judged) in the portable form other agents import. */
   exportExperience(id: string): PortableExperience {
-    this.open();
-    const row = this.experienceRow(id);
-    const base = contentOf(this.inner, row);
-    const out: PortableExperience = { ...base, contentHash: contentHash(experienceContent(base)) };
-    const v = this.st.verdict.get(row.id) as VerdictRow | undefined;
-    if (v) {
-      const verdict = { ...verdictFromRow(v), outcome: this.readOutcome(row.id)! };
-      const { experienceId: _e, origin: _o, ...rest } = verdict;
-      out.verdict = { ...rest, contentHash: contentHash(verdictContent(verdict)) };
-    }
-    return out;
+    return exportExperience(this.inner, id);
   }
 
   /**
@@ -783,45 +786,7 @@ export class MemoryStore {
    * an imported verdict updates the thresholds like a local one.
    */
   importRemoteExperience(input: PortableExperience): { imported: boolean; verdictImported: boolean } {
-    this.writable();
-    const e = checkPortable(input);
-    const canonical = experienceContent(e);
-    if (contentHash(canonical) !== e.contentHash) throw new WarpdeskError('InvalidInput', `The experience ${e.id} does not match its content hash: it was altered in transit.`, { id: e.id });
-    let verdictCanonical: string | undefined;
-    if (e.verdict) {
-      verdictCanonical = verdictContent({ ...e.verdict, experienceId: e.id });
-      if (contentHash(verdictCanonical) !== e.verdict.contentHash) throw new WarpdeskError('InvalidInput', `The verdict of experience ${e.id} does not match its content hash: it was altered in transit.`, { id: e.id });
-    }
-    let imported = false;
-    let verdictImported = false;
-    this.write(() => {
-      if (!this.st.experience.get(e.id)) {
-        const codes = Buffer.from(e.pattern.codes, 'base64');
-        const sp = this.seal('patterns', e.id, encodePattern({ ...e.pattern, codes }));
-        this.st.insertPattern.run(e.id, e.pattern.length, sp.keyId, sp.nonce, sp.data);
-        const se = this.seal('experiences', e.id, Buffer.from(JSON.stringify(e.payload), 'utf8'));
-        this.st.insertExperience.run(e.id, e.agentId, 'remote', e.patternType, e.dataset, e.timeframe, e.signal, e.confidence, e.similarity, e.horizon, e.at, this.now(), se.keyId, se.nonce, se.data);
-        this.appendLink('experience', e.id, canonical);
-        this.st.insertTrajectory.run(e.patternType, e.patternType, e.id);
-        this.uncommitted.push(() => learningMetrics.experiencesTotal.inc({ origin: 'remote' }));
-        imported = true;
-      }
-      if (e.verdict && !this.st.verdict.get(e.id)) {
-        if (!this.st.outcome.get(e.id)) this.insertOutcome(e.id, e.verdict.outcome, this.now());
-        else {
-          const ours = this.readOutcome(e.id)!;
-          if (ours.realizedReturn !== e.verdict.outcome.realizedReturn || ours.mae !== e.verdict.outcome.mae || ours.timeToTarget !== e.verdict.outcome.timeToTarget)
-            throw new WarpdeskError('Conflict', `The imported verdict of ${e.id} was judged from another outcome than the one recorded here.`, { id: e.id });
-        }
-        this.judgeRow(this.st.experience.get(e.id) as ExperienceRow, 'remote', e.verdict);
-        verdictImported = true;
-      }
-    });
-    if (imported || verdictImported) {
-      this.dirty = true;
-      this.noteWrite();
-    }
-    return { imported, verdictImported };
+    return importRemoteExperience(this.inner, input);
   }
 
   // ---------------------------------------------------------------- audit chain
@@ -980,58 +945,6 @@ export class MemoryStore {
     this.dirty = true;
     this.noteWrite();
   }
-}
-
-function checkPortable(input: unknown): PortableExperience {
-  if (!input || typeof input !== 'object') throw new WarpdeskError('InvalidInput', 'The imported experience must be an object.');
-  const e = input as PortableExperience;
-  if (!isRecordId(e.id)) throw new WarpdeskError('InvalidInput', 'The imported experience needs a UUID id.', { field: 'id' });
-  const p = e.pattern;
-  if (!p || typeof p !== 'object') throw new WarpdeskError('InvalidInput', 'The imported experience needs its quantized pattern.', { field: 'pattern' });
-  const length = checkInteger(p.length, 'pattern length', 2, 65_536);
-  if (typeof p.codes !== 'string') throw new WarpdeskError('InvalidInput', 'The pattern codes must be base64 text.', { field: 'pattern.codes' });
-  const codes = Buffer.from(p.codes, 'base64');
-  if (codes.length !== length) throw new WarpdeskError('InvalidDimensions', `The pattern has ${codes.length} codes, not the ${length} it declares.`, { field: 'pattern.codes' });
-  const scale = checkFinite(p.scale, 'pattern scale');
-  if (scale < 0) throw new WarpdeskError('InvalidInput', 'The pattern scale must be 0 or more.', { field: 'pattern.scale' });
-  const payload = e.payload;
-  if (!payload || typeof payload !== 'object' || !Array.isArray(payload.matches)) throw new WarpdeskError('InvalidInput', 'The imported experience needs its matches.', { field: 'payload' });
-  const out: PortableExperience = {
-    id: e.id,
-    agentId: checkText(e.agentId, 'agent id'),
-    patternType: checkText(e.patternType, 'pattern type'),
-    dataset: checkText(e.dataset, 'data set'),
-    timeframe: checkText(e.timeframe, 'timeframe'),
-    signal: checkSignal(e.signal),
-    confidence: checkUnit(e.confidence, 'confidence'),
-    similarity: checkUnit(e.similarity, 'similarity'),
-    horizon: checkInteger(e.horizon, 'horizon', 1, 1_000_000),
-    at: checkInteger(e.at, 'time (at)', 0, 8.64e15),
-    pattern: { length, scale, offset: checkFinite(p.offset, 'pattern offset'), codes: p.codes },
-    payload: { matches: payload.matches.map(checkMatch), context: checkContext(payload.context) },
-    contentHash: checkText(e.contentHash, 'content hash'),
-  };
-  if (e.verdict !== undefined) {
-    const v = e.verdict;
-    if (!v || typeof v !== 'object') throw new WarpdeskError('InvalidInput', 'The imported verdict must be an object.', { field: 'verdict' });
-    out.verdict = {
-      outcome: checkOutcome(v.outcome),
-      profitability: checkUnit(v.profitability, 'profitability'),
-      risk: checkUnit(v.risk, 'risk'),
-      timing: checkUnit(v.timing, 'timing'),
-      consistency: checkUnit(v.consistency, 'consistency'),
-      quality: checkUnit(v.quality, 'quality'),
-      success:
-        typeof v.success === 'boolean'
-          ? v.success
-          : (() => {
-              throw new WarpdeskError('InvalidInput', 'The verdict success must be true or false.');
-            })(),
-      judgedAt: checkInteger(v.judgedAt, 'judged at', 0, 8.64e15),
-      contentHash: checkText(v.contentHash, 'verdict content hash'),
-    };
-  }
-  return out;
 }
 
 /**
