@@ -39,6 +39,7 @@ import { fieldsOf, sealedOf, verdictFromRow, type ExperienceRow, type PatternRow
 import { prepare, resolveAgentId, type Statements } from './statements';
 import { verifyChain, type ChainHost } from './verify-chain';
 import { exportExperience, importRemoteExperience, type PortableHost } from './portable';
+import { rotateKey, type RotationHost } from './rotate-key';
 import { decodePattern, dequantizeInto, encodePattern, type DecodedPattern } from './pattern-codec';
 import type {
   ChainCheckpoint,
@@ -67,6 +68,8 @@ import { checkExperience, checkFinite, checkInteger, checkSeries, checkText, che
 
 export { decodePattern, dequantizeInto, encodePattern, type DecodedPattern } from './pattern-codec';
 
+export { ENCRYPTED_TABLES } from './rotate-key';
+
 export const MEMORY_FILE = 'memory.sqlite';
 const KEY_CHECK = Buffer.from('warpdesk-memory-key-check-v1', 'utf8');
 
@@ -91,13 +94,6 @@ export interface OpenMemoryOptions {
   now?: () => number;
 }
 
-export const ENCRYPTED_TABLES = [
-  { table: 'patterns', idColumn: 'id' },
-  { table: 'experiences', idColumn: 'id' },
-  { table: 'outcomes', idColumn: 'experience_id' },
-  { table: 'distilled', idColumn: 'id' },
-] as const;
-
 /** How many recorded experiences keep their analog returns in RAM for judging (see `recentReturns`). */
 const RECENT_RETURNS = 16_384;
 
@@ -110,7 +106,7 @@ interface ThresholdRowState {
 }
 
 /** The store internals the job modules take (each declares the part it needs). */
-type StoreInternals = ChainHost & PortableHost;
+type StoreInternals = ChainHost & PortableHost & RotationHost;
 
 export class MemoryStore {
   readonly file: string;
@@ -184,6 +180,13 @@ export class MemoryStore {
         this.uncommitted.push(update);
       },
       touch: () => this.touch(),
+      provider,
+      unseal: (table, id, row, what) => this.unseal(table, id, row, what),
+      registerKey: (key) => this.registerKey(key),
+      setKeyring: (next) => {
+        this.ring = next;
+      },
+      checkpoint: () => this.checkpoint(),
     };
   }
 
@@ -808,67 +811,7 @@ export class MemoryStore {
    * rotateKey again finishes the same rotation. Old keys are retired only at the end.
    */
   async rotateKey(options: { batchSize?: number; onProgress?: (done: number) => void } = {}): Promise<RotationReport> {
-    this.writable();
-    const t0 = performance.now();
-    const batch = options.batchSize === undefined ? 500 : checkInteger(options.batchSize, 'batch size', 1, 100_000);
-    let target = (this.st.meta.get('rotation_target') as { value: string } | undefined)?.value;
-    let keys = await this.provider.keys();
-    const resumed = !!target && keys.some((k) => k.id === target);
-    if (!resumed) {
-      if (this.provider.createKey) {
-        target = (await this.provider.createKey()).id;
-        keys = await this.provider.keys();
-      } else {
-        target = keys[0]?.id;
-      }
-      if (!target || !keys.some((k) => k.id === target)) throw new WarpdeskError('WrongKey', 'The key provider did not supply the new key.');
-      const key = keys.find((k) => k.id === target)!;
-      this.db
-        .transaction(() => {
-          this.st.setMeta.run('rotation_target', key.id);
-          this.registerKey(key);
-        })
-        .immediate();
-    }
-    const targetKey = keys.find((k) => k.id === target)!;
-    this.ring = new Keyring([targetKey, ...keys.filter((k) => k.id !== target)]);
-    let reencrypted = 0;
-    for (const { table, idColumn } of ENCRYPTED_TABLES) {
-      const select = this.db.prepare(`SELECT rowid, ${idColumn} AS id, key_id, nonce, data FROM ${table} WHERE key_id != ? LIMIT ?`);
-      const update = this.db.prepare(`UPDATE ${table} SET key_id = ?, nonce = ?, data = ? WHERE rowid = ?`);
-      for (;;) {
-        const n = this.db
-          .transaction(() => {
-            const rows = select.all(targetKey.id, batch) as Array<SealedRow & { rowid: number; id: string }>;
-            for (const r of rows) {
-              const plain = this.unseal(table, r.id, r, `${table} record ${r.id}`);
-              const s = this.seal(table, r.id, plain);
-              update.run(s.keyId, s.nonce, s.data, r.rowid);
-            }
-            return rows.length;
-          })
-          .immediate();
-        if (n === 0) break;
-        reencrypted += n;
-        options.onProgress?.(reencrypted);
-      }
-    }
-    const retired = (this.st.keyIds.all() as Array<{ key_id: string }>).map((r) => r.key_id).filter((id) => id !== targetKey.id);
-    this.db
-      .transaction(() => {
-        for (const id of retired) this.st.deleteKey.run(id);
-      })
-      .immediate();
-    for (const k of keys) if (k.id !== targetKey.id) await this.provider.retireKey?.(k.id);
-    this.db
-      .transaction(() => {
-        this.st.deleteMeta.run('rotation_target');
-      })
-      .immediate();
-    this.checkpoint();
-    const after = await this.provider.keys();
-    this.ring = new Keyring([targetKey, ...after.filter((k) => k.id !== targetKey.id)]);
-    return { keyId: targetKey.id, retired, reencrypted, resumed, elapsedMs: performance.now() - t0 };
+    return rotateKey(this.inner, options);
   }
 
   registerKey(key: MemoryKey): void {
