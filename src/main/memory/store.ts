@@ -12,7 +12,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WarpdeskError } from '../../shared/errors';
 import { getEngine } from '../engine';
-import type { PatternEngine } from '../engine';
 import {
   calibrate as calibrateState,
   calibrationBins,
@@ -32,14 +31,14 @@ import { experienceContent, verdictContent } from './chain';
 import { uuidv7, isRecordId } from './ids';
 import { checkOutcome, judgeOutcome, type OutcomeInput } from './judge';
 import { aadFor, generateKey, KEY_ENV, Keyring, type KeyProvider, type MemoryKey, type Sealed } from './keys';
-import { zNormalizeInto } from '../../shared/numerics';
-import { DEFAULT_SCORE, mmrSelect, PatternIndex, type ScoreParams } from './pattern-index';
+import type { PatternIndex } from './pattern-index';
 import { migrate, openDb, schemaVersion, SCHEMA_VERSION, type Db } from './schema';
 import { fieldsOf, sealedOf, verdictFromRow, type ExperienceRow, type PatternRow, type SealedRow, type VerdictRow } from './rows';
 import { prepare, resolveAgentId, type Statements } from './statements';
 import { verifyChain, type ChainHost } from './verify-chain';
 import { exportExperience, importRemoteExperience, type PortableHost } from './portable';
 import { rotateKey, type RotationHost } from './rotate-key';
+import { distilledStats, experienceIndex, newRetrievalCache, retrieve, type MemoryEngine, type RetrievalCache, type RetrievalHost } from './retrieval';
 import { decodePattern, dequantizeInto, encodePattern, type DecodedPattern } from './pattern-codec';
 import type {
   ChainCheckpoint,
@@ -57,14 +56,12 @@ import type {
   PortableVerdict,
   RetrieveOptions,
   RetrieveResult,
-  RetrievedItem,
   RotationReport,
-  Signal,
   ThresholdInfo,
   TrajectoryPoint,
   Verdict,
 } from './types';
-import { checkExperience, checkFinite, checkInteger, checkSeries, checkText, checkUnit } from './validate';
+import { checkExperience, checkFinite, checkInteger, checkText, checkUnit } from './validate';
 
 export { decodePattern, dequantizeInto, encodePattern, type DecodedPattern } from './pattern-codec';
 
@@ -73,7 +70,7 @@ export { ENCRYPTED_TABLES } from './rotate-key';
 export const MEMORY_FILE = 'memory.sqlite';
 const KEY_CHECK = Buffer.from('warpdesk-memory-key-check-v1', 'utf8');
 
-export type MemoryEngine = Pick<PatternEngine, 'dtw' | 'dtwBatch' | 'quantize' | 'rowBounds' | 'refineRows'>;
+export type { MemoryEngine } from './retrieval';
 
 export interface OpenMemoryOptions {
   /** The workspace folder; the database is `<dataDir>/memory.sqlite`. */
@@ -106,7 +103,7 @@ interface ThresholdRowState {
 }
 
 /** The store internals the job modules take (each declares the part it needs). */
-type StoreInternals = ChainHost & PortableHost & RotationHost;
+type StoreInternals = ChainHost & PortableHost & RotationHost & RetrievalHost;
 
 export class MemoryStore {
   readonly file: string;
@@ -118,11 +115,8 @@ export class MemoryStore {
   private uncommitted: Array<() => void> = [];
   private readonly clock: () => number;
   private engineRef: MemoryEngine | undefined;
-  private index: PatternIndex | undefined;
-  private distilledIndex: { generation: number; index: PatternIndex } | undefined;
-  private marks = { experience: 0, verdict: 0, flag: 0 };
-  private dataVersion = -1;
-  private dirty = false;
+  /** The retrieval indexes (retrieval.ts), marked dirty by every write that changes what retrieval sees. */
+  private readonly cache: RetrievalCache = newRetrievalCache();
   private closed = false;
   private writesSinceCheckpoint = 0;
   private lastWriteAt = 0;
@@ -187,6 +181,8 @@ export class MemoryStore {
         this.ring = next;
       },
       checkpoint: () => this.checkpoint(),
+      cache: this.cache,
+      engine: () => this.engine,
     };
   }
 
@@ -385,7 +381,7 @@ export class MemoryStore {
     };
     this.write(tx);
     for (const p of prepared) this.rememberReturns(p.id, p.payload.matches);
-    this.dirty = true;
+    this.cache.dirty = true;
     this.noteWrite();
     return prepared.map((p) => ({
       id: p.id,
@@ -504,7 +500,7 @@ export class MemoryStore {
     this.write(() => {
       verdict = this.judgeRow(row, 'local');
     });
-    this.dirty = true;
+    this.cache.dirty = true;
     this.noteWrite();
     return verdict!;
   }
@@ -520,7 +516,7 @@ export class MemoryStore {
       this.insertOutcome(row.id, o, recordedAt);
       verdict = this.judgeRow(row, 'local', undefined, o);
     });
-    this.dirty = true;
+    this.cache.dirty = true;
     this.noteWrite();
     return verdict!;
   }
@@ -648,65 +644,11 @@ export class MemoryStore {
 
   /** The experience index, loaded on first use, then refreshed incrementally. */
   experienceIndex(): PatternIndex {
-    this.open();
-    if (!this.index) {
-      this.index = new PatternIndex();
-      this.refreshIndex();
-    } else if (this.dirty || this.db.pragma('data_version', { simple: true }) !== this.dataVersion) {
-      this.refreshIndex();
-    }
-    return this.index;
-  }
-
-  private refreshIndex(): void {
-    const index = this.index!;
-    this.db
-      .transaction(() => {
-        this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
-        const hidden = new Set<string>();
-        if (this.marks.experience === 0) for (const r of this.st.hiddenAll.all() as Array<{ experience_id: string }>) hidden.add(r.experience_id);
-        let tmp = new Float64Array(0);
-        for (const r of this.st.indexRows.iterate(this.marks.experience) as IterableIterator<
-          PatternRow & { rowid: number; pattern_type: string; dataset: string; timeframe: string; at: number; quality: number | null }
-        >) {
-          this.marks.experience = r.rowid;
-          if (hidden.has(r.id)) continue;
-          const p = decodePattern(this.unseal('patterns', r.id, r, `pattern ${r.id}`), r.length);
-          if (tmp.length !== p.length) tmp = new Float64Array(p.length);
-          const values = new Float32Array(p.length);
-          zNormalizeInto(dequantizeInto(p, tmp), values);
-          index.add({ id: r.id, patternType: r.pattern_type, dataset: r.dataset, timeframe: r.timeframe, at: r.at, quality: r.quality, values });
-        }
-        for (const v of this.st.newVerdicts.iterate(this.marks.verdict) as IterableIterator<{ rowid: number; experience_id: string; quality: number }>) {
-          this.marks.verdict = v.rowid;
-          index.setQuality(v.experience_id, v.quality);
-        }
-        for (const f of this.st.newFlags.iterate(this.marks.flag) as IterableIterator<{ rowid: number; experience_id: string; kind: string }>) {
-          this.marks.flag = f.rowid;
-          if (f.kind !== 'contradiction') index.remove(f.experience_id);
-        }
-      })
-      .deferred();
-    this.dirty = false;
-  }
-
-  private distilledPatterns(): PatternIndex {
-    const gen = Number((this.st.meta.get('distill_generation') as { value: string } | undefined)?.value ?? 0);
-    if (this.distilledIndex?.generation === gen) return this.distilledIndex.index;
-    const index = new PatternIndex();
-    for (const r of this.st.distilledRows.iterate(gen) as IterableIterator<PatternRow & { pattern_type: string; created_at: number; stats_key: string; stats_nonce: Buffer; stats_data: Buffer }>) {
-      const p = decodePattern(this.unseal('patterns', r.id, r, `pattern ${r.id}`), r.length);
-      const stats = this.distilledStats(r.id, { key_id: r.stats_key, nonce: r.stats_nonce, data: r.stats_data });
-      const values = new Float32Array(p.length);
-      zNormalizeInto(dequantizeInto(p, new Float64Array(p.length)), values);
-      index.add({ id: r.id, patternType: r.pattern_type, dataset: '', timeframe: '', at: r.created_at, quality: stats.meanQuality, values });
-    }
-    this.distilledIndex = { generation: gen, index };
-    return index;
+    return experienceIndex(this.inner);
   }
 
   distilledStats(id: string, row: SealedRow): DistilledStats {
-    return JSON.parse(this.unseal('distilled', id, row, `distilled pattern ${id}`).toString('utf8')) as DistilledStats;
+    return distilledStats(this.inner, id, row);
   }
 
   /**
@@ -714,66 +656,7 @@ export class MemoryStore {
    * ranked by score = similarity x recency x reliability, then diversified with MMR (README "Retrieving").
    */
   retrieve(options: RetrieveOptions): RetrieveResult {
-    this.open();
-    const t0 = performance.now();
-    if (!options || typeof options !== 'object') throw new WarpdeskError('InvalidInput', 'The retrieval options must be an object with a query.');
-    const query = checkSeries(options.query);
-    const n = query.length;
-    const k = options.k === undefined ? 10 : checkInteger(options.k, 'k', 1, 100);
-    const lambda = options.lambda === undefined ? 0.7 : checkUnit(options.lambda, 'lambda');
-    const poolFactor = options.poolFactor === undefined ? 4 : checkInteger(options.poolFactor, 'pool factor', 1, 50);
-    const window = options.window !== undefined ? checkInteger(options.window, 'window', 0, n) : Math.ceil((options.windowRatio === undefined ? 0.1 : checkUnit(options.windowRatio, 'window ratio')) * n);
-    const score: ScoreParams = {
-      now: options.now === undefined ? this.now() : checkFinite(options.now, 'now'),
-      halfLifeMs: options.halfLifeMs === undefined ? DEFAULT_SCORE.halfLifeMs : checkFinite(options.halfLifeMs, 'half-life'),
-      recencyFloor: options.recencyFloor === undefined ? DEFAULT_SCORE.recencyFloor : checkUnit(options.recencyFloor, 'recency floor'),
-    };
-    if (!(score.halfLifeMs > 0)) throw new WarpdeskError('InvalidInput', 'The recency half-life must be positive.');
-    const source = options.source ?? 'experiences';
-    if (source !== 'experiences' && source !== 'distilled') throw new WarpdeskError('InvalidInput', 'The source must be "experiences" or "distilled".');
-    const filter = {
-      patternType: options.patternType === undefined ? undefined : checkText(options.patternType, 'pattern type'),
-      dataset: options.dataset === undefined ? undefined : checkText(options.dataset, 'data set'),
-      timeframe: options.timeframe === undefined ? undefined : checkText(options.timeframe, 'timeframe'),
-      exclude: options.excludeIds ? new Set(options.excludeIds) : undefined,
-    };
-    const index = source === 'distilled' ? this.distilledPatterns() : this.experienceIndex();
-    const z = new Float32Array(n);
-    zNormalizeInto(query, z);
-    const pool = lambda < 1 ? k * poolFactor : k;
-    const { candidates, stats } = index.search(this.engine, z, window, pool, source === 'distilled' ? { patternType: filter.patternType } : filter, score);
-    const picked = mmrSelect(this.engine, candidates, k, lambda, window);
-    const items: RetrievedItem[] = picked.map((c, i) => {
-      const base = {
-        id: c.id,
-        rank: i + 1,
-        score: c.score,
-        similarity: c.similarity,
-        distance: c.distance,
-        recency: c.recency,
-        reliability: c.reliability,
-        mmr: c.mmr,
-        redundancy: c.redundancy,
-        at: c.at,
-      };
-      if (source === 'distilled') {
-        const d = this.st.distilledOne.get(c.id) as SealedRow & { pattern_type: string; members: number };
-        return { ...base, source: 'distilled' as const, patternType: d.pattern_type, members: d.members, stats: this.distilledStats(c.id, d) };
-      }
-      const e = this.st.experienceMeta.get(c.id) as { pattern_type: string; dataset: string; timeframe: string; signal: Signal; confidence: number; quality: number | null; success: number | null };
-      return {
-        ...base,
-        source: 'experience' as const,
-        patternType: e.pattern_type,
-        dataset: e.dataset,
-        timeframe: e.timeframe,
-        signal: e.signal,
-        confidence: e.confidence,
-        verdict: e.quality === null ? null : { quality: e.quality, success: e.success === 1 },
-        flags: (this.st.flagsOf.all(c.id) as Array<{ kind: string }>).map((f) => f.kind),
-      };
-    });
-    return { items, stats: { ...stats, pool: candidates.length, window, elapsedMs: performance.now() - t0 } };
+    return retrieve(this.inner, options);
   }
 
   // ---------------------------------------------------------------- swarm exchange
@@ -878,14 +761,14 @@ export class MemoryStore {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.checkpointTimer);
-    this.index = undefined;
-    this.distilledIndex = undefined;
+    this.cache.index = undefined;
+    this.cache.distilledIndex = undefined;
     this.db.close();
   }
 
   /** Marks the in-memory indexes stale (after consolidation or distillation wrote). */
   touch(): void {
-    this.dirty = true;
+    this.cache.dirty = true;
     this.noteWrite();
   }
 }
