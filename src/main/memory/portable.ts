@@ -39,14 +39,14 @@ export interface PortableHost extends ContentHost {
 }
 
 /** An experience (and its verdict, when judged) in the portable form other agents import. */
-export function exportExperience(s: PortableHost, id: string): PortableExperience {
-  s.open();
-  const row = s.experienceRow(id);
-  const base = contentOf(s, row);
+export function exportExperience(host: PortableHost, id: string): PortableExperience {
+  host.open();
+  const row = host.experienceRow(id);
+  const base = contentOf(host, row);
   const out: PortableExperience = { ...base, contentHash: contentHash(experienceContent(base)) };
-  const v = s.st.verdict.get(row.id) as VerdictRow | undefined;
+  const v = host.st.verdict.get(row.id) as VerdictRow | undefined;
   if (v) {
-    const verdict = { ...verdictFromRow(v), outcome: s.readOutcome(row.id)! };
+    const verdict = { ...verdictFromRow(v), outcome: host.readOutcome(row.id)! };
     const { experienceId: _e, origin: _o, ...rest } = verdict;
     out.verdict = { ...rest, contentHash: contentHash(verdictContent(verdict)) };
   }
@@ -58,8 +58,8 @@ export function exportExperience(s: PortableHost, id: string): PortableExperienc
  * is already here (a verdict it carries is still added if ours has none). The content hash is checked;
  * an imported verdict updates the thresholds like a local one.
  */
-export function importRemoteExperience(s: PortableHost, input: PortableExperience): { imported: boolean; verdictImported: boolean } {
-  s.writable();
+export function importRemoteExperience(host: PortableHost, input: PortableExperience): { imported: boolean; verdictImported: boolean } {
+  host.writable();
   const e = checkPortable(input);
   const canonical = experienceContent(e);
   if (contentHash(canonical) !== e.contentHash) throw new WarpdeskError('InvalidInput', `The experience ${e.id} does not match its content hash: it was altered in transit.`, { id: e.id });
@@ -70,30 +70,30 @@ export function importRemoteExperience(s: PortableHost, input: PortableExperienc
   }
   let imported = false;
   let verdictImported = false;
-  s.write(() => {
-    if (!s.st.experience.get(e.id)) {
+  host.write(() => {
+    if (!host.st.experience.get(e.id)) {
       const codes = Buffer.from(e.pattern.codes, 'base64');
-      const sp = s.seal('patterns', e.id, encodePattern({ ...e.pattern, codes }));
-      s.st.insertPattern.run(e.id, e.pattern.length, sp.keyId, sp.nonce, sp.data);
-      const se = s.seal('experiences', e.id, Buffer.from(JSON.stringify(e.payload), 'utf8'));
-      s.st.insertExperience.run(e.id, e.agentId, 'remote', e.patternType, e.dataset, e.timeframe, e.signal, e.confidence, e.similarity, e.horizon, e.at, s.now(), se.keyId, se.nonce, se.data);
-      s.appendLink('experience', e.id, canonical);
-      s.st.insertTrajectory.run(e.patternType, e.patternType, e.id);
-      s.queueMetric(() => learningMetrics.experiencesTotal.inc({ origin: 'remote' }));
+      const sp = host.seal('patterns', e.id, encodePattern({ ...e.pattern, codes }));
+      host.st.insertPattern.run(e.id, e.pattern.length, sp.keyId, sp.nonce, sp.data);
+      const se = host.seal('experiences', e.id, Buffer.from(JSON.stringify(e.payload), 'utf8'));
+      host.st.insertExperience.run(e.id, e.agentId, 'remote', e.patternType, e.dataset, e.timeframe, e.signal, e.confidence, e.similarity, e.horizon, e.at, host.now(), se.keyId, se.nonce, se.data);
+      host.appendLink('experience', e.id, canonical);
+      host.st.insertTrajectory.run(e.patternType, e.patternType, e.id);
+      host.queueMetric(() => learningMetrics.experiencesTotal.inc({ origin: 'remote' }));
       imported = true;
     }
-    if (e.verdict && !s.st.verdict.get(e.id)) {
-      if (!s.st.outcome.get(e.id)) s.insertOutcome(e.id, e.verdict.outcome, s.now());
+    if (e.verdict && !host.st.verdict.get(e.id)) {
+      if (!host.st.outcome.get(e.id)) host.insertOutcome(e.id, e.verdict.outcome, host.now());
       else {
-        const ours = s.readOutcome(e.id)!;
+        const ours = host.readOutcome(e.id)!;
         if (ours.realizedReturn !== e.verdict.outcome.realizedReturn || ours.mae !== e.verdict.outcome.mae || ours.timeToTarget !== e.verdict.outcome.timeToTarget)
           throw new WarpdeskError('Conflict', `The imported verdict of ${e.id} was judged from another outcome than the one recorded here.`, { id: e.id });
       }
-      s.judgeRow(s.st.experience.get(e.id) as ExperienceRow, 'remote', e.verdict);
+      host.judgeRow(host.st.experience.get(e.id) as ExperienceRow, 'remote', e.verdict);
       verdictImported = true;
     }
   });
-  if (imported || verdictImported) s.touch();
+  if (imported || verdictImported) host.touch();
   return { imported, verdictImported };
 }
 

@@ -48,72 +48,74 @@ export interface RetrievalHost {
 }
 
 /** The experience index, loaded on first use, then refreshed incrementally. */
-export function experienceIndex(s: RetrievalHost): PatternIndex {
-  s.open();
-  if (!s.cache.index) {
-    s.cache.index = new PatternIndex();
-    refreshIndex(s);
-  } else if (s.cache.dirty || s.db.pragma('data_version', { simple: true }) !== s.cache.dataVersion) {
-    refreshIndex(s);
+export function experienceIndex(host: RetrievalHost): PatternIndex {
+  host.open();
+  if (!host.cache.index) {
+    host.cache.index = new PatternIndex();
+    refreshIndex(host);
+  } else if (host.cache.dirty || host.db.pragma('data_version', { simple: true }) !== host.cache.dataVersion) {
+    refreshIndex(host);
   }
-  return s.cache.index;
+  return host.cache.index;
 }
 
-function refreshIndex(s: RetrievalHost): void {
-  const index = s.cache.index!;
-  s.db
+function refreshIndex(host: RetrievalHost): void {
+  const index = host.cache.index!;
+  host.db
     .transaction(() => {
-      s.cache.dataVersion = s.db.pragma('data_version', { simple: true }) as number;
+      host.cache.dataVersion = host.db.pragma('data_version', { simple: true }) as number;
       const hidden = new Set<string>();
-      if (s.cache.marks.experience === 0) for (const r of s.st.hiddenAll.all() as Array<{ experience_id: string }>) hidden.add(r.experience_id);
+      if (host.cache.marks.experience === 0) for (const r of host.st.hiddenAll.all() as Array<{ experience_id: string }>) hidden.add(r.experience_id);
       let tmp = new Float64Array(0);
-      for (const r of s.st.indexRows.iterate(s.cache.marks.experience) as IterableIterator<PatternRow & { rowid: number; pattern_type: string; dataset: string; timeframe: string; at: number; quality: number | null }>) {
-        s.cache.marks.experience = r.rowid;
+      for (const r of host.st.indexRows.iterate(host.cache.marks.experience) as IterableIterator<
+        PatternRow & { rowid: number; pattern_type: string; dataset: string; timeframe: string; at: number; quality: number | null }
+      >) {
+        host.cache.marks.experience = r.rowid;
         if (hidden.has(r.id)) continue;
-        const p = decodePattern(s.unseal('patterns', r.id, r, `pattern ${r.id}`), r.length);
+        const p = decodePattern(host.unseal('patterns', r.id, r, `pattern ${r.id}`), r.length);
         if (tmp.length !== p.length) tmp = new Float64Array(p.length);
         const values = new Float32Array(p.length);
         zNormalizeInto(dequantizeInto(p, tmp), values);
         index.add({ id: r.id, patternType: r.pattern_type, dataset: r.dataset, timeframe: r.timeframe, at: r.at, quality: r.quality, values });
       }
-      for (const v of s.st.newVerdicts.iterate(s.cache.marks.verdict) as IterableIterator<{ rowid: number; experience_id: string; quality: number }>) {
-        s.cache.marks.verdict = v.rowid;
+      for (const v of host.st.newVerdicts.iterate(host.cache.marks.verdict) as IterableIterator<{ rowid: number; experience_id: string; quality: number }>) {
+        host.cache.marks.verdict = v.rowid;
         index.setQuality(v.experience_id, v.quality);
       }
-      for (const f of s.st.newFlags.iterate(s.cache.marks.flag) as IterableIterator<{ rowid: number; experience_id: string; kind: string }>) {
-        s.cache.marks.flag = f.rowid;
+      for (const f of host.st.newFlags.iterate(host.cache.marks.flag) as IterableIterator<{ rowid: number; experience_id: string; kind: string }>) {
+        host.cache.marks.flag = f.rowid;
         if (f.kind !== 'contradiction') index.remove(f.experience_id);
       }
     })
     .deferred();
-  s.cache.dirty = false;
+  host.cache.dirty = false;
 }
 
-function distilledPatterns(s: RetrievalHost): PatternIndex {
-  const gen = Number((s.st.meta.get('distill_generation') as { value: string } | undefined)?.value ?? 0);
-  if (s.cache.distilledIndex?.generation === gen) return s.cache.distilledIndex.index;
+function distilledPatterns(host: RetrievalHost): PatternIndex {
+  const gen = Number((host.st.meta.get('distill_generation') as { value: string } | undefined)?.value ?? 0);
+  if (host.cache.distilledIndex?.generation === gen) return host.cache.distilledIndex.index;
   const index = new PatternIndex();
-  for (const r of s.st.distilledRows.iterate(gen) as IterableIterator<PatternRow & { pattern_type: string; created_at: number; stats_key: string; stats_nonce: Buffer; stats_data: Buffer }>) {
-    const p = decodePattern(s.unseal('patterns', r.id, r, `pattern ${r.id}`), r.length);
-    const stats = distilledStats(s, r.id, { key_id: r.stats_key, nonce: r.stats_nonce, data: r.stats_data });
+  for (const r of host.st.distilledRows.iterate(gen) as IterableIterator<PatternRow & { pattern_type: string; created_at: number; stats_key: string; stats_nonce: Buffer; stats_data: Buffer }>) {
+    const p = decodePattern(host.unseal('patterns', r.id, r, `pattern ${r.id}`), r.length);
+    const stats = distilledStats(host, r.id, { key_id: r.stats_key, nonce: r.stats_nonce, data: r.stats_data });
     const values = new Float32Array(p.length);
     zNormalizeInto(dequantizeInto(p, new Float64Array(p.length)), values);
     index.add({ id: r.id, patternType: r.pattern_type, dataset: '', timeframe: '', at: r.created_at, quality: stats.meanQuality, values });
   }
-  s.cache.distilledIndex = { generation: gen, index };
+  host.cache.distilledIndex = { generation: gen, index };
   return index;
 }
 
-export function distilledStats(s: RetrievalHost, id: string, row: SealedRow): DistilledStats {
-  return JSON.parse(s.unseal('distilled', id, row, `distilled pattern ${id}`).toString('utf8')) as DistilledStats;
+export function distilledStats(host: RetrievalHost, id: string, row: SealedRow): DistilledStats {
+  return JSON.parse(host.unseal('distilled', id, row, `distilled pattern ${id}`).toString('utf8')) as DistilledStats;
 }
 
 /**
  * The top-k past experiences (or distilled patterns) for a query: exact DTW over z-normalized values,
  * ranked by score = similarity x recency x reliability, then diversified with MMR (README "Retrieving").
  */
-export function retrieve(s: RetrievalHost, options: RetrieveOptions): RetrieveResult {
-  s.open();
+export function retrieve(host: RetrievalHost, options: RetrieveOptions): RetrieveResult {
+  host.open();
   const t0 = performance.now();
   if (!options || typeof options !== 'object') throw new WarpdeskError('InvalidInput', 'The retrieval options must be an object with a query.');
   const query = checkSeries(options.query);
@@ -123,7 +125,7 @@ export function retrieve(s: RetrievalHost, options: RetrieveOptions): RetrieveRe
   const poolFactor = options.poolFactor === undefined ? 4 : checkInteger(options.poolFactor, 'pool factor', 1, 50);
   const window = options.window !== undefined ? checkInteger(options.window, 'window', 0, n) : Math.ceil((options.windowRatio === undefined ? 0.1 : checkUnit(options.windowRatio, 'window ratio')) * n);
   const score: ScoreParams = {
-    now: options.now === undefined ? s.now() : checkFinite(options.now, 'now'),
+    now: options.now === undefined ? host.now() : checkFinite(options.now, 'now'),
     halfLifeMs: options.halfLifeMs === undefined ? DEFAULT_SCORE.halfLifeMs : checkFinite(options.halfLifeMs, 'half-life'),
     recencyFloor: options.recencyFloor === undefined ? DEFAULT_SCORE.recencyFloor : checkUnit(options.recencyFloor, 'recency floor'),
   };
@@ -136,12 +138,12 @@ export function retrieve(s: RetrievalHost, options: RetrieveOptions): RetrieveRe
     timeframe: options.timeframe === undefined ? undefined : checkText(options.timeframe, 'timeframe'),
     exclude: options.excludeIds ? new Set(options.excludeIds) : undefined,
   };
-  const index = source === 'distilled' ? distilledPatterns(s) : experienceIndex(s);
+  const index = source === 'distilled' ? distilledPatterns(host) : experienceIndex(host);
   const z = new Float32Array(n);
   zNormalizeInto(query, z);
   const pool = lambda < 1 ? k * poolFactor : k;
-  const { candidates, stats } = index.search(s.engine(), z, window, pool, source === 'distilled' ? { patternType: filter.patternType } : filter, score);
-  const picked = mmrSelect(s.engine(), candidates, k, lambda, window);
+  const { candidates, stats } = index.search(host.engine(), z, window, pool, source === 'distilled' ? { patternType: filter.patternType } : filter, score);
+  const picked = mmrSelect(host.engine(), candidates, k, lambda, window);
   const items: RetrievedItem[] = picked.map((c, i) => {
     const base = {
       id: c.id,
@@ -156,10 +158,10 @@ export function retrieve(s: RetrievalHost, options: RetrieveOptions): RetrieveRe
       at: c.at,
     };
     if (source === 'distilled') {
-      const d = s.st.distilledOne.get(c.id) as SealedRow & { pattern_type: string; members: number };
-      return { ...base, source: 'distilled' as const, patternType: d.pattern_type, members: d.members, stats: distilledStats(s, c.id, d) };
+      const d = host.st.distilledOne.get(c.id) as SealedRow & { pattern_type: string; members: number };
+      return { ...base, source: 'distilled' as const, patternType: d.pattern_type, members: d.members, stats: distilledStats(host, c.id, d) };
     }
-    const e = s.st.experienceMeta.get(c.id) as { pattern_type: string; dataset: string; timeframe: string; signal: Signal; confidence: number; quality: number | null; success: number | null };
+    const e = host.st.experienceMeta.get(c.id) as { pattern_type: string; dataset: string; timeframe: string; signal: Signal; confidence: number; quality: number | null; success: number | null };
     return {
       ...base,
       source: 'experience' as const,
@@ -169,7 +171,7 @@ export function retrieve(s: RetrievalHost, options: RetrieveOptions): RetrieveRe
       signal: e.signal,
       confidence: e.confidence,
       verdict: e.quality === null ? null : { quality: e.quality, success: e.success === 1 },
-      flags: (s.st.flagsOf.all(c.id) as Array<{ kind: string }>).map((f) => f.kind),
+      flags: (host.st.flagsOf.all(c.id) as Array<{ kind: string }>).map((f) => f.kind),
     };
   });
   return { items, stats: { ...stats, pool: candidates.length, window, elapsedMs: performance.now() - t0 } };

@@ -35,8 +35,8 @@ export interface ChainHost extends ContentHost {
  * Recomputes the whole chain from the records (decrypting them) and reports the first broken link: a
  * record edited, deleted or reordered behind the app's back, or a record that was never chained.
  */
-export function verifyChain(s: ChainHost, options: { receipts?: readonly ChainCheckpoint[] } = {}): ChainReport {
-  s.open();
+export function verifyChain(host: ChainHost, options: { receipts?: readonly ChainCheckpoint[] } = {}): ChainReport {
+  host.open();
   const t0 = performance.now();
   let prev = GENESIS_HASH;
   let expected = 1;
@@ -55,15 +55,15 @@ export function verifyChain(s: ChainHost, options: { receipts?: readonly ChainCh
     elapsedMs: performance.now() - t0,
   });
   const by = (r: ChainCheckpoint): string => (r.signer ? ` signed by ${r.signer}` : '') + (r.at !== undefined ? ` at ${new Date(r.at).toISOString()}` : '');
-  const result = s.db
+  const result = host.db
     .transaction((): ChainReport => {
-      for (const l of s.st.ledgerAll.iterate() as IterableIterator<{ seq: number; kind: 'experience' | 'verdict'; record_id: string; prev_hash: string; hash: string }>) {
+      for (const l of host.st.ledgerAll.iterate() as IterableIterator<{ seq: number; kind: 'experience' | 'verdict'; record_id: string; prev_hash: string; hash: string }>) {
         const at = { seq: l.seq, kind: l.kind, recordId: l.record_id };
         if (l.seq !== expected) return done({ ...at, reason: 'gap', message: `Link ${expected} of the audit chain is missing (the next one is ${l.seq}): a record was deleted.` });
         if (l.prev_hash !== prev) return done({ ...at, reason: 'prev-mismatch', message: `Link ${l.seq} does not follow link ${l.seq - 1}: the chain was reordered or a link was altered.` });
         let canonical: string | null;
         try {
-          canonical = canonicalOf(s, l.kind, l.record_id);
+          canonical = canonicalOf(host, l.kind, l.record_id);
         } catch (err) {
           return done({ ...at, reason: 'undecryptable', message: `Link ${l.seq} (${l.kind} ${l.record_id}) cannot be read: ${(err as Error).message}` });
         }
@@ -97,35 +97,35 @@ export function verifyChain(s: ChainHost, options: { receipts?: readonly ChainCh
           message: `A receipt${by(r)} names link ${beyond}, but the chain ends at link ${links}: its newest records were deleted.`,
         });
       }
-      const orphan = s.st.unchained.get() as { kind: 'experience' | 'verdict'; id: string } | undefined;
+      const orphan = host.st.unchained.get() as { kind: 'experience' | 'verdict'; id: string } | undefined;
       if (orphan)
         return done({ seq: null, kind: orphan.kind, recordId: orphan.id, reason: 'unchained-record', message: `The ${orphan.kind} ${orphan.id} is not in the audit chain: it was inserted behind Warpdesk's back.` });
       return done();
     })
     .deferred();
-  if (s.file !== ':memory:') learningMetrics.auditVerificationsTotal.inc({ result: result.ok ? 'ok' : 'broken' });
+  if (host.file !== ':memory:') learningMetrics.auditVerificationsTotal.inc({ result: result.ok ? 'ok' : 'broken' });
   return result;
 }
 
 /** What the chain hashes for a stored experience (decrypted): also its portable form without hashes. */
-export function contentOf(s: ContentHost, row: ExperienceRow): ExperienceContentInput {
-  const p = s.readPattern(row.id);
+export function contentOf(host: ContentHost, row: ExperienceRow): ExperienceContentInput {
+  const p = host.readPattern(row.id);
   // The chain covers every field but `origin` (local vs remote is where a copy lives, not its content).
   const { origin: _origin, ...fields } = fieldsOf(row);
   return {
     ...fields,
     pattern: { length: p.length, scale: p.scale, offset: p.offset, codes: Buffer.from(p.codes).toString('base64') },
-    payload: s.readPayload(row),
+    payload: host.readPayload(row),
   };
 }
 
 /** Canonical content of a chained record as stored now, or null when the record is gone. */
-export function canonicalOf(s: ContentHost, kind: 'experience' | 'verdict', id: string): string | null {
-  const row = s.st.experience.get(id) as ExperienceRow | undefined;
+export function canonicalOf(host: ContentHost, kind: 'experience' | 'verdict', id: string): string | null {
+  const row = host.st.experience.get(id) as ExperienceRow | undefined;
   if (!row) return null;
-  if (kind === 'experience') return experienceContent(contentOf(s, row));
-  const v = s.st.verdict.get(id) as VerdictRow | undefined;
-  const outcome = v ? s.readOutcome(id) : undefined;
+  if (kind === 'experience') return experienceContent(contentOf(host, row));
+  const v = host.st.verdict.get(id) as VerdictRow | undefined;
+  const outcome = v ? host.readOutcome(id) : undefined;
   if (!v || !outcome) return null;
   return verdictContent({ ...verdictFromRow(v), outcome });
 }
