@@ -49,3 +49,16 @@ export function markedRun(session: Session | null, markersOf: MarkersOf): { run:
   if (!session) return null;
   return markersOf === 'twin' && session.compare ? { run: session.compare, color: RUN_COLORS.twin } : { run: session.result, color: RUN_COLORS.main };
 }
+
+/**
+ * One sweep grid axis typed by the user ("16, 32,48"): its numbers in order, or null when the list is empty
+ * or holds something that is not a (whole, when `integer`) number. Empty items between commas are skipped.
+ */
+export function parseList(text: string, integer: boolean): number[] | null {
+  const v = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x)
+    .map(Number);
+  return v.length > 0 && v.every((x) => Number.isFinite(x) && (!integer || Number.isInteger(x))) ? v : null;
+}
