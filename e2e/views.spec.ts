@@ -142,6 +142,31 @@ test('a cancelled backtest is a neutral message and leaves the open session as i
   expect(errors).toEqual([]);
 });
 
+test('a sweep lists its jobs and loads the chosen parameters into the form; a grid that is not numbers is said', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(host.url);
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '5550');
+  await page.getByTestId('tab-backtest').click();
+  await expect(loaded.backtest(page)).toBeVisible({ timeout: 30_000 });
+  await page.getByLabel('W values').fill('16,x');
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(page.getByTestId('error-banner')).toContainText('Each grid axis must be a comma-separated list of numbers.');
+  await page.getByLabel('W values').fill('16, 24');
+  await page.getByLabel('k values').fill('10');
+  await page.getByLabel('H values').fill('5');
+  await page.getByLabel('Thresholds').fill('0.7');
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(page.getByRole('button', { name: 'Sweep results (2)' })).toHaveClass(/on/, { timeout: 60_000 });
+  await expect(page.getByText('Validation Sharpe, k=10, H=5')).toBeVisible();
+  // The heat map cell of W 24 at threshold 0.7 loads those parameters into the run form.
+  await page.locator('table.heat tbody tr').filter({ hasText: /^24/ }).getByRole('button').click();
+  await expect(page.getByLabel('W', { exact: true })).toHaveValue('24');
+  await expect(page.getByLabel('Threshold', { exact: true })).toHaveValue('0.7');
+  await page.screenshot({ path: 'test-results/view-backtest-sweep.png' });
+  expect(errors).toEqual([]);
+});
+
 test('hosting a swarm from the app starts a coordinator and shows how to join it', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
