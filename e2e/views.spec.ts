@@ -142,6 +142,67 @@ test('a cancelled backtest is a neutral message and leaves the open session as i
   expect(errors).toEqual([]);
 });
 
+test('a sweep lists its jobs and loads the chosen parameters into the form; a grid that is not numbers is said', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(host.url);
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '5550');
+  await page.getByTestId('tab-backtest').click();
+  await expect(loaded.backtest(page)).toBeVisible({ timeout: 30_000 });
+  await page.getByLabel('W values').fill('16,x');
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(page.getByTestId('error-banner')).toContainText('Each grid axis must be a comma-separated list of numbers.');
+  await page.getByLabel('W values').fill('16, 24');
+  await page.getByLabel('k values').fill('10');
+  await page.getByLabel('H values').fill('5');
+  await page.getByLabel('Thresholds').fill('0.7');
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(page.getByRole('button', { name: 'Sweep results (2)' })).toHaveClass(/on/, { timeout: 60_000 });
+  await expect(page.getByText('Validation Sharpe, k=10, H=5')).toBeVisible();
+  // The heat map cell of W 24 at threshold 0.7 loads those parameters into the run form.
+  await page.locator('table.heat tbody tr').filter({ hasText: /^24/ }).getByRole('button').click();
+  await expect(page.getByLabel('W', { exact: true })).toHaveValue('24');
+  await expect(page.getByLabel('Threshold', { exact: true })).toHaveValue('0.7');
+  await page.screenshot({ path: 'test-results/view-backtest-sweep.png' });
+  expect(errors).toEqual([]);
+});
+
+test('the replay plays and pauses, jumps to a date (a wrong one is said), and deleting the open session empties the view', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(host.url);
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-bars', '5550');
+  await page.getByTestId('tab-backtest').click();
+  await expect(loaded.backtest(page)).toBeVisible({ timeout: 30_000 });
+  await page.getByTestId('backtest-dataset').selectOption({ label: 'US equity composite (daily, 1985-2006)' });
+  await page.getByRole('button', { name: 'Run backtest' }).click();
+  await expect(page.getByTestId('metrics-upto')).toBeVisible({ timeout: 60_000 });
+  const sessionsBefore = await page.getByTestId('session-row').count();
+  const bar = async (): Promise<number> => Number(/bar (\d+) \//.exec((await page.getByTestId('replay-position').textContent()) ?? '')?.[1]);
+  const start = await bar();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect.poll(bar, { timeout: 30_000 }).toBeGreaterThan(start);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
+  // Jump: the position, the metrics and the trade list follow the date.
+  await page.getByPlaceholder('YYYY-MM-DD').fill('2000-01-03');
+  await page.getByRole('button', { name: 'Jump' }).click();
+  await expect(page.getByTestId('replay-position')).toContainText('2000-01-03 · bar');
+  await expect(page.getByTestId('metrics-upto')).toContainText('up to 2000-01-03');
+  await page.getByPlaceholder('YYYY-MM-DD').fill('2000-13-45');
+  await page.getByPlaceholder('YYYY-MM-DD').press('Enter');
+  await expect(page.getByTestId('error-banner')).toContainText('"2000-13-45" is not a date: write it as YYYY-MM-DD.');
+  await expect(page.getByTestId('replay-position')).toContainText('2000-01-03 · bar');
+  // Deleting the open session clears the chart and the tables and shows the empty state.
+  await page.getByTestId('session-row').first().getByTitle('Delete this session').click();
+  await expect(page.getByTestId('session-row')).toHaveCount(sessionsBefore - 1);
+  await expect(page.getByTestId('backtest-empty')).toContainText('No backtest open');
+  await expect(page.getByTestId('price-legend')).toHaveCount(0);
+  await expect(page.getByTestId('metrics-table')).toHaveCount(0);
+  await expect(page.getByTestId('backtest-chart')).toHaveAttribute('data-markers-of', '');
+  expect(errors).toEqual([]);
+});
+
 test('hosting a swarm from the app starts a coordinator and shows how to join it', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

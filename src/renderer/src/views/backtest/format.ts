@@ -1,5 +1,5 @@
 // Display helpers of the Backtest view: percentages, numbers, run labels, metric rows with their units.
-import type { BacktestResult, Metrics } from '../../../../shared/contract';
+import type { BacktestResult, Metrics, Session } from '../../../../shared/contract';
 
 export const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(2)} %`);
 export const num = (x: number | null | undefined, d = 2): string => (x === null || x === undefined ? '–' : x.toFixed(d));
@@ -40,3 +40,25 @@ export const METRIC_ROWS: MetricRow[] = [
   { name: 'Turnover', tip: 'Sum of all position changes, in multiples of the equity (a round trip at full size is 2×).', show: (m) => `${m.turnover.toFixed(1)}×` },
   { name: 'Trades', tip: 'Trades entered after the first decision and closed by the replay position (at the end: all of them).', show: (m) => m.trades.toLocaleString() },
 ];
+
+/** Whose trades are marked on the chart and listed: the session's main run or its learning/baseline twin. */
+export type MarkersOf = 'main' | 'twin';
+
+/** The run whose trades are marked (the twin only when the session has one) and its colour; null without a session. */
+export function markedRun(session: Session | null, markersOf: MarkersOf): { run: BacktestResult; color: string } | null {
+  if (!session) return null;
+  return markersOf === 'twin' && session.compare ? { run: session.compare, color: RUN_COLORS.twin } : { run: session.result, color: RUN_COLORS.main };
+}
+
+/**
+ * One sweep grid axis typed by the user ("16, 32,48"): its numbers in order, or null when the list is empty
+ * or holds something that is not a (whole, when `integer`) number. Empty items between commas are skipped.
+ */
+export function parseList(text: string, integer: boolean): number[] | null {
+  const v = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x)
+    .map(Number);
+  return v.length > 0 && v.every((x) => Number.isFinite(x) && (!integer || Number.isInteger(x))) ? v : null;
+}
