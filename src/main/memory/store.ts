@@ -2,7 +2,10 @@
  * The pattern memory of one workspace: `<dataDir>/memory.sqlite`. Records experiences, outcomes and
  * verdicts (each write one transaction: all of a record or nothing), keeps the audit chain, adapts the
  * thresholds, and serves retrieval from an in-memory index loaded once and kept fresh incrementally
- * (own writes, and other processes' commits seen through PRAGMA data_version).
+ * (own writes, and other processes' commits seen through PRAGMA data_version). The class holds the lifecycle,
+ * the write transactions and the record / outcome / judge / adapt path; retrieval (retrieval.ts), the chain
+ * check (verify-chain.ts), the swarm exchange (portable.ts) and key rotation (rotate-key.ts) are functions it
+ * delegates to with a private internals object (the members each declares it needs), never the class itself.
  * Runs in the Electron main process and headless alike; callers use it through ./index.ts.
  * Must never: write anything when a check fails, delete a chained record, or hold plaintext on disk.
  */
@@ -186,7 +189,7 @@ export class MemoryStore {
     };
   }
 
-  /** What the job modules (verify-chain.ts, ...) see of the store: an explicit few members, never the class. */
+  /** What the job modules (retrieval, verify-chain, portable, rotate-key) see of the store: an explicit few members, never the class. */
   private readonly inner: StoreInternals;
 
   /** One transaction function for every write (better-sqlite3 builds a new wrapper per `transaction()` call). */
