@@ -66,6 +66,14 @@ export function checkWalk(series: unknown, walk: SearchWalk, options: SearchOpti
   return { s, p: probe, D };
 }
 
+/** Puts decision d's matches (starts relative to `base`) into a walk's answer, absolute. */
+function putWalkMatches(out: WalkMatches, d: number, k: number, base: number, matches: readonly SearchMatch[]): void {
+  matches.forEach((m, j) => {
+    out.index[d * k + j] = base + m.index;
+    out.distance[d * k + j] = m.distance;
+  });
+}
+
 /** An empty walk answer: -1 indices and NaN distances. */
 export function emptyWalk(D: number, k: number): WalkMatches {
   return { index: new Int32Array(D * k).fill(-1), distance: new Float64Array(D * k).fill(Number.NaN) };
@@ -173,11 +181,7 @@ export function createReferenceEngine(fallbackReason?: string): PatternEngine {
         const a = walk.from[d]!;
         if (walk.to[d]! - a < walk.length) continue;
         const q = walk.queryStart[d]!;
-        const matches = this.searchTopK(s.subarray(a, walk.to[d]!), s.subarray(q, q + walk.length), options);
-        matches.forEach((m, j) => {
-          out.index[d * p.k + j] = a + m.index;
-          out.distance[d * p.k + j] = m.distance;
-        });
+        putWalkMatches(out, d, p.k, a, this.searchTopK(s.subarray(a, walk.to[d]!), s.subarray(q, q + walk.length), options));
       }
       return out;
     },
@@ -195,10 +199,7 @@ export function createReferenceEngine(fallbackReason?: string): PatternEngine {
           exclusionZone: options.exclusionZone,
           signal: options.signal,
         });
-        matches.forEach((m, j) => {
-          out.index[d * p.k + j] = a + m.index;
-          out.distance[d * p.k + j] = m.distance;
-        });
+        putWalkMatches(out, d, p.k, a, matches);
         options.onProgress?.((d + 1) / D);
       }
       return out;

@@ -51,7 +51,7 @@ export function markedRun(session: Session | null, markersOf: MarkersOf): { run:
 }
 
 /**
- * One sweep grid axis typed by the user ("16, 32,48"): its numbers in order, or null when the list is empty
+ * One grid axis typed by the user ("16, 32,48"; the sweep and the Evaluate view): its numbers in order, or null when the list is empty
  * or holds something that is not a (whole, when `integer`) number. Empty items between commas are skipped.
  */
 export function parseList(text: string, integer: boolean): number[] | null {
